@@ -1,5 +1,6 @@
 // BF16: the top 16 bits of an IEEE binary32, little-endian. Narrowing follows ggml's
-// ggml_compute_fp32_to_bf16 (ggml/src/ggml-impl.h, MIT): round to nearest even, NaN forced quiet.
+// ggml_compute_fp32_to_bf16: round to nearest even, NaN forced quiet.
+// https://github.com/ggml-org/ggml/blob/master/src/ggml-impl.h (MIT)
 using System.Buffers.Binary;
 
 namespace Meridian.Core.Quant;

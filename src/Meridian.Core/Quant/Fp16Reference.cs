@@ -1,5 +1,6 @@
 // F16: little-endian IEEE binary16. Narrowing rounds to nearest even (System.Half), which is what
 // ggml's GGML_FP32_TO_FP16 does (F16C or its software fallback); widening is exact.
+// https://github.com/ggml-org/ggml/blob/master/src/ggml-impl.h (MIT)
 namespace Meridian.Core.Quant;
 
 internal static class Fp16Reference

@@ -1,8 +1,6 @@
 // Q4_0: 32 weights per block, one f16 scale and 4-bit codes, w = d * (q - 8).
 // Format and reference quantizer: ggml quantize_row_q4_0_ref / dequantize_row_q4_0,
 // https://github.com/ggml-org/ggml/blob/master/src/ggml-quants.c (MIT)
-using System.Diagnostics;
-
 namespace Meridian.Core.Quant;
 
 internal static class Q4_0Reference
@@ -59,10 +57,5 @@ internal static class Q4_0Reference
 
     // Truncation of (v + 8.5) is round-half-up for the in-range values v in [-8, 8]; the lower
     // clamp only matters for NaN/inf input, where ggml's C cast is undefined.
-    private static int Code(float scaled)
-    {
-        int q = Math.Clamp((int)(scaled + 8.5f), 0, 15);
-        Debug.Assert(float.IsNaN(scaled) || float.IsInfinity(scaled) || scaled + 8.5f >= 0f);
-        return q;
-    }
+    private static int Code(float scaled) => Math.Clamp((int)(scaled + 8.5f), 0, 15);
 }
