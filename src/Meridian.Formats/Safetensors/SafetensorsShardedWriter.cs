@@ -124,7 +124,7 @@ public sealed class SafetensorsShardedWriter
     private static byte[] BuildIndex(long totalSize, List<KeyValuePair<string, string>> weightMap)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
         {
             json.WriteStartObject();
             json.WriteStartObject("metadata");
