@@ -1,6 +1,7 @@
 // A GGUF model file opened for reading: validated header (metadata, tensor infos) parsed eagerly,
 // tensor data served as spans into a read-only memory map, never copied.
 using System.Diagnostics.CodeAnalysis;
+using Meridian.Core;
 using Meridian.Formats.IO;
 
 namespace Meridian.Formats.Gguf;
@@ -87,11 +88,11 @@ public sealed partial class GgufFile : IDisposable
     /// <summary>The tensor called <paramref name="name"/>, or false when absent.</summary>
     public bool TryGetTensor(string name, [NotNullWhen(true)] out GgufTensorInfo? info) => _tensors.TryGetValue(name, out info);
 
-    /// <summary>The tensor called <paramref name="name"/>; throws <see cref="GgufFormatException"/> naming it when absent.</summary>
+    /// <summary>The tensor called <paramref name="name"/>; throws <see cref="ModelFormatException"/> naming it when absent.</summary>
     public GgufTensorInfo GetTensor(string name) =>
         _tensors.TryGetValue(name, out var info)
             ? info
-            : throw new GgufFormatException(Path, DataOffset, $"tensor '{name}' is not in the file ({_tensors.Count} tensors)");
+            : throw new ModelFormatException($"{Path}: required tensor '{name}' is not in the file ({_tensors.Count} tensors)");
 
     /// <summary>
     /// The bytes of <paramref name="info"/> (a tensor of this file) in the memory map, without copying.

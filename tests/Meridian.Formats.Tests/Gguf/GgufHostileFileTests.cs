@@ -51,6 +51,19 @@ public sealed class GgufHostileFileTests : IDisposable
     }
 
     [Fact]
+    public void Open_Version2Header_ReadsLikeVersion3()
+    {
+        // v2 and v3 share the layout (v3 only added the big-endian note), so patching the
+        // version field must give the same file contents.
+        byte[] f = BaseFile();
+        U32(f, 4, 2);
+        using var gguf = GgufFile.Open(Save(f));
+        Assert.Equal(2u, gguf.Version);
+        Assert.Equal("llama", gguf.Architecture);
+        Assert.Equal(Enumerable.Repeat((byte)1, 32), gguf.GetTensorData(gguf.GetTensor("t1")).ToArray());
+    }
+
+    [Fact]
     public void Open_WrongMagic_NamesMagic() =>
         Fails(f => "GGML"u8.CopyTo(f), "at byte 0: not a GGUF file");
 

@@ -145,7 +145,8 @@ public class GgufWriterTests
         string path = dir.File("m.gguf");
         new GgufWriter().AddTensor("present", DType.F32, [1], new byte[4]).Write(path);
         using var gguf = GgufFile.Open(path);
-        var ex = Assert.Throws<GgufFormatException>(() => gguf.GetTensor("output.weight"));
+        var ex = Assert.Throws<Meridian.Core.ModelFormatException>(() => gguf.GetTensor("output.weight"));
+        Assert.Contains(path, ex.Message);
         Assert.Contains("'output.weight'", ex.Message);
         Assert.False(gguf.TryGetTensor("output.weight", out _));
     }
