@@ -1,13 +1,21 @@
-// The root `meridian` command; each subcommand lives in its own file.
+// The root `meridian` command; each subcommand lives in its own folder.
 using System.CommandLine;
+using Meridian.Cli.Inspect;
 
 namespace Meridian.Cli;
 
 internal static class MeridianCommand
 {
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the CLI with explicit writers, so tests can run it in process.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("Meridian: a hardware-neutral LLM inference engine");
-        return root.Parse(args).Invoke();
+        var root = new RootCommand("Meridian: a hardware-neutral LLM inference engine")
+        {
+            InspectCommand.Create(stdout, stderr),
+        };
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return root.Parse(args).Invoke(config);
     }
 }

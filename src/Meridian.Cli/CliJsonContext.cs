@@ -1,0 +1,12 @@
+// Source-generated JSON for everything the CLI prints with --json (stable snake_case keys).
+using System.Text.Json.Serialization;
+using Meridian.Formats.Inspection;
+
+namespace Meridian.Cli;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(ModelSummary))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;
