@@ -60,6 +60,95 @@ public class InspectHuggingFaceTests
         AssertTensorsEqualHeader(file, ours);
     }
 
+    [Fact]
+    public void InspectJson_ShardedHfDirectory_TensorsNameTheirShardAndSizesAddUp()
+    {
+        using var dir = new TempDirectory();
+        // Two shards: a.weight [4,2] f32 (32 bytes) and b.weight [3] f32 (12) in the first, c.weight [2,2] f32 (16) in the second.
+        string first = "model-00001-of-00002.safetensors", second = "model-00002-of-00002.safetensors";
+        WriteSafetensors(dir.File(first), ("a.weight", [4, 2]), ("b.weight", [3]));
+        WriteSafetensors(dir.File(second), ("c.weight", [2, 2]));
+        File.WriteAllText(dir.File("model.safetensors.index.json"), JsonSerializer.Serialize(new
+        {
+            metadata = new { total_size = 60 },
+            weight_map = new Dictionary<string, string> { ["a.weight"] = first, ["b.weight"] = first, ["c.weight"] = second },
+        }));
+        File.WriteAllText(dir.File("config.json"), MinimalConfig);
+
+        JsonElement ours = CliRunner.InspectJson(dir.Path);
+
+        Assert.Equal(new FileInfo(dir.File(first)).Length + new FileInfo(dir.File(second)).Length, ours.Int("file_size"));
+        Assert.Equal(3, ours.Int("tensor_count"));
+        Assert.Equal(32 + 12 + 16, ours.Int("tensor_bytes"));
+        var byName = ours.Tensors().ToDictionary(t => t.Str("name")!);
+        Assert.Equal(first, byName["a.weight"].Str("file"));
+        Assert.Equal(first, byName["b.weight"].Str("file"));
+        Assert.Equal(second, byName["c.weight"].Str("file"));
+        // Offsets are within each shard: its data starts after 8 + its header length.
+        Assert.Equal(8 + HeaderLength(dir.File(first)), byName["a.weight"].Int("offset"));
+        Assert.Equal(8 + HeaderLength(dir.File(first)) + 32, byName["b.weight"].Int("offset"));
+        Assert.Equal(8 + HeaderLength(dir.File(second)), byName["c.weight"].Int("offset"));
+    }
+
+    [Fact]
+    public void InspectJson_HfConfigOmittingOptionalKeys_ReportsThemAsNull()
+    {
+        using var dir = new TempDirectory();
+        WriteSafetensors(dir.File("model.safetensors"), ("a.weight", [4, 2]));
+        File.WriteAllText(dir.File("config.json"), MinimalConfig);
+
+        JsonElement ours = CliRunner.InspectJson(dir.Path);
+
+        // docs/cli.md: "a key whose value the file does not state is present with null".
+        foreach (string field in new[] { "head_count_kv", "key_length", "rms_norm_eps", "rope_freq_base", "context_length", "rope_scaling_type" })
+            Assert.True(ours.Field(field).ValueKind == JsonValueKind.Null, $"{field} is {ours.Field(field).GetRawText()}, but config.json does not state it");
+        Assert.Equal(4, ours.Int("embedding_length"));
+        Assert.Equal(2, ours.Int("head_count"));
+        Assert.Equal(8, ours.Int("feed_forward_length"));
+    }
+
+    [Theory]
+    [InlineData("\"rope_theta\": 500000.0, \"num_key_value_heads\": 1")]
+    [InlineData("\"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 500000.0}, \"num_key_value_heads\": 1")]
+    public void InspectJson_HfConfigStatingThetaAndKvHeads_ReportsThem(string keys)
+    {
+        using var dir = new TempDirectory();
+        WriteSafetensors(dir.File("model.safetensors"), ("a.weight", [4, 2]));
+        File.WriteAllText(dir.File("config.json"), MinimalConfig[..^1] + ", " + keys + "}");
+
+        JsonElement ours = CliRunner.InspectJson(dir.Path);
+
+        Assert.Equal(500000.0, ours.Real("rope_freq_base"));
+        Assert.Equal(1, ours.Int("head_count_kv"));
+    }
+
+    // Only the keys HfConfig requires.
+    private const string MinimalConfig =
+        """{"model_type": "llama", "hidden_size": 4, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 8, "vocab_size": 3}""";
+
+    private static void WriteSafetensors(string path, params (string Name, long[] Shape)[] tensors)
+    {
+        var header = new Dictionary<string, object>();
+        long offset = 0;
+        foreach (var (name, shape) in tensors)
+        {
+            long bytes = shape.Aggregate(4L, (p, d) => p * d); // F32
+            header[name] = new { dtype = "F32", shape, data_offsets = new[] { offset, offset + bytes } };
+            offset += bytes;
+        }
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header);
+        using var w = new BinaryWriter(File.Create(path));
+        w.Write((ulong)json.Length);
+        w.Write(json);
+        w.Write(new byte[offset]);
+    }
+
+    private static long HeaderLength(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        return checked((long)r.ReadUInt64());
+    }
+
     // safetensors: u64 little-endian header length, then a JSON object of
     // name -> { dtype, shape, data_offsets: [begin, end) relative to the data after the header },
     // plus an optional "__metadata__" string map.
