@@ -82,8 +82,12 @@ public static partial class ModelInspector
         {
             long max = long.MinValue;
             for (int i = 0; i < value.Length; i++)
-                if (value.GetElement(i).TryGetInteger(out Int128 v) && v <= long.MaxValue && v >= long.MinValue)
-                    max = Math.Max(max, (long)v);
+            {
+                var element = value.GetElement(i);
+                if (!element.TryGetInteger(out Int128 v) || v > long.MaxValue || v < long.MinValue)
+                    throw new ModelFormatException($"{gguf.Path}: metadata key '{key}' element {i} is {element}, outside the range of int64");
+                max = Math.Max(max, (long)v);
+            }
             return max;
         }
         return gguf.GetInt64(key);
