@@ -27,7 +27,7 @@ public class InspectErrorTests
         "gguf with absurd string length", "gguf with absurd array length", "gguf with unknown value type",
         "gguf with absurd tensor dimensions", "gguf with tensor element count overflow", "gguf with unknown tensor type",
         "gguf with tensor data past the end", "gguf with NaN rms epsilon", "gguf with infinite rope base",
-        "gguf with string block count", "safetensors with absurd header length", "safetensors with broken json",
+        "gguf with string block count", "gguf with per-layer feed-forward lengths beyond int64", "safetensors with absurd header length", "safetensors with broken json",
         "llama2c header without weights", "hf directory with broken config.json",
     ];
 
@@ -122,7 +122,7 @@ public class InspectErrorTests
             w.Write(offset);
         }
         void Arch() { Str("general.architecture"); w.Write(8u); Str("llama"); }
-        const uint F32 = 0, Float32Value = 6, StringValue = 8, ArrayValue = 9;
+        const uint F32 = 0, Float32Value = 6, StringValue = 8, ArrayValue = 9, Uint64Value = 10;
 
         switch (input)
         {
@@ -164,6 +164,10 @@ public class InspectErrorTests
                 break;
             case "gguf with string block count":
                 Gguf(0, 2); Arch(); Str("llama.block_count"); w.Write(StringValue); Str("five");
+                break;
+            case "gguf with per-layer feed-forward lengths beyond int64": // an array[uint64], as per-layer keys may be
+                Gguf(0, 2); Arch(); Str("llama.feed_forward_length"); w.Write(ArrayValue); w.Write(Uint64Value); w.Write(2UL);
+                w.Write(172UL); w.Write(ulong.MaxValue);
                 break;
             case "safetensors with absurd header length":
                 w.Write(1UL << 62); w.Write("{}"u8);
