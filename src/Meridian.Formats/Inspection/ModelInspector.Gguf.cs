@@ -2,6 +2,7 @@
 // the tokenizer from `tokenizer.ggml.*`, and every metadata entry (long arrays summarised).
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Meridian.Core;
 using Meridian.Core.Tensors;
 using Meridian.Formats.Gguf;
 
@@ -81,18 +82,29 @@ public static partial class ModelInspector
         {
             long max = long.MinValue;
             for (int i = 0; i < value.Length; i++)
-                if (value.GetElement(i).TryGetInteger(out Int128 v) && v <= long.MaxValue && v >= long.MinValue)
-                    max = Math.Max(max, (long)v);
+            {
+                var element = value.GetElement(i);
+                if (!element.TryGetInteger(out Int128 v) || v > long.MaxValue || v < long.MinValue)
+                    throw new ModelFormatException($"{gguf.Path}: metadata key '{key}' element {i} is {element}, outside the range of int64");
+                max = Math.Max(max, (long)v);
+            }
             return max;
         }
         return gguf.GetInt64(key);
     }
 
-    private static double? OptionalReal(GgufFile gguf, string key) =>
-        !gguf.TryGetValue(key, out var value) ? null
-        : value.TryGetFloat64(out double d) ? (value.Type == GgufValueType.Float32 ? ShortestFloat32((float)d) : d)
-        : value.TryGetInteger(out Int128 i) ? (double)i
-        : gguf.GetFloat32(key); // wrong type: the accessor's error names the key and both types
+    // A real hyperparameter. NaN or infinity is a corrupt file (no model runs with it, and JSON
+    // cannot carry it), refused by name as the HF config reader does.
+    private static double? OptionalReal(GgufFile gguf, string key)
+    {
+        if (!gguf.TryGetValue(key, out var value))
+            return null;
+        double real = value.TryGetFloat64(out double d) ? (value.Type == GgufValueType.Float32 ? ShortestFloat32((float)d) : d)
+            : value.TryGetInteger(out Int128 i) ? (double)i
+            : gguf.GetFloat32(key); // wrong type: the accessor's error names the key and both types
+        return double.IsFinite(real) ? real
+            : throw new ModelFormatException($"{gguf.Path}: metadata key '{key}' is {real.ToString(CultureInfo.InvariantCulture)}; it must be a finite number");
+    }
 
     private static JsonNode? ToJson(GgufValue value)
     {

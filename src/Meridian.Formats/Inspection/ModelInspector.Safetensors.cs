@@ -75,12 +75,14 @@ public static partial class ModelInspector
             EmbeddingLength = config?.HiddenSize,
             BlockCount = config?.NumHiddenLayers,
             HeadCount = config?.NumAttentionHeads,
-            HeadCountKv = config?.NumKeyValueHeads,
+            // HfConfig fills num_key_value_heads and rope_theta with transformers' defaults; inspect
+            // reports only what the file states (docs/cli.md), as it does for GGUF.
+            HeadCountKv = config != null && States(config, "num_key_value_heads") ? config.NumKeyValueHeads : null,
             FeedForwardLength = config?.IntermediateSize,
             KeyLength = config?.HeadDim,
             VocabSize = config?.VocabSize,
             RmsNormEps = config?.RmsNormEps,
-            RopeFreqBase = config?.RopeTheta,
+            RopeFreqBase = config != null && (States(config, "rope_theta") || StatesRopeParametersTheta(config)) ? config.RopeTheta : null,
             RopeScalingType = config?.RopeScaling?.RopeType,
             RopeScalingFactor = config?.RopeScaling?.Factor,
             Tokenizer = tokenizer,
@@ -91,6 +93,13 @@ public static partial class ModelInspector
             Metadata = metadata,
         };
     }
+
+    private static bool States(HfConfig config, string key) =>
+        config.Raw.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null;
+
+    private static bool StatesRopeParametersTheta(HfConfig config) =>
+        config.Raw.TryGetProperty("rope_parameters", out var p) && p.ValueKind == JsonValueKind.Object &&
+        p.TryGetProperty("rope_theta", out var v) && v.ValueKind != JsonValueKind.Null;
 
     // Headline facts of tokenizer.json (+ tokenizer_config.json for the chat template).
     private static TokenizerSummary? HfTokenizerSummary(string dir, HfConfig? config)

@@ -1,0 +1,63 @@
+// llama.cpp (through LLamaSharp) as the independent reader of GGUF files. Loading failures are
+// test failures carrying llama.cpp's own log, never skips: a missing native library is a broken
+// test environment, not an absent optional fixture.
+using System.Text;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+
+namespace Meridian.Cli.Tests.Inspect;
+
+internal static class LlamaCppReference
+{
+    private static readonly StringBuilder NativeLog = new();
+
+    static LlamaCppReference()
+    {
+        // Keep llama.cpp's log for failure messages instead of flooding the test output.
+        NativeLogConfig.LLamaLogCallback keep = (level, message) =>
+        {
+            lock (NativeLog)
+            {
+                if (NativeLog.Length < 200_000)
+                    NativeLog.Append(message);
+            }
+        };
+        // Configuration is only allowed before the native library loads.
+        if (NativeLibraryConfig.LLama.LibraryHasLoaded)
+            NativeLogConfig.llama_log_set(keep);
+        else
+            NativeLibraryConfig.All.WithLogCallback(keep);
+    }
+
+    /// <summary>Loads <paramref name="path"/> on the CPU; vocab-only skips the tensors (files that have none need it).</summary>
+    public static LLamaWeights Load(string path, bool vocabOnly)
+    {
+        try
+        {
+            return TryLoad(path, vocabOnly);
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException($"llama.cpp could not load {path}: {e.GetType().Name}: {e.Message}\n--- llama.cpp log ---\n{LogTail()}", e);
+        }
+    }
+
+    /// <summary>Loads without wrapping the failure, for files llama.cpp is expected to refuse.</summary>
+    public static LLamaWeights TryLoad(string path, bool vocabOnly) =>
+        LLamaWeights.LoadFromFile(new ModelParams(path)
+        {
+            VocabOnly = vocabOnly,
+            GpuLayerCount = 0,
+        });
+
+    /// <summary>The last few KB llama.cpp logged, for failure messages.</summary>
+    public static string LogTail()
+    {
+        lock (NativeLog)
+        {
+            string log = NativeLog.ToString();
+            return log[Math.Max(0, log.Length - 4000)..];
+        }
+    }
+}
