@@ -35,7 +35,7 @@ public class InspectErrorTests
     [MemberData(nameof(BadInputs))]
     public void Inspect_BadInput_ExitsOneWithOneErrorLineNamingThePath(string input, bool json)
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         string path = Create(dir, input);
 
         var r = json ? CliRunner.Run("inspect", path, "--json") : CliRunner.Run("inspect", path);
@@ -63,7 +63,7 @@ public class InspectErrorTests
     [Fact]
     public void Inspect_UnknownOption_FailsWithUsageError()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var r = CliRunner.Run("inspect", dir.Path, "--no-such-option");
 
         Assert.NotEqual(0, r.ExitCode);
@@ -80,7 +80,7 @@ public class InspectErrorTests
             Assert.Contains(expected, r.Stdout);
     }
 
-    private static string Create(TempDirectory dir, string input)
+    private static string Create(TempDir dir, string input)
     {
         string path = dir.File("model.bin");
         switch (input)

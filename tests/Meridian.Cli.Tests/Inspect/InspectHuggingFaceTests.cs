@@ -63,7 +63,7 @@ public class InspectHuggingFaceTests
     [Fact]
     public void InspectJson_ShardedHfDirectory_TensorsNameTheirShardAndSizesAddUp()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         // Two shards: a.weight [4,2] f32 (32 bytes) and b.weight [3] f32 (12) in the first, c.weight [2,2] f32 (16) in the second.
         string first = "model-00001-of-00002.safetensors", second = "model-00002-of-00002.safetensors";
         WriteSafetensors(dir.File(first), ("a.weight", [4, 2]), ("b.weight", [3]));
@@ -93,7 +93,7 @@ public class InspectHuggingFaceTests
     [Fact]
     public void InspectJson_HfConfigOmittingOptionalKeys_ReportsThemAsNull()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         WriteSafetensors(dir.File("model.safetensors"), ("a.weight", [4, 2]));
         File.WriteAllText(dir.File("config.json"), MinimalConfig);
 
@@ -112,7 +112,7 @@ public class InspectHuggingFaceTests
     [InlineData("\"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 500000.0}, \"num_key_value_heads\": 1")]
     public void InspectJson_HfConfigStatingThetaAndKvHeads_ReportsThem(string keys)
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         WriteSafetensors(dir.File("model.safetensors"), ("a.weight", [4, 2]));
         File.WriteAllText(dir.File("config.json"), MinimalConfig[..^1] + ", " + keys + "}");
 

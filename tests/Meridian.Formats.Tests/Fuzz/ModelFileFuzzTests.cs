@@ -1,9 +1,9 @@
 // Seeded fuzzing of every reader on mutated copies of the real files in ../shared/testdata:
 // whatever the bytes, only Meridian's typed exceptions may escape, with bounded allocation.
 using System.Diagnostics;
-using Meridian.Core;
 using Meridian.Core.Quant;
 using Meridian.Core.Tensors;
+using Meridian.Core;
 using Meridian.Formats.Gguf;
 using Meridian.Formats.HuggingFace;
 using Meridian.Formats.Inspection;

@@ -5,12 +5,13 @@ using System.Buffers.Binary;
 using System.Text;
 using Meridian.Core.Tensors;
 using Meridian.Formats.Gguf;
+using Meridian.Tests.Shared;
 
 namespace Meridian.Formats.Tests.Gguf;
 
 public sealed class GgufHostileFileTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

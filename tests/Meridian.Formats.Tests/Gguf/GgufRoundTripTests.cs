@@ -51,7 +51,7 @@ public class GgufRoundTripTests
     public void Rewrite_V1File_ReadsBackAsV3WithSameContent()
     {
         using var v1 = GgufFile.Open(TestData.Require("stories260k/stories260K-F32.gguf-v1.gguf"));
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         string path = dir.File("v3.gguf");
         GgufCopy.ToWriter(v1).Write(path);
 
@@ -78,7 +78,7 @@ public class GgufRoundTripTests
         byte[] q8 = Enumerable.Range(0, 34 * 2).Select(i => (byte)i).ToArray(); // 2 Q8_0 blocks of 34 bytes
         writer.AddTensor("q", DType.Q8_0, [64], 68, s => s.Write(q8));
 
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         string path = dir.File("all-types.gguf");
         writer.Write(path);
         using var gguf = GgufFile.Open(path);
@@ -105,7 +105,7 @@ public class GgufRoundTripTests
             .Add("f64", 0.1).Add("u16arr", GgufValue.FromArray(new ushort[] { 1, 65535 })).Add("neg", -1L);
         var ms = new MemoryStream();
         writer.WriteTo(ms);
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         File.WriteAllBytes(dir.File("a.gguf"), ms.ToArray());
         using var gguf = GgufFile.Open(dir.File("a.gguf"));
 

@@ -3,6 +3,7 @@
 using System.Text;
 using Meridian.Core.Tensors;
 using Meridian.Formats.Gguf;
+using Meridian.Tests.Shared;
 
 namespace Meridian.Formats.Tests.Gguf;
 
@@ -115,7 +116,7 @@ public class GgufWriterTests
     [Fact]
     public void Write_CallbackFails_LeavesOldFileUntouchedAndNoTemporaryFiles()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         string path = dir.File("model.gguf");
         File.WriteAllText(path, "previous contents");
         var writer = new GgufWriter().Add("k", 1)
@@ -129,7 +130,7 @@ public class GgufWriterTests
     [Fact]
     public void Write_NewPath_CreatesReadableFileAndNoTemporaryFiles()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         string path = dir.File("new.gguf");
         new GgufWriter().Add("general.name", "x").AddTensor("s", DType.F16, [2], new byte[4]).Write(path);
         Assert.Equal([path], Directory.GetFiles(dir.Path));
@@ -141,7 +142,7 @@ public class GgufWriterTests
     [Fact]
     public void GetTensor_Missing_ThrowsNamingTensor()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         string path = dir.File("m.gguf");
         new GgufWriter().AddTensor("present", DType.F32, [1], new byte[4]).Write(path);
         using var gguf = GgufFile.Open(path);

@@ -2,9 +2,9 @@
 // the reference logits, and a tiny Llama written from scratch must load, report our metadata and
 // evaluate. A native library that cannot load fails these tests with llama.cpp's reason.
 using System.Text;
-using LLama;
 using LLama.Common;
 using LLama.Native;
+using LLama;
 using Meridian.Formats.Gguf;
 using Meridian.Tests.Shared;
 
@@ -53,7 +53,7 @@ public class LlamaCppInteropTests
         int positions = reference.Length / vocab;
         Assert.Equal(200, positions);
 
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         string path = dir.File("stories260K-rewritten.gguf");
         using (var gguf = GgufFile.Open(source))
             GgufCopy.ToWriter(gguf).Write(path);
@@ -77,7 +77,7 @@ public class LlamaCppInteropTests
     [Fact]
     public void LlamaCpp_TinyRandomLlamaWrittenFromScratch_LoadsReportsMetadataAndEvaluates()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         string path = dir.File("tiny.gguf");
         var model = new TinyLlamaGguf(seed: 7, zeroResidualBranches: false);
         model.Write(path);
@@ -113,7 +113,7 @@ public class LlamaCppInteropTests
     [Fact]
     public void LlamaCpp_TinyLlamaWithZeroResidualBranches_LogitsMatchClosedForm()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         string path = dir.File("tiny-residual.gguf");
         var model = new TinyLlamaGguf(seed: 11, zeroResidualBranches: true);
         model.Write(path);

@@ -1,8 +1,8 @@
 // tokenizer.bin: tok512 against run.c's own output (decoding run.c's greedy ids reproduces the
 // text run.c printed), its SentencePiece layout, and hostile files built in the test.
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
 using Meridian.Core;
 using Meridian.Formats.Llama2C;
 using Meridian.Tests.Shared;

@@ -1,6 +1,7 @@
 // Test helper: builds tiny llama2.c checkpoints byte by byte, with float i at float index i,
 // so tests can check tensor offsets against arithmetic written in the test.
 using System.Buffers.Binary;
+using Meridian.Tests.Shared;
 
 namespace Meridian.Formats.Tests.Llama2C;
 

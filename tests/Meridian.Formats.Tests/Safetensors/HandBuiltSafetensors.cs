@@ -2,6 +2,7 @@
 // so reader tests compare against bytes laid out by hand.
 using System.Buffers.Binary;
 using System.Text;
+using Meridian.Tests.Shared;
 
 namespace Meridian.Formats.Tests.Safetensors;
 

@@ -1,7 +1,7 @@
 // Reading safetensors: hand-built files (bytes laid out in the test) and the stories260K HF fixture.
 using System.Runtime.InteropServices;
-using Meridian.Core;
 using Meridian.Core.Tensors;
+using Meridian.Core;
 using Meridian.Formats.Safetensors;
 using Meridian.Tests.Shared;
 

@@ -2,6 +2,7 @@
 // SafetensorsFormatException naming the file and the tensor or byte at fault (never a crash or OOM).
 using System.Text;
 using Meridian.Formats.Safetensors;
+using Meridian.Tests.Shared;
 
 namespace Meridian.Formats.Tests.Safetensors;
 

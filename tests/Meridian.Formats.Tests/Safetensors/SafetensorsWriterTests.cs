@@ -2,6 +2,7 @@
 // layout), and writer -> reader round trips for every dtype, single and sharded.
 using System.Text;
 using Meridian.Formats.Safetensors;
+using Meridian.Tests.Shared;
 
 namespace Meridian.Formats.Tests.Safetensors;
 

@@ -1,11 +1,11 @@
-// Test helper: a temporary directory removed when the test ends.
-namespace Meridian.Cli.Tests;
+// Test helper shared by every test project: a temporary directory removed when the test ends.
+namespace Meridian.Tests.Shared;
 
-internal sealed class TempDirectory : IDisposable
+internal sealed class TempDir : IDisposable
 {
-    public TempDirectory()
+    public TempDir()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "meridian-cli-test-" + Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "meridian-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 
