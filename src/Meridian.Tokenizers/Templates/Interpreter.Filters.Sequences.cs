@@ -34,26 +34,32 @@ internal sealed partial class Interpreter
             case "list": args.Bind(name, [], []); return new JinjaList([.. Items(value)]);
             case "items":
                 args.Bind(name, [], []);
-                if (value is Undefined) return new JinjaGenerator([]);
-                if (value is not JinjaDict dict) throw new TemplateRuntimeError("TypeError: Can only get item pairs from a mapping.");
-                return new JinjaGenerator(dict.Entries.Select(e => (object?)JinjaList.Tuple(e.Key, e.Value)).ToList());
-            case "map": return new JinjaGenerator(Map(value, args));
+                return new JinjaGenerator(() =>
+                {
+                    if (value is Undefined) return [];
+                    if (value is not JinjaDict dict) throw new TemplateRuntimeError("TypeError: Can only get item pairs from a mapping.");
+                    return dict.Entries.Select(e => (object?)JinjaList.Tuple(e.Key, e.Value)).ToList();
+                });
+            case "map": return new JinjaGenerator(() => Map(value, args));
             case "select" or "reject" or "selectattr" or "rejectattr":
-                return new JinjaGenerator(SelectOrReject(value, args, name.StartsWith("select", StringComparison.Ordinal), name.EndsWith("attr", StringComparison.Ordinal)));
+                return new JinjaGenerator(() => SelectOrReject(value, args, name.StartsWith("select", StringComparison.Ordinal), name.EndsWith("attr", StringComparison.Ordinal)));
             case "unique":
             {
                 var p = args.Bind(name, ["case_sensitive", "attribute"], [false, null]);
-                var getter = AttrGetter(p[1], PyOps.Truthy(p[0]) ? null : IgnoreCase);
-                var seen = new JinjaDict();
-                var result = new List<object?>();
-                foreach (object? item in Items(value))
+                return new JinjaGenerator(() =>
                 {
-                    object? key = getter(item);
-                    if (seen.ContainsKey(key)) continue;
-                    seen.Set(key, null);
-                    result.Add(item);
-                }
-                return new JinjaGenerator(result);
+                    var getter = AttrGetter(p[1], PyOps.Truthy(p[0]) ? null : IgnoreCase);
+                    var seen = new JinjaDict();
+                    var result = new List<object?>();
+                    foreach (object? item in Items(value))
+                    {
+                        object? key = getter(item);
+                        if (seen.ContainsKey(key)) continue;
+                        seen.Set(key, null);
+                        result.Add(item);
+                    }
+                    return result;
+                });
             }
             case "sort":
             {
@@ -84,25 +90,14 @@ internal sealed partial class Interpreter
                 args.Bind(name, [], []);
                 if (value is string s) return string.Concat(PyText.Chars(s).AsEnumerable().Reverse());
                 if (value is JinjaGenerator) return new JinjaList(Enumerable.Reverse(Items(value)).ToList());
-                return new JinjaGenerator(Enumerable.Reverse(Items(value)).ToList(), value is JinjaDict ? "dict_reversekeyiterator" : "list_reverseiterator");
+                var reversed = Enumerable.Reverse(Items(value)).ToList();
+                return new JinjaGenerator(() => reversed, value is JinjaDict ? "dict_reversekeyiterator" : "list_reverseiterator");
             case "batch":
             {
                 var p = args.Bind(name, ["linecount", "fill_with"], [CallArgs.Required, null]);
                 long size = Int(p[0], name);
                 if (size <= 0) throw new TemplateRuntimeError("FilterArgumentError: batch size must be positive");
-                var batches = new List<object?>();
-                var current = new List<object?>();
-                foreach (object? item in Items(value))
-                {
-                    if (current.Count == size) { batches.Add(new JinjaList(current)); current = []; }
-                    current.Add(item);
-                }
-                if (current.Count > 0)
-                {
-                    if (p[1] is not null) while (current.Count < size) current.Add(p[1]);
-                    batches.Add(new JinjaList(current));
-                }
-                return new JinjaGenerator(batches);
+                return new JinjaGenerator(() => Batch(value, size, p[1]));
             }
             case "sum":
             {
@@ -129,6 +124,23 @@ internal sealed partial class Interpreter
             default:
                 throw new TemplateRuntimeError($"No filter named '{name}'.");
         }
+    }
+
+    private List<object?> Batch(object? value, long size, object? fill)
+    {
+        var batches = new List<object?>();
+        var current = new List<object?>();
+        foreach (object? item in Items(value))
+        {
+            if (current.Count == size) { batches.Add(new JinjaList(current)); current = []; }
+            current.Add(item);
+        }
+        if (current.Count > 0)
+        {
+            if (fill is not null) while (current.Count < size) current.Add(fill);
+            batches.Add(new JinjaList(current));
+        }
+        return batches;
     }
 
     /// <summary>Items of an iterable value, charged against the step budget.</summary>

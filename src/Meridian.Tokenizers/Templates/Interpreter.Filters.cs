@@ -62,11 +62,13 @@ internal sealed partial class Interpreter
             case "int":
             {
                 var p = args.Bind(name, ["default", "base"], [0L, 10L]);
+                if (value is Undefined u) throw u.Fail();
                 return ToInt(value, Int(p[1], name)) ?? p[0];
             }
             case "float":
             {
                 var p = args.Bind(name, ["default"], [0.0]);
+                if (value is Undefined u) throw u.Fail();
                 return ToFloat(value) ?? p[0];
             }
             case "round": return Round(value, args);
@@ -75,8 +77,14 @@ internal sealed partial class Interpreter
                 var p = args.Bind(name, ["width"], [80L]);
                 return PyText.Center(PyRepr.Str(value), Int(p[0], name));
             }
-            case "indent": return Indent(PyRepr.Str(value), args);
-            case "truncate": return Truncate(PyRepr.Str(value), args);
+            case "indent":
+                return value switch
+                {
+                    string s => Indent(s, args),
+                    Undefined u => throw u.Fail(),
+                    _ => throw new TemplateRuntimeError($"TypeError: the indent filter needs a string, not {PyOps.TypeName(value)}"),
+                };
+            case "truncate": return Truncate(value, args);
             case "wordcount":
                 args.Bind(name, [], []);
                 return (long)Regex.Matches(PyRepr.Str(value), @"\w+", RegexOptions.CultureInvariant).Count;
@@ -251,7 +259,8 @@ internal sealed partial class Interpreter
         return PyOps.Truthy(p[1]) ? indention + rv : rv;
     }
 
-    private static string Truncate(string s, CallArgs args)
+    /// <summary>Jinja2 do_truncate; like Jinja2 it returns a non-string unchanged when its len() fits.</summary>
+    private static object? Truncate(object? value, CallArgs args)
     {
         var p = args.Bind("truncate", ["length", "killwords", "end", "leeway"], [255L, false, "...", null]);
         long length = Int(p[0], "truncate");
@@ -259,8 +268,9 @@ internal sealed partial class Interpreter
         long leeway = p[3] is null ? 5 : Int(p[3], "truncate");
         if (length < PyText.Length(end)) throw new TemplateRuntimeError($"AssertionError: expected length >= {PyText.Length(end)}, got {length}");
         if (leeway < 0) throw new TemplateRuntimeError($"AssertionError: expected leeway >= 0, got {leeway}");
+        if (PyOps.Length(value) <= length + leeway) return value;
+        if (value is not string s) throw new TemplateRuntimeError($"TypeError: the truncate filter needs a string, not {PyOps.TypeName(value)}");
         var chars = PyText.Chars(s);
-        if (chars.Count <= length + leeway) return s;
         string head = string.Concat(chars.Take((int)(length - PyText.Length(end))));
         if (PyOps.Truthy(p[1])) return head + end;
         int space = head.LastIndexOf(' ');

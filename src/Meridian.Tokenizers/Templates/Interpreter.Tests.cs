@@ -30,7 +30,7 @@ internal sealed partial class Interpreter
             case "mapping": args.Bind(name, [], []); return value is JinjaDict;
             case "sequence": args.Bind(name, [], []); return value is string or JinjaList or JinjaDict or Undefined;
             case "iterable": args.Bind(name, [], []); return PyOps.IsIterable(value);
-            case "callable": args.Bind(name, [], []); return value is JinjaCallable || value is LoopContext { IsRecursive: true };
+            case "callable": args.Bind(name, [], []); return value is JinjaCallable or Undefined || value is LoopContext { IsRecursive: true }; // Undefined defines __call__
             case "escaped": args.Bind(name, [], []); return false; // autoescape is off: no Markup values exist
             case "lower": args.Bind(name, [], []); return value is string s && StrPredicate(s, "islower");
             case "upper": args.Bind(name, [], []); return value is string u && StrPredicate(u, "isupper");

@@ -1,13 +1,14 @@
-// What Jinja2's map/select/reject/selectattr/rejectattr/unique/batch/items/reverse filters return:
-// a one-shot iterator, not a list. It is always truthy (so `{% if xs|select(...) %}` is true even
-// when nothing matches, as in Jinja2), has no len(), cannot be indexed, and is empty once consumed.
+// What Jinja2's map/select/reject/selectattr/rejectattr/unique/batch/items filters return: a lazy
+// one-shot generator, not a list. It is always truthy (so `{% if xs|select(...) %}` is true even when
+// nothing matches, as in Jinja2), has no len(), cannot be indexed, computes its items (and raises its
+// errors) only when iterated, and is empty once consumed.
 namespace Meridian.Tokenizers.Templates;
 
-internal sealed class JinjaGenerator(List<object?> items, string typeName = "generator")
+internal sealed class JinjaGenerator(Func<List<object?>> produce, string typeName = "generator")
 {
     private bool _consumed;
 
-    /// <summary>Python type name used in error messages, e.g. "generator", "dict_itemiterator".</summary>
+    /// <summary>Python type name used in error messages, e.g. "generator", "list_reverseiterator".</summary>
     public string TypeName => typeName;
 
     /// <summary>The remaining items; iterating a generator exhausts it.</summary>
@@ -15,6 +16,6 @@ internal sealed class JinjaGenerator(List<object?> items, string typeName = "gen
     {
         if (_consumed) return [];
         _consumed = true;
-        return items;
+        return produce();
     }
 }

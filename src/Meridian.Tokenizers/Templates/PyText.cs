@@ -53,8 +53,7 @@ internal static class PyText
                 if (i >= s.Length) break;
                 if (maxSplit >= 0 && parts.Count >= maxSplit)
                 {
-                    // The remainder keeps its inner whitespace but loses trailing whitespace.
-                    parts.Add(Strip(s.Substring(i), null, left: false, right: true));
+                    parts.Add(s.Substring(i)); // the remainder keeps its trailing whitespace, as in Python
                     break;
                 }
                 int j = i;
@@ -93,7 +92,7 @@ internal static class PyText
                 if (i <= 0) break;
                 if (parts.Count >= maxSplit)
                 {
-                    parts.Add(Strip(s.Substring(0, i), null, left: true, right: false));
+                    parts.Add(s.Substring(0, i)); // the remainder keeps its leading whitespace
                     break;
                 }
                 int j = i;
