@@ -10,6 +10,7 @@ internal sealed partial class Interpreter
     {
         try
         {
+            EnsureStack();
             return EvalCore(expr);
         }
         catch (TemplateRuntimeError e) when (e.Line == 0)
@@ -45,7 +46,6 @@ internal sealed partial class Interpreter
                 throw new TemplateRuntimeError("a slice is only valid inside [ ]");
             case CallExpr call:
             {
-                EnsureStack();
                 object? callee = Eval(call.Callee);
                 return Call(callee, EvalArgs(call.Args));
             }
@@ -58,7 +58,6 @@ internal sealed partial class Interpreter
                 return ApplyTest(test.Name, Eval(test.Value), EvalArgs(test.Args));
             case UnaryExpr unary:
             {
-                EnsureStack();
                 object? operand = Eval(unary.Operand);
                 return unary.Op switch
                 {
@@ -91,7 +90,6 @@ internal sealed partial class Interpreter
 
     private object? EvalBinary(BinaryExpr binary)
     {
-        EnsureStack();
         object? left = Eval(binary.Left);
         switch (binary.Op)
         {
@@ -116,7 +114,6 @@ internal sealed partial class Interpreter
 
     private object? EvalCompare(CompareExpr compare)
     {
-        EnsureStack();
         object? left = Eval(compare.First);
         foreach (var (op, rightExpr) in compare.Rest)
         {

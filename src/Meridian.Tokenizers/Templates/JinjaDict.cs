@@ -66,13 +66,20 @@ internal sealed class PyKeyComparer : IEqualityComparer<object>
         long l => l.GetHashCode(),
         double d => d == Math.Floor(d) && Math.Abs(d) < 9.2e18 ? ((long)d).GetHashCode() : d.GetHashCode(),
         string s => string.GetHashCode(s, StringComparison.Ordinal),
-        JinjaList t => t.Items.Aggregate(17, (h, x) => h * 31 + Hash(x)),
+        JinjaList t => HashTuple(t),
         Undefined => 0x0dd,
         _ => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(v),
     };
 
+    private static int HashTuple(JinjaList t)
+    {
+        PyOps.EnsureStack();
+        return t.Items.Aggregate(17, (h, x) => h * 31 + Hash(x));
+    }
+
     private static void CheckHashable(object? key)
     {
+        PyOps.EnsureStack();
         switch (key)
         {
             case JinjaList { IsTuple: false }:

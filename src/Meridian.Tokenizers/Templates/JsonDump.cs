@@ -19,6 +19,7 @@ internal static class JsonDump
     {
         if (level > 500)
             throw new TemplateRuntimeError("RecursionError: value nested too deeply for tojson");
+        PyOps.EnsureStack();
         PyOps.CheckSize(sb.Length);
         switch (value)
         {

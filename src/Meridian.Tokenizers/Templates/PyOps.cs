@@ -48,6 +48,13 @@ internal static partial class PyOps
         _ => true,
     };
 
+    /// <summary>Values can nest as deep as a template makes them; recursion over them stops with an error, not a crash.</summary>
+    public static void EnsureStack()
+    {
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw new TemplateRuntimeError("RecursionError: value nested too deeply");
+    }
+
     public static bool IsNumber(object? v) => v is long or double or bool;
 
     public static bool IsInteger(object? v) => v is long or bool;
@@ -79,11 +86,13 @@ internal static partial class PyOps
             case Undefined: return b is Undefined;
             case JinjaList la:
                 if (b is not JinjaList lb || la.IsTuple != lb.IsTuple || la.Count != lb.Count) return false;
+                EnsureStack();
                 for (int i = 0; i < la.Count; i++)
                     if (!Equal(la[i], lb[i])) return false;
                 return true;
             case JinjaDict da:
                 if (b is not JinjaDict db || da.Count != db.Count) return false;
+                EnsureStack();
                 foreach (var (key, value) in da.Entries)
                     if (!db.TryGetValue(key, out object? other) || !Equal(value, other)) return false;
                 return true;
@@ -103,6 +112,7 @@ internal static partial class PyOps
             return PyText.Compare(sa, sb);
         if (a is JinjaList la && b is JinjaList lb && la.IsTuple == lb.IsTuple)
         {
+            EnsureStack();
             int n = Math.Min(la.Count, lb.Count);
             for (int i = 0; i < n; i++)
                 if (!Equal(la[i], lb[i]))

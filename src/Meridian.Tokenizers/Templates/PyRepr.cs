@@ -27,6 +27,7 @@ internal static class PyRepr
     {
         if (depth > 200)
             throw new TemplateRuntimeError("RecursionError: value nested too deeply to print");
+        PyOps.EnsureStack();
         switch (value)
         {
             case null: sb.Append("None"); break;

@@ -1,5 +1,6 @@
 // C-locale strftime for the strftime_now(fmt) global transformers gives templates (Llama 3.2:
-// "%d %b %Y"; gpt-oss / Mistral Small: "%Y-%m-%d"). Unknown codes raise rather than guess.
+// "%d %b %Y"; gpt-oss / Mistral Small: "%Y-%m-%d"). As with glibc, an unknown code is copied as is;
+// %z and %Z are empty, as for the naive datetime.now() transformers formats.
 using System.Globalization;
 using System.Text;
 
@@ -47,10 +48,20 @@ internal static class Strftime
                 'c' => $"{Days[(int)t.DayOfWeek][..3]} {Months[t.Month - 1][..3]} {t.Day,2} {t:HH:mm:ss} {t.Year}",
                 'x' => t.ToString("MM/dd/yy", inv),
                 'X' => t.ToString("HH:mm:ss", inv),
+                'C' => (t.Year / 100).ToString("00", inv),
+                'k' => t.Hour.ToString(inv).PadLeft(2),
+                'l' => hour12.ToString(inv).PadLeft(2),
+                'P' => t.Hour < 12 ? "am" : "pm",
+                'U' => ((t.DayOfYear + 6 - (int)t.DayOfWeek) / 7).ToString("00", inv),
+                'W' => ((t.DayOfYear + 6 - ((int)t.DayOfWeek + 6) % 7) / 7).ToString("00", inv),
+                'V' => ISOWeek.GetWeekOfYear(t).ToString("00", inv),
+                'G' => ISOWeek.GetYear(t).ToString(inv),
+                'g' => (ISOWeek.GetYear(t) % 100).ToString("00", inv),
+                'z' or 'Z' => "",
                 'n' => "\n",
                 't' => "\t",
                 '%' => "%",
-                _ => throw new TemplateRuntimeError($"ValueError: strftime code '%{code}' is not supported by this engine"),
+                _ => "%" + code,
             });
         }
         return sb.ToString();
