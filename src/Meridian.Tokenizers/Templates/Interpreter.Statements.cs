@@ -147,6 +147,8 @@ internal sealed partial class Interpreter
                 break;
             case ListExpr tuple:
             {
+                if (!PyOps.IsIterable(value))
+                    throw new TemplateRuntimeError($"TypeError: cannot unpack non-iterable {PyOps.TypeName(value)} object");
                 var items = PyOps.Iterate(value);
                 if (items.Count < tuple.Items.Count)
                     throw new TemplateRuntimeError($"ValueError: not enough values to unpack (expected {tuple.Items.Count}, got {items.Count})");

@@ -69,6 +69,7 @@ internal sealed partial class Interpreter
                 return value is string n && (name == "filter" ? FilterNames.Contains(n) : TestNames.Contains(n));
             }
         }
+        if (!TestNames.Contains(name)) throw new TemplateRuntimeError($"No test named '{name}'.");
         var cmp = args.Bind(name, ["other"], [CallArgs.Required]);
         object? right = cmp[0];
         return name switch
@@ -78,8 +79,7 @@ internal sealed partial class Interpreter
             ">" or "gt" or "greaterthan" => PyOps.CompareOp(value, right, ">"),
             ">=" or "ge" => PyOps.CompareOp(value, right, ">="),
             "<" or "lt" or "lessthan" => PyOps.CompareOp(value, right, "<"),
-            "<=" or "le" => PyOps.CompareOp(value, right, "<="),
-            _ => throw new TemplateRuntimeError($"No test named '{name}'."),
+            _ => PyOps.CompareOp(value, right, "<="),
         };
     }
 }
