@@ -27,9 +27,10 @@ internal sealed partial class TemplateLexer
             if (_src[i] == '\n') _lineStarts.Add(i + 1);
     }
 
-    public static List<Token> Tokenize(string source, string? name, bool trimBlocks, bool lstripBlocks, bool keepTrailingNewline)
+    /// <summary>Tokens of <paramref name="normalized"/>, a source already passed through <see cref="Normalize"/>.</summary>
+    public static List<Token> Tokenize(string normalized, string? name, bool trimBlocks, bool lstripBlocks)
     {
-        var lexer = new TemplateLexer(Normalize(source, keepTrailingNewline), name, trimBlocks, lstripBlocks);
+        var lexer = new TemplateLexer(normalized, name, trimBlocks, lstripBlocks);
         lexer.Run();
         return lexer._tokens;
     }

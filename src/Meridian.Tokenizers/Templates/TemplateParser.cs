@@ -14,7 +14,8 @@ internal sealed partial class TemplateParser
     private readonly List<Token> _tokens;
     private readonly string _source;
     private readonly string? _name;
-    private readonly Stack<HashSet<string>> _macroNames = new();
+    private readonly Stack<HashSet<string>> _macroNames = new(); // names used in each macro body being parsed
+    private readonly Stack<Token> _openTagTokens = new(); // tag names of the statements being parsed, innermost on top
     private int _pos;
     private int _depth;
     private int _loopDepth;
@@ -28,10 +29,9 @@ internal sealed partial class TemplateParser
 
     public static List<Stmt> Parse(string source, string? name, bool trimBlocks, bool lstripBlocks, bool keepTrailingNewline)
     {
-        var tokens = TemplateLexer.Tokenize(source, name, trimBlocks, lstripBlocks, keepTrailingNewline);
-        var parser = new TemplateParser(tokens, TemplateLexer.Normalize(source, keepTrailingNewline), name);
-        var body = parser.Subparse(null);
-        return body;
+        string normalized = TemplateLexer.Normalize(source, keepTrailingNewline);
+        var tokens = TemplateLexer.Tokenize(normalized, name, trimBlocks, lstripBlocks);
+        return new TemplateParser(tokens, normalized, name).Subparse(null);
     }
 
     private Token Current => _tokens[_pos];
@@ -132,8 +132,6 @@ internal sealed partial class TemplateParser
         var open = _openTagTokens.Count > 0 ? _openTagTokens.Peek() : Current;
         return Fail($"unexpected end of template: the '{open.Text}' tag is never closed (looking for {expected})", open);
     }
-
-    private readonly Stack<Token> _openTagTokens = new();
 
     /// <summary>`{% tag ... %}` up to (not including) its closing block end; appends to <paramref name="body"/>.</summary>
     private void ParseStatement(List<Stmt> body)

@@ -77,4 +77,11 @@ public sealed class TemplateStatementTests
     {
         Assert.Equal(expected, Jinja.Render(template));
     }
+
+    [Fact]
+    public void Render_GenerationBlock_RendersItsBody()
+    {
+        // transformers' {% generation %} extension only marks assistant spans; the text is the body's.
+        Assert.Equal("<a>hi</a>", Jinja.Render("<a>{% generation %}{{ 'hi' }}{% endgeneration %}</a>"));
+    }
 }
