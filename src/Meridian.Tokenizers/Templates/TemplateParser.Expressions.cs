@@ -55,19 +55,26 @@ internal sealed partial class TemplateParser
         return expr;
     }
 
+    // Binary nodes carry the line of their operator, so an error in a multi-line expression points at the failing operation.
     private Expr ParseOr()
     {
-        int line = Current.Line;
         var left = ParseAnd();
-        while (SkipName("or")) left = new BinaryExpr("or", left, ParseAnd(), line);
+        while (Current.IsName("or"))
+        {
+            int line = Next().Line;
+            left = new BinaryExpr("or", left, ParseAnd(), line);
+        }
         return left;
     }
 
     private Expr ParseAnd()
     {
-        int line = Current.Line;
         var left = ParseNot();
-        while (SkipName("and")) left = new BinaryExpr("and", left, ParseNot(), line);
+        while (Current.IsName("and"))
+        {
+            int line = Next().Line;
+            left = new BinaryExpr("and", left, ParseNot(), line);
+        }
         return left;
     }
 
@@ -109,12 +116,11 @@ internal sealed partial class TemplateParser
 
     private Expr ParseMath1()
     {
-        int line = Current.Line;
         var left = ParseConcat();
         while (Current.IsOperator("+") || Current.IsOperator("-"))
         {
-            string op = Next().Text;
-            left = new BinaryExpr(op, left, ParseConcat(), line);
+            var op = Next();
+            left = new BinaryExpr(op.Text, left, ParseConcat(), op.Line);
         }
         return left;
     }
@@ -129,21 +135,23 @@ internal sealed partial class TemplateParser
 
     private Expr ParseMath2()
     {
-        int line = Current.Line;
         var left = ParsePow();
         while (Current.Kind == TokenKind.Operator && Current.Text is "*" or "/" or "//" or "%")
         {
-            string op = Next().Text;
-            left = new BinaryExpr(op, left, ParsePow(), line);
+            var op = Next();
+            left = new BinaryExpr(op.Text, left, ParsePow(), op.Line);
         }
         return left;
     }
 
     private Expr ParsePow()
     {
-        int line = Current.Line;
         var left = ParseUnary(withFilter: true);
-        while (SkipOperator("**")) left = new BinaryExpr("**", left, ParseUnary(withFilter: true), line);
+        while (Current.IsOperator("**"))
+        {
+            int line = Next().Line;
+            left = new BinaryExpr("**", left, ParseUnary(withFilter: true), line);
+        }
         return left;
     }
 
@@ -326,7 +334,7 @@ internal sealed partial class TemplateParser
         {
             if (Current.IsOperator("|")) node = ParseFilter(node, startInline: false);
             else if (Current.IsName("is")) node = ParseTest(node);
-            else if (Current.IsOperator("(")) node = new CallExpr(node, ParseCallArgs(), Current.Line);
+            else if (Current.IsOperator("(")) { int line = Current.Line; node = new CallExpr(node, ParseCallArgs(), line); }
             else return node;
         }
     }
