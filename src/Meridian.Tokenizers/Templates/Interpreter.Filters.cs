@@ -1,7 +1,6 @@
-// Filters on strings and scalars, with Jinja2 3.1's signatures and quirks (jinja2/filters.py):
-// trim/upper/... stringify first (so `none | trim` is 'None'), default, tojson as transformers
-// overrides it, int/float parsing, round, indent, truncate, escape. Sequence filters are in
-// Interpreter.Filters.Sequences.cs.
+// Filters on strings and scalars with Jinja2 3.1's signatures and quirks: string filters stringify first
+// (so `none | trim` is 'None'), tojson is transformers' override, int/float/round/indent/truncate as
+// jinja2/filters.py. Sequence filters are in Interpreter.Filters.Sequences.cs.
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;

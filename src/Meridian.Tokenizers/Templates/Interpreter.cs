@@ -1,7 +1,6 @@
-// Tree-walking interpreter for parsed chat templates: scopes, output, limits and error locations.
-// Statements, expressions, filters, tests, methods and globals live in the partial files next to it.
-// Scoping follows Jinja2: for-loop iterations, macro calls and with-blocks get a fresh scope (so
-// `set` inside a loop does not leak out; namespace() is the way out); if-blocks do not.
+// Tree-walking interpreter for parsed chat templates: scopes, output, limits, error lines; the rest is in
+// partial files by concern. Scoping follows Jinja2: for-loop iterations, macro calls and with-blocks get
+// a fresh scope (`set` in a loop does not leak; namespace() is the way out); if-blocks do not.
 using System.Runtime.CompilerServices;
 using System.Text;
 

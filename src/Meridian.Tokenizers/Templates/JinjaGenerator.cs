@@ -1,7 +1,6 @@
-// What Jinja2's map/select/reject/selectattr/rejectattr/unique/batch/items filters return: a lazy
-// one-shot generator, not a list. It is always truthy (so `{% if xs|select(...) %}` is true even when
-// nothing matches, as in Jinja2), has no len(), cannot be indexed, computes its items (and raises its
-// errors) only when iterated, and is empty once consumed.
+// What Jinja2's map/select/reject/selectattr/rejectattr/unique/batch/items filters return: a lazy one-shot
+// generator. Always truthy (`{% if xs|select(...) %}` is true even when nothing matches, as in Jinja2),
+// no len(), no indexing; items (and errors) are computed when iterated, and it is empty once consumed.
 namespace Meridian.Tokenizers.Templates;
 
 internal sealed class JinjaGenerator(Func<List<object?>> produce, string typeName = "generator")

@@ -12,21 +12,3 @@ internal sealed class Macro(MacroDef definition, Scope closure) : JinjaCallable
 
     public override object? Invoke(Interpreter interpreter, CallArgs args) => interpreter.InvokeMacro(this, args, caller: null);
 }
-
-/// <summary>One level of variables: a template, a loop iteration, a macro call, a with block.</summary>
-internal sealed class Scope(Scope? parent)
-{
-    private readonly Dictionary<string, object?> _vars = new(StringComparer.Ordinal);
-
-    public Scope? Parent => parent;
-
-    public bool TryLookup(string name, out object? value)
-    {
-        for (var s = this; s is not null; s = s.Parent)
-            if (s._vars.TryGetValue(name, out value)) return true;
-        value = null;
-        return false;
-    }
-
-    public void Set(string name, object? value) => _vars[name] = value;
-}

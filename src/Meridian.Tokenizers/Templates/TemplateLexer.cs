@@ -1,7 +1,6 @@
-// Splits a template into tokens with Jinja2 3.1's rules (jinja2/lexer.py, BSD): one trailing newline
-// dropped unless keep_trailing_newline; `{%-`/`-%}` strip all adjacent whitespace; trim_blocks drops
-// the newline after a block or comment tag; lstrip_blocks drops spaces/tabs before a block or comment
-// tag that starts a line; `+` turns either off; {% raw %} is data; newlines normalised to \n.
+// Splits a template into tokens with Jinja2 3.1's rules (jinja2/lexer.py, BSD): one trailing newline dropped;
+// `{%-`/`-%}` strip adjacent whitespace; trim_blocks drops the newline after a block/comment tag; lstrip_blocks
+// drops the indent before one that starts a line; `+` turns either off; {% raw %} is data; \r\n becomes \n.
 using System.Text;
 
 namespace Meridian.Tokenizers.Templates;

@@ -1,7 +1,6 @@
-// Expressions with Python semantics: arithmetic (floor division and modulo round toward -inf,
-// `/` is always float), float printing as Python's repr, comparisons and `in`, == by value,
-// truthiness, slicing (negative steps, by code point), string literal escapes, undefined values.
-// Expected strings are Jinja2 3.1.6's output.
+// Expressions with Python semantics: arithmetic (// and % round toward -inf, / is float), floats printed as
+// Python's repr, comparisons, `in`, == by value, truthiness, slicing (negative steps, by code point),
+// string escapes, undefined values. Expected strings are Jinja2 3.1.6's output.
 namespace Meridian.Tokenizers.Tests.Templates;
 
 public sealed class TemplateExpressionTests

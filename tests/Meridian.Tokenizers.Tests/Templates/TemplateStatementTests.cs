@@ -1,7 +1,6 @@
-// Statements with Jinja2 semantics: for (loop.*, filtering, unpacking, else, break/continue,
-// recursive), scoping of set (loops do not leak, if-blocks do, namespace() carries state out),
-// block set, with, macros (defaults, varargs/kwargs, caller), call and filter blocks.
-// Expected strings are Jinja2 3.1.6's output.
+// Statements with Jinja2 semantics: for (loop.*, filter, unpacking, else, break/continue, recursive), set
+// scoping (loops do not leak, if-blocks do, namespace() carries state out), block set, with, macros
+// (defaults, varargs/kwargs, caller), call and filter blocks. Expected strings are Jinja2 3.1.6's output.
 namespace Meridian.Tokenizers.Tests.Templates;
 
 public sealed class TemplateStatementTests
