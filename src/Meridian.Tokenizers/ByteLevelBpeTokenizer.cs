@@ -26,6 +26,7 @@ internal sealed class ByteLevelBpeTokenizer : Tokenizer
     private readonly Dictionary<long, (int Rank, int Merged)> _merges;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private int _cacheCount;
 
     [ThreadStatic] private static BpeScratch? t_scratch;
 
@@ -59,7 +60,7 @@ internal sealed class ByteLevelBpeTokenizer : Tokenizer
             _fallbackToken[b] = c < 0x80 ? Vocab.IdOf(c.ToString()) : -1;
         }
 
-        _merges = new Dictionary<long, (int, int)>(merges.Count);
+        _merges = new Dictionary<long, (int, int)>(merges.Count, PairKeyComparer.Instance);
         for (int rank = 0; rank < merges.Count; rank++)
         {
             string m = merges[rank] ?? throw new TokenizerException($"merge {rank} is null");
@@ -74,6 +75,14 @@ internal sealed class ByteLevelBpeTokenizer : Tokenizer
     }
 
     private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
+
+    // long's own hash is high ^ low, which sends many (left, right) pairs to one bucket; mix the bits instead.
+    private sealed class PairKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly PairKeyComparer Instance = new();
+        public bool Equals(long a, long b) => a == b;
+        public int GetHashCode(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32);
+    }
 
     // The bytes an alphabet string stands for; characters outside the alphabet cannot come from input bytes.
     private static byte[] AlphabetBytes(string text)
@@ -106,8 +115,8 @@ internal sealed class ByteLevelBpeTokenizer : Tokenizer
         }
         int before = output.Count;
         MergeWord(word, output, s);
-        if (cacheable && _cache.Count < MaxCacheEntries)
-            _cache.TryAdd(word.ToString(), output.GetRange(before, output.Count - before).ToArray());
+        if (cacheable && _cacheCount < MaxCacheEntries && _cache.TryAdd(word.ToString(), output.GetRange(before, output.Count - before).ToArray()))
+            Interlocked.Increment(ref _cacheCount); // ConcurrentDictionary.Count takes every lock: too slow per word
     }
 
     private void MergeWord(ReadOnlySpan<char> word, List<int> output, BpeScratch s)

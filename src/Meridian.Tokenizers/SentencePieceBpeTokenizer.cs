@@ -19,6 +19,7 @@ internal sealed class SentencePieceBpeTokenizer : Tokenizer
     private readonly bool _cutAtWords;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private int _cacheCount;
 
     [ThreadStatic] private static SpmScratch? t_scratch;
 
@@ -94,8 +95,8 @@ internal sealed class SentencePieceBpeTokenizer : Tokenizer
         }
         int before = output.Count;
         Merge(word, output);
-        if (_cache.Count < MaxCacheEntries)
-            _cache.TryAdd(word.ToString(), output.GetRange(before, output.Count - before).ToArray());
+        if (_cacheCount < MaxCacheEntries && _cache.TryAdd(word.ToString(), output.GetRange(before, output.Count - before).ToArray()))
+            Interlocked.Increment(ref _cacheCount); // ConcurrentDictionary.Count takes every lock: too slow per word
     }
 
     // llama.cpp's session: symbols are code points linked in a list; a max-heap of candidate pairs ordered
