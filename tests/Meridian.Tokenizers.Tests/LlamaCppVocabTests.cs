@@ -18,6 +18,21 @@ public class LlamaCppVocabTests
         AssertAll(tokenizer, texts, expected);
     }
 
+    public static TheoryData<string, string> HfTokenizers => new()
+    {
+        { "hf-tokenizers/qwen3/tokenizer.json", "vocab/ggml-vocab-qwen2.gguf" },
+        { "hf-tokenizers/llama3/tokenizer.json", "vocab/ggml-vocab-llama-bpe.gguf" },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(HfTokenizers))]
+    public void Encode_HfTokenizerJsonOnVocabTestStrings_MatchLlamaCppIdsOfTheSameVocab(string tokenizerJson, string gguf)
+    {
+        var tokenizer = TestTokenizers.Get(tokenizerJson);
+        var (texts, expected) = TestTokenizers.ReadVocabTest(TestData.Require(gguf + ".inp"), TestData.Require(gguf + ".out"));
+        AssertAll(tokenizer, texts, expected);
+    }
+
     [SkippableFact]
     public void Encode_Tok512VocabTestStrings_MatchRunCAndLlamaCppIds()
     {
