@@ -61,9 +61,18 @@ public static class BpePreTokenizers
             : throw new TokenizerException(
                 $"unknown pre-tokenizer '{name}' (tokenizer.ggml.pre); known: {string.Join(", ", Names)}");
 
-    /// <summary>The preset whose regex list equals <paramref name="regexes"/> (ordinal), for naming a tokenizer.json's Split patterns.</summary>
+    /// <summary>
+    /// The preset whose regex list equals <paramref name="regexes"/>, for naming a tokenizer.json's Split patterns;
+    /// tokenizer.json's (?i:'s|...) spelling of the Llama 3 and Qwen2 patterns counts as llama.cpp's.
+    /// </summary>
     public static BpePreset? FindByRegexes(IReadOnlyList<string> regexes)
     {
+        regexes = regexes.Select(r => r switch
+        {
+            Llama3Splitter.HfPattern => Llama3,
+            Llama3Splitter.Qwen2HfPattern => Qwen2,
+            _ => r,
+        }).ToArray();
         foreach (var name in new[] { "gpt-2", "llama-bpe", "qwen2", "starcoder", "falcon", "default", "deepseek-coder", "deepseek-v3" })
             if (Presets[name].Regexes.SequenceEqual(regexes, StringComparer.Ordinal))
                 return Presets[name];
