@@ -1,16 +1,15 @@
-// Byte-level BPE with llama.cpp's results (llm_tokenizer_bpe_session in src/llama-vocab.cpp): the
-// pre-tokenizer cuts text into words; each word's UTF-8 bytes start as one symbol each and the adjacent
-// pair with the lowest merge rank merges first (leftmost on ties); a final symbol that is no token falls
-// back to its one-character tokens. Own code rather than Microsoft.ML.Tokenizers' BpeTokenizer because
-// exact llama.cpp parity needs its multi-regex pre-tokenizers over code points, ignore_merges, this
-// fallback and its special-token rules, and because merging on integer symbol ids with a per-word cache
-// is faster than string merges.
+// Byte-level BPE with llama.cpp's results (llm_tokenizer_bpe_session, src/llama-vocab.cpp). Own code, not
+// Microsoft.ML.Tokenizers' BpeTokenizer: llama.cpp parity needs its multi-regex pre-tokenizers over code points,
+// ignore_merges, its fallback and special-token rules; and integer-id merges with a word cache are faster.
 using System.Collections.Concurrent;
 using System.Text;
 using Meridian.Tokenizers.PreTokenization;
 
 namespace Meridian.Tokenizers;
 
+// The pre-tokenizer cuts text into words; each word's UTF-8 bytes start as one symbol each and the adjacent
+// pair with the lowest merge rank merges first (leftmost on ties); a final symbol that is no token falls
+// back to its one-character tokens.
 internal sealed class ByteLevelBpeTokenizer : Tokenizer
 {
     private const int Dead = -1;

@@ -1,11 +1,11 @@
-// Reads a Hugging Face tokenizer.json (+ tokenizer_config.json beside it) into a TokenizerSpec, with the
-// typing llama.cpp's convert_hf_to_gguf.py gives: vocab entries normal, special added tokens control,
-// other added tokens user-defined. Byte-level BPE only. Facts: huggingface/tokenizers JSON schema
-// (tokenizers/src/tokenizer/serialization.rs, pre_tokenizers/*), transformers tokenizer_config keys.
+// Reads a Hugging Face tokenizer.json (+ tokenizer_config.json beside it) into a TokenizerSpec, typed as
+// llama.cpp's convert_hf_to_gguf.py types it. Byte-level BPE only. Facts: huggingface/tokenizers JSON
+// schema (tokenizers/src/tokenizer/serialization.rs, pre_tokenizers/*), transformers tokenizer_config keys.
 using System.Text.Json;
 
 namespace Meridian.Tokenizers;
 
+// Vocab entries are normal tokens, special added tokens control, other added tokens user-defined.
 /// <summary>Loads Hugging Face <c>tokenizer.json</c> files.</summary>
 public static class HfTokenizerJson
 {

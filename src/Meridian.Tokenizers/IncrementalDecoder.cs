@@ -1,12 +1,12 @@
-// Streaming detokenizer: turns ids pushed one at a time into text without ever splitting a UTF-8
-// sequence, and whose outputs concatenate to Tokenizer.Decode of all ids pushed. Bytes are held back while
-// they end in an incomplete UTF-8 sequence, and (for clean_spaces vocabularies) while the last byte could still take
-// part in a space-cleaning rule with what follows.
+// Streaming detokenizer: ids pushed one at a time become text that never splits a UTF-8 sequence and that
+// concatenates to Tokenizer.Decode of all ids pushed.
 using System.Buffers;
 using System.Text;
 
 namespace Meridian.Tokenizers;
 
+// Bytes are held back while they end in an incomplete UTF-8 sequence and, for clean_spaces vocabularies,
+// while the last byte could still take part in a space-cleaning rule with what follows.
 /// <summary>
 /// Decodes a stream of ids. <see cref="Push"/> returns the text that became complete (often ""),
 /// <see cref="Flush"/> the rest. Not thread-safe: one instance per stream.

@@ -1,14 +1,13 @@
 // SentencePiece-style BPE with llama.cpp's results (llm_tokenizer_spm_session in src/llama-vocab.cpp):
-// spaces become U+2581, a space is prefixed at the start and after special tokens, then starting from
-// single code points the adjacent pair whose concatenation is the highest-scoring token merges first
-// (leftmost on ties), and what is left unmerged and is no token falls back to <0xXX> byte tokens.
-// Speed: when no token has U+2581 after another character, no merge can cross the boundary before a
-// word's U+2581, so text is cut there and each word's ids are cached.
+// spaces become U+2581 (plus a prefix space), then the adjacent pair whose concatenation is the best-scoring
+// token merges first, leftmost on ties; leftovers that are no token fall back to <0xXX> byte tokens.
 using System.Collections.Concurrent;
 using System.Text;
 
 namespace Meridian.Tokenizers;
 
+// Speed: when no token has U+2581 after another character, no merge can cross the boundary before a
+// word's U+2581, so text is cut there and each word's ids are cached.
 internal sealed class SentencePieceBpeTokenizer : Tokenizer
 {
     private const char Space = '\u2581';

@@ -1,8 +1,6 @@
 // Splits text at special tokens before the tokenizer proper runs, with the results of llama.cpp's
-// tokenizer_st_partition (src/llama-vocab.cpp): tokens are taken longest first, each one splitting every
-// remaining stretch of plain text at all its occurrences; lstrip/rstrip tokens swallow adjacent ASCII
-// whitespace. Control and unknown tokens take part only when specials are parsed; user-defined always.
-// A vectorized SearchValues scan first finds which tokens occur at all, so plain text costs one pass.
+// tokenizer_st_partition (src/llama-vocab.cpp). A vectorized SearchValues scan first finds which tokens
+// occur at all, so plain text costs one pass.
 using System.Buffers;
 
 namespace Meridian.Tokenizers;
@@ -13,6 +11,9 @@ internal readonly record struct Fragment(int TokenId, int Start, int Length)
     public int End => Start + Length;
 }
 
+// Tokens are taken longest first, each splitting every remaining stretch of plain text at all its
+// occurrences; lstrip/rstrip tokens swallow adjacent ASCII whitespace. Control and unknown tokens take
+// part only when specials are parsed; user-defined tokens always.
 internal sealed class SpecialTokenMatcher
 {
     private readonly Vocabulary _vocab;

@@ -1,11 +1,12 @@
 // The validated vocabulary behind a Tokenizer: text <-> id, attributes, special ids and end-of-generation
 // set, derived from a TokenizerSpec with the load-time rules of llama.cpp's llama_vocab::impl::load
-// (src/llama-vocab.cpp): control-looking end/FIM tokens are forced to control, EOG ids found by text,
-// Phi-3's rstrip specials. Immutable after construction, so one instance serves every thread.
+// (src/llama-vocab.cpp). Immutable after construction, so one instance serves every thread.
 using System.Text;
 
 namespace Meridian.Tokenizers;
 
+// Those rules: control-looking end/FIM tokens are forced to control, EOG ids are found by text,
+// Phi-3's special tokens get rstrip.
 internal sealed class Vocabulary
 {
     // Token texts llama.cpp treats as end of generation (and forces to control type).

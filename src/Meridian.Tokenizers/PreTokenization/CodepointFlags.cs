@@ -1,7 +1,6 @@
 // Unicode category flags per code point, the classes llama.cpp's pre-tokenizers test (unicode.h
-// unicode_cpt_flags: \p{L}, \p{N}, \p{P}, \p{S}, \p{M}, \p{Z}, \p{C} and White_Space).
-// Categories come from .NET's tables (Unicode 15.1/16), llama.cpp's from Python's; they differ only
-// for code points assigned in the newest Unicode versions.
+// unicode_cpt_flags). .NET's tables (Unicode 15.1/16) stand in for llama.cpp's Python-made ones; they
+// differ only for code points assigned in the newest Unicode versions.
 using System.Globalization;
 using System.Runtime.CompilerServices;
 

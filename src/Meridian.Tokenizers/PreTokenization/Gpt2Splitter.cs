@@ -1,10 +1,9 @@
-// Hand-written matcher for the GPT-2 split regex
-//   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-// with the exact results of llama.cpp's unicode_regex_split_custom_gpt2 (src/unicode.cpp). Own code
-// instead of .NET Regex: it is several times faster, and it classifies code points (not UTF-16 units),
-// so supplementary-plane letters are letters as they are for llama.cpp and HF.
+// Hand-written matcher for the GPT-2 split regex with the results of llama.cpp's
+// unicode_regex_split_custom_gpt2 (src/unicode.cpp). Faster than .NET Regex, and it classifies code points
+// (not UTF-16 units), so supplementary-plane letters are letters as they are for llama.cpp and HF.
 namespace Meridian.Tokenizers.PreTokenization;
 
+//   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)
 internal static class Gpt2Splitter
 {
     /// <summary>The regex this splitter implements, as llama.cpp spells it.</summary>

@@ -1,10 +1,10 @@
-// Hand-written matcher for the Llama 3 split regex and its Qwen2 variant
-//   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
-// (Qwen2 has \p{N} instead of \p{N}{1,3}). Same results as llama.cpp's unicode_regex_split_custom_llama3
-// and, for Qwen2, as its std::regex over category-collapsed text (src/unicode.cpp). Own code for speed and
-// because it classifies code points, not UTF-16 units.
+// Hand-written matcher for the Llama 3 split regex and its Qwen2 variant, with the results of llama.cpp's
+// unicode_regex_split_custom_llama3 and (Qwen2) its std::regex over category-collapsed text (src/unicode.cpp).
+// Own code for speed and because it classifies code points, not UTF-16 units.
 namespace Meridian.Tokenizers.PreTokenization;
 
+//   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+// Qwen2 has \p{N} where Llama 3 has \p{N}{1,3}.
 internal static class Llama3Splitter
 {
     /// <summary>The Llama 3 regex as llama.cpp spells it (case-insensitive contractions spelled out).</summary>

@@ -1,14 +1,15 @@
-// One split regex from llama.cpp's pre-tokenizer lists, run the way llama.cpp's unicode_regex_split runs
-// it (src/unicode.cpp): a regex that uses \p{..} classes sees "collapsed" text in which every non-ASCII
-// code point is replaced by one marker character for its category (whitespace by \v), and \p{L} etc. become
-// [marker + ASCII members]; a regex without \p{..} sees the code points themselves. Both run here on
-// .NET Regex over one char per code point. Used for the pre-tokenizers with no hand-written splitter.
+// One split regex of a llama.cpp pre-tokenizer list, run as llama.cpp's unicode_regex_split runs it
+// (src/unicode.cpp), here on .NET Regex over one char per code point. Used for the pre-tokenizers that
+// have no hand-written splitter.
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Meridian.Tokenizers.PreTokenization;
 
+// A regex that uses \p{..} classes sees "collapsed" text: every non-ASCII code point becomes one marker
+// character for its category (whitespace becomes \v), and \p{L} etc. become [marker + ASCII members].
+// A regex without \p{..} sees the code points themselves.
 internal sealed class RegexSplitStep
 {
     // Marker characters of the collapsed text (llama.cpp's 0xD0..0xD5 bytes).
