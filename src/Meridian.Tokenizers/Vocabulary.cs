@@ -87,6 +87,7 @@ internal sealed class Vocabulary
         if (EotId == TokenizerSpec.NoToken)
             EotId = FindFirst(EndOfTurnTexts);
         _endOfGeneration = DeriveEndOfGeneration(spec);
+        EndOfGenerationIds = Enumerable.Range(0, n).Where(i => _endOfGeneration[i]).ToArray();
         ApplyStrip(spec.LStripIds, TokenAttributes.LStrip, nameof(spec.LStripIds));
         ApplyStrip(spec.RStripIds, TokenAttributes.RStrip, nameof(spec.RStripIds));
         ApplyModelNameFixes(spec.ModelName);
@@ -114,7 +115,7 @@ internal sealed class Vocabulary
     public int[] SpecialTokens { get; }
 
     /// <summary>Ids that end generation, ascending.</summary>
-    public IReadOnlyList<int> EndOfGenerationIds => Enumerable.Range(0, Count).Where(i => _endOfGeneration[i]).ToArray();
+    public IReadOnlyList<int> EndOfGenerationIds { get; }
 
     public bool IsEndOfGeneration(int id) => (uint)id < (uint)_endOfGeneration.Length && _endOfGeneration[id];
 

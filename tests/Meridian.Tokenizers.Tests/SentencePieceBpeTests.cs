@@ -11,15 +11,17 @@ public class SentencePieceBpeTests
     // id: text (score)
     //  0 <unk>  1 <s>  2 </s>  3 ▁ (-10)  4 a (-10)  5 b (-10)  6 c (-10)  7 ab (-1)  8 bc (-2)
     //  9 ▁a (-0.5)  10 aa (-0.5)  11 <0xC3>  12 <0xA9>
-    private static Tokenizer Tiny() => Tokenizer.Create(new TokenizerSpec
+    //  13 a▁ (-0.1), only when withSpaceInside
+    private static Tokenizer Tiny(bool withSpaceInside = false) => Tokenizer.Create(new TokenizerSpec
     {
         Kind = TokenizerKind.SentencePieceBpe,
-        Tokens = ["<unk>", "<s>", "</s>", "\u2581", "a", "b", "c", "ab", "bc", "\u2581a", "aa", "<0xC3>", "<0xA9>"],
-        Scores = [0, 0, 0, -10, -10, -10, -10, -1, -2, -0.5f, -0.5f, 0, 0],
+        Tokens = ["<unk>", "<s>", "</s>", "\u2581", "a", "b", "c", "ab", "bc", "\u2581a", "aa", "<0xC3>", "<0xA9>", .. (withSpaceInside ? new[] { "a\u2581" } : [])],
+        Scores = [0, 0, 0, -10, -10, -10, -10, -1, -2, -0.5f, -0.5f, 0, 0, -0.1f],
         TokenTypes =
         [
             TokenType.Unknown, TokenType.Control, TokenType.Control, TokenType.Normal, TokenType.Normal, TokenType.Normal,
             TokenType.Normal, TokenType.Normal, TokenType.Normal, TokenType.Normal, TokenType.Normal, TokenType.Byte, TokenType.Byte,
+            TokenType.Normal,
         ],
         BosId = 1,
         EosId = 2,
@@ -41,6 +43,15 @@ public class SentencePieceBpeTests
     {
         // "aa" -> "▁aa": pairs ▁a (-0.5) at 0 and aa (-0.5) at 1 tie; the left one wins: ▁a|a, and ▁aa is no token.
         Assert.Equal([9, 4], Tiny().Encode("aa"));
+    }
+
+    [Fact]
+    public void Encode_TokenWithSpaceAfterALetter_MergesAcrossWords()
+    {
+        // "a b" -> "▁a▁b": pairs ▁a (-0.5) at 0 and a▁ (-0.1) at 1; a▁ wins: ▁|a▁|b, and neither ▁a▁ nor a▁b
+        // is a token. (Cutting the text into words "▁a", "▁b" first would give ▁a|▁|b.)
+        Assert.Equal([3, 13, 5], Tiny(withSpaceInside: true).Encode("a b"));
+        Assert.Equal([9, 3, 5], Tiny().Encode("a b"));
     }
 
     [Fact]
