@@ -20,12 +20,6 @@ internal ref struct SplitCursor
         _wordStart = start;
     }
 
-    public readonly int End => _end;
-
-    /// <summary>The code point at <paramref name="i"/>, or -1 outside the segment.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly int CodepointAt(int i) => i < _end ? Codepoints.At(_text[.._end], i, out _) : -1;
-
     /// <summary>The UTF-16 length of the code point at <paramref name="i"/> (1 outside the segment).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly int LengthAt(int i)
