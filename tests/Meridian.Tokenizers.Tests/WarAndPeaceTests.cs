@@ -1,0 +1,53 @@
+// The whole of War and Peace against token ids two independent implementations agree on
+// (testdata/corpus, see its README): Llama 2's SentencePiece vocab and Qwen3's byte-level BPE, both from
+// the GGUF and (Qwen3) from tokenizer.json; and decoding the ids gives the text back.
+using Meridian.Tests.Shared;
+
+namespace Meridian.Tokenizers.Tests;
+
+public class WarAndPeaceTests
+{
+    public static TheoryData<string, string> Cases => new()
+    {
+        { "vocab/ggml-vocab-llama-spm.gguf", "corpus/war-and-peace.llama-spm.i32" },
+        { "vocab/ggml-vocab-qwen2.gguf", "corpus/war-and-peace.qwen3.i32" },
+        { "hf-tokenizers/qwen3/tokenizer.json", "corpus/war-and-peace.qwen3.i32" },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void Encode_WarAndPeace_MatchesReferenceIds(string tokenizerPath, string idsPath)
+    {
+        var tokenizer = TestTokenizers.Get(tokenizerPath);
+        string text = File.ReadAllText(TestData.Require("corpus/war-and-peace.txt"));
+        int[] expected = TestTokenizers.ReadInt32(TestData.Require(idsPath));
+
+        int[] actual = tokenizer.Encode(text);
+
+        int firstDiff = FirstDifference(expected, actual);
+        Assert.True(firstDiff < 0,
+            $"{expected.Length} expected ids, {actual.Length} actual; first difference at {firstDiff}: " +
+            $"expected [{string.Join(' ', expected.Skip(Math.Max(0, firstDiff - 3)).Take(8))}], " +
+            $"got [{string.Join(' ', actual.Skip(Math.Max(0, firstDiff - 3)).Take(8))}]");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void Decode_WarAndPeaceIds_GiveBackTheText(string tokenizerPath, string idsPath)
+    {
+        var tokenizer = TestTokenizers.Get(tokenizerPath);
+        string text = File.ReadAllText(TestData.Require("corpus/war-and-peace.txt"));
+        int[] ids = TestTokenizers.ReadInt32(TestData.Require(idsPath));
+
+        Assert.True(text == tokenizer.Decode(ids), "decoded text differs from war-and-peace.txt");
+    }
+
+    private static int FirstDifference(int[] a, int[] b)
+    {
+        int n = Math.Min(a.Length, b.Length);
+        for (int i = 0; i < n; i++)
+            if (a[i] != b[i])
+                return i;
+        return a.Length == b.Length ? -1 : n;
+    }
+}
