@@ -2,6 +2,8 @@
 // missing path) by their message, anything else as an internal error, never a stack trace
 // unless MERIDIAN_DEBUG=1.
 using Meridian.Core;
+using Meridian.Tokenizers;
+using Meridian.Tokenizers.Templates;
 
 namespace Meridian.Cli;
 
@@ -19,8 +21,15 @@ internal static class CliErrors
         {
             return action();
         }
-        catch (Exception ex) when (ex is MeridianException or FileNotFoundException or DirectoryNotFoundException
-                                       or UnauthorizedAccessException or IOException)
+        catch (TemplateRaiseException ex)
+        {
+            // raise_exception(msg) in a chat template: the template's own words, unadorned.
+            stderr.WriteLine($"meridian: template error: {OneLine(ex.Message)}");
+            return BadInput;
+        }
+        catch (Exception ex) when (ex is MeridianException or TokenizerException or TemplateException
+                                       or FileNotFoundException or DirectoryNotFoundException
+                                       or UnauthorizedAccessException or IOException or CliUsageException)
         {
             stderr.WriteLine($"meridian: error: {OneLine(ex.Message)}");
             if (Debugging) stderr.WriteLine(ex);

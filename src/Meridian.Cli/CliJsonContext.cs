@@ -1,5 +1,6 @@
 // Source-generated JSON for everything the CLI prints with --json (stable snake_case keys).
 using System.Text.Json.Serialization;
+using Meridian.Cli.Tokenize;
 using Meridian.Formats.Inspection;
 
 namespace Meridian.Cli;
@@ -9,4 +10,5 @@ namespace Meridian.Cli;
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ModelSummary))]
+[JsonSerializable(typeof(TokenizeOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,6 +1,8 @@
 // The root `meridian` command; each subcommand lives in its own folder.
 using System.CommandLine;
 using Meridian.Cli.Inspect;
+using Meridian.Cli.Template;
+using Meridian.Cli.Tokenize;
 
 namespace Meridian.Cli;
 
@@ -14,6 +16,8 @@ internal static class MeridianCommand
         var root = new RootCommand("Meridian: a hardware-neutral LLM inference engine")
         {
             InspectCommand.Create(stdout, stderr),
+            TokenizeCommand.Create(stdout, stderr),
+            TemplateCommand.Create(stdout, stderr),
         };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);

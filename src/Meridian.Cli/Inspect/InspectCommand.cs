@@ -21,7 +21,7 @@ internal static class InspectCommand
         {
             ModelSummary summary = ModelInspector.Inspect(parse.GetValue(file)!);
             if (parse.GetValue(json))
-                stdout.WriteLine(JsonSerializer.Serialize(summary, CliJsonContext.Default.ModelSummary));
+                stdout.WriteLine(JsonSerializer.Serialize(summary, CliJson.Context.ModelSummary));
             else
                 InspectTextRenderer.Write(stdout, summary, parse.GetValue(tensors));
             return 0;

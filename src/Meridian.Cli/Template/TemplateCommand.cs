@@ -1,0 +1,125 @@
+// `meridian template (--model FILE | --template FILE.jinja) --context C.json [--now TIME]`:
+// renders a chat template with the variables of a JSON object, byte for byte to stdout.
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Meridian.Models.Tokenizers;
+using Meridian.Tokenizers;
+using Meridian.Tokenizers.Templates;
+
+namespace Meridian.Cli.Template;
+
+internal static class TemplateCommand
+{
+    // Context files are small JSON documents; refuse anything absurd before reading it.
+    private const long MaxContextBytes = 64L << 20;
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "Take the chat template stored in this model (GGUF, tokenizer.json / tokenizer_config.json or their directory)" };
+        var template = new Option<string?>("--template") { Description = "A Jinja chat template file" };
+        var context = new Option<string>("--context", "-c")
+        {
+            Description = "A JSON object; every key becomes a template variable (messages, tools, add_generation_prompt, bos_token, ...)",
+            Required = true,
+        };
+        var now = new Option<string?>("--now") { Description = "Fix the clock strftime_now reads, e.g. 2025-03-14T09:26:53 (default: the current local time)" };
+        var command = new Command("template", "Render a chat template") { model, template, context, now };
+        command.SetAction(parse => CliErrors.Run(stderr, () =>
+        {
+            string? modelPath = parse.GetValue(model), templatePath = parse.GetValue(template);
+            if ((modelPath is null) == (templatePath is null))
+                throw new CliUsageException("give exactly one of --model and --template");
+
+            var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
+            ChatTemplate chat;
+            if (templatePath != null)
+            {
+                chat = ChatTemplate.Parse(ReadUtf8(templatePath), Path.GetFileName(templatePath));
+            }
+            else
+            {
+                TokenizerSpec spec = TokenizerLoader.LoadSpec(modelPath!);
+                string source = spec.ChatTemplate ?? TemplateBeside(modelPath!)
+                    ?? throw new CliUsageException($"{modelPath}: the model has no chat template; give one with --template");
+                chat = ChatTemplate.Parse(source, Path.GetFileName(modelPath));
+                // The model's own special tokens, unless the context names them.
+                AddToken(variables, "bos_token", spec, spec.BosId);
+                AddToken(variables, "eos_token", spec, spec.EosId);
+                AddToken(variables, "unk_token", spec, spec.UnkId);
+                AddToken(variables, "pad_token", spec, spec.PadId);
+            }
+
+            foreach (var (key, value) in ReadContext(parse.GetValue(context)!))
+                variables[key] = value;
+            var options = new ChatTemplateOptions { Now = ParseNow(parse.GetValue(now)) };
+            stdout.Write(chat.Render(variables, options));
+            stdout.Flush();
+            return 0;
+        }));
+        return command;
+    }
+
+    private static void AddToken(Dictionary<string, object?> variables, string name, TokenizerSpec spec, int id)
+    {
+        if (id >= 0 && id < spec.Tokens.Count)
+            variables[name] = spec.Tokens[id];
+    }
+
+    // Hugging Face keeps newer templates in chat_template.jinja beside tokenizer_config.json.
+    private static string? TemplateBeside(string modelPath)
+    {
+        string dir = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        string candidate = Path.Combine(dir, "chat_template.jinja");
+        return File.Exists(candidate) ? ReadUtf8(candidate) : null;
+    }
+
+    private static JsonObject ReadContext(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            throw new FileNotFoundException($"no such file: {path}", path);
+        if (info.Length > MaxContextBytes)
+            throw new CliUsageException($"{path}: {info.Length} bytes is too large for a template context (limit {MaxContextBytes})");
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(File.ReadAllBytes(path), documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
+        }
+        catch (JsonException e)
+        {
+            throw new CliUsageException($"{path}: not valid JSON: {e.Message}");
+        }
+        return node as JsonObject
+            ?? throw new CliUsageException($"{path}: the context must be a JSON object whose keys become template variables");
+    }
+
+    private static DateTimeOffset ParseNow(string? text)
+    {
+        if (text is null)
+            return DateTimeOffset.Now;
+        // A time without an offset is a wall-clock time: strftime_now formats it as written.
+        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local) && !HasOffset(text))
+            return new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), TimeSpan.Zero);
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset))
+            return withOffset;
+        throw new CliUsageException($"--now: '{text}' is not a date and time such as 2025-03-14T09:26:53");
+    }
+
+    private static bool HasOffset(string text) =>
+        text.EndsWith('Z') || (text.Length > 6 && (text[^6] is '+' or '-') && text[^3] == ':');
+
+    private static string ReadUtf8(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new CliUsageException($"{path}: not valid UTF-8 ({e.Message})");
+        }
+    }
+}
