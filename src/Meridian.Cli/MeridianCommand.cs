@@ -19,7 +19,9 @@ internal static class MeridianCommand
             TokenizeCommand.Create(stdout, stderr),
             TemplateCommand.Create(stdout, stderr),
         };
+        // No @response files: an argument such as `--text "@everyone hi"` is the user's text, not a path.
+        var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
-        return root.Parse(args).Invoke(config);
+        return root.Parse(args, parsing).Invoke(config);
     }
 }
