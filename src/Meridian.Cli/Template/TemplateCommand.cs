@@ -2,7 +2,6 @@
 // renders a chat template with the variables of a JSON object, byte for byte to stdout.
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Meridian.Models.Tokenizers;
@@ -37,7 +36,7 @@ internal static class TemplateCommand
             ChatTemplate chat;
             if (templatePath != null)
             {
-                chat = ChatTemplate.Parse(ReadUtf8(templatePath), Path.GetFileName(templatePath));
+                chat = ChatTemplate.Parse(Utf8File.Read(templatePath), Path.GetFileName(templatePath));
             }
             else
             {
@@ -73,7 +72,7 @@ internal static class TemplateCommand
     {
         string dir = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
         string candidate = Path.Combine(dir, "chat_template.jinja");
-        return File.Exists(candidate) ? ReadUtf8(candidate) : null;
+        return File.Exists(candidate) ? Utf8File.Read(candidate) : null;
     }
 
     private static JsonObject ReadContext(string path)
@@ -110,16 +109,4 @@ internal static class TemplateCommand
 
     private static bool HasOffset(string text) =>
         text.EndsWith('Z') || (text.Length > 6 && (text[^6] is '+' or '-') && text[^3] == ':');
-
-    private static string ReadUtf8(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new CliUsageException($"{path}: not valid UTF-8 ({e.Message})");
-        }
-    }
 }

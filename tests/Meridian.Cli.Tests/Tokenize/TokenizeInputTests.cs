@@ -26,6 +26,23 @@ public sealed class TokenizeInputTests
     }
 
     [SkippableFact]
+    public void Tokenize_FileWithUtf8Bom_TokenizesTheBomAsLlamaCppDoes()
+    {
+        string gguf = TestData.Require(Gpt2);
+        using var dir = new TempDir();
+        string file = dir.File("bom.txt");
+        File.WriteAllBytes(file, [0xEF, 0xBB, 0xBF, .. "Hi there"u8]);
+        int[] expected = LlamaCppTokenizer.Tokenize(gguf, "\uFEFFHi there", addSpecial: false, parseSpecial: false);
+        // Sanity: the BOM is tokens of its own, so dropping it would show.
+        Assert.NotEqual(expected, LlamaCppTokenizer.Tokenize(gguf, "Hi there", addSpecial: false, parseSpecial: false));
+
+        var r = CliRunner.Run("tokenize", "--model", gguf, "--file", file);
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(string.Join(' ', expected) + Environment.NewLine, r.Stdout);
+    }
+
+    [SkippableFact]
     public void Tokenize_FileWithCrLfAndNoFinalNewline_TokenizesTheBytesAsIs()
     {
         string gguf = TestData.Require(Gpt2);
