@@ -99,14 +99,14 @@ internal static class TemplateCommand
     {
         if (text is null)
             return DateTimeOffset.Now;
-        // A time without an offset is a wall-clock time: strftime_now formats it as written.
-        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local) && !HasOffset(text))
-            return new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), TimeSpan.Zero);
+        // RoundtripKind leaves a time without an offset Unspecified: a wall-clock time that strftime_now
+        // formats as written. Any offset ("Z", "-08:00", "+0530", "+05") makes it Utc or Local instead.
+        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var local)
+            && local.Kind == DateTimeKind.Unspecified)
+            return new DateTimeOffset(local, TimeSpan.Zero);
+        // With an offset: the wall-clock time at that offset, never converted to this machine's zone.
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset))
             return withOffset;
         throw new CliUsageException($"--now: '{text}' is not a date and time such as 2025-03-14T09:26:53");
     }
-
-    private static bool HasOffset(string text) =>
-        text.EndsWith('Z') || (text.Length > 6 && (text[^6] is '+' or '-') && text[^3] == ':');
 }
