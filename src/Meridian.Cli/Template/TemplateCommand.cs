@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Meridian.Models.Tokenizers;
 using Meridian.Tokenizers;
 using Meridian.Tokenizers.Templates;
@@ -82,10 +83,17 @@ internal static class TemplateCommand
             throw new FileNotFoundException($"no such file: {path}", path);
         if (info.Length > MaxContextBytes)
             throw new CliUsageException($"{path}: {info.Length} bytes is too large for a template context (limit {MaxContextBytes})");
+        ReadOnlySpan<byte> bytes = File.ReadAllBytes(path);
+        if (bytes.StartsWith("\uFEFF"u8))
+            bytes = bytes[3..]; // RFC 8259 lets a parser ignore a UTF-8 BOM; editors on Windows write one
+        // System.Text.Json checks string contents only when they are read, which would then fail far from here.
+        if (!Utf8.IsValid(bytes))
+            throw new CliUsageException($"{path}: not valid UTF-8");
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(File.ReadAllBytes(path), documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
+            // Duplicate keys are refused rather than guessed at (JsonObject would fail on them later).
+            node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 256, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
