@@ -47,7 +47,7 @@ internal static class TokenizeCommand
         if (text != null)
             return text;
         if (file == "-")
-            return Console.In.ReadToEnd();
+            return Utf8File.ReadStdin();
         // Strict UTF-8: a file in another encoding is an error, not silently different ids.
         return Utf8File.Read(file!);
     }
