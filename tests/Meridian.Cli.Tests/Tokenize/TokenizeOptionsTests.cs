@@ -111,21 +111,17 @@ public sealed class TokenizeOptionsTests
         Assert.Contains("\"<|im_start|>\"", r.Stdout);
     }
 
-    [SkippableTheory]
-    [InlineData("hf-tokenizers/qwen3")]
-    [InlineData("hf-tokenizers/qwen3/tokenizer.json")]
-    public void Tokenize_HfTokenizerJson_PrintsTheIdsOfTheQwen2Gguf(string model)
+    [SkippableFact]
+    public void Tokenize_HfTokenizerJsonDirectory_PrintsTheIdsOfTheQwen2Gguf()
     {
-        string path = TestData.Require(model);
+        // A tokenizer.json file is read the same way; template --model tests pass one.
+        string path = TestData.Require("hf-tokenizers/qwen3");
         string gguf = TestData.Require(Qwen2);
         var (texts, ids) = VocabTestFile.Read(gguf + ".inp", gguf + ".out");
-        // A few vocab-test strings (llama.cpp's ids for the same vocabulary), then special-token parsing.
-        foreach (int i in new[] { 11, 32, 45 })
-        {
-            var r = CliRunner.Run("tokenize", "--model", path, "--text", texts[i]);
-            Assert.True(r.ExitCode == 0, r.Stderr);
-            Assert.Equal(ids[i] + Environment.NewLine, r.Stdout);
-        }
+        // The long mixed vocab-test string (llama.cpp's ids for the same vocabulary), then special-token parsing.
+        var r = CliRunner.Run("tokenize", "--model", path, "--text", texts[45]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(ids[45] + Environment.NewLine, r.Stdout);
         int[] special = LlamaCppTokenizer.Tokenize(gguf, ChatText, addSpecial: false, parseSpecial: true);
         var s = CliRunner.Run("tokenize", "--model", path, "--text", ChatText, "--special");
         Assert.Equal(string.Join(' ', special) + Environment.NewLine, s.Stdout);

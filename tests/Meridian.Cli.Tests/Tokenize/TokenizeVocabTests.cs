@@ -1,8 +1,8 @@
 // `meridian tokenize` on llama.cpp's vocab test vectors: each string, given with --text and with --file,
 // must print exactly the ids of its .out line (no BOS/EOS, no special-token parsing, as llama.cpp's
 // test-tokenizer-0 made them). Every run loads the tokenizer afresh (a 128k-token BPE vocab takes
-// ~0.3 s), so the big byte-level vocabs get the strings that stress argument and file passing (empty,
-// whitespace only, newlines, astral emoji with ZWJ, the long mixed one); the library's own
+// ~0.3 s), so the byte-level BPE vocabs get the strings that stress argument and file passing (empty,
+// tab, newlines only, astral emoji with ZWJ, the long mixed one); the library's own
 // LlamaCppVocabTests check all 46 on every vocab.
 using System.Text;
 using System.Text.Json;
@@ -12,9 +12,8 @@ namespace Meridian.Cli.Tests.Tokenize;
 
 public sealed class TokenizeVocabTests
 {
-    // Indexes into the 46 strings: "" , "  ", "\t", "\n\n\n", emoji with ZWJ and VS16, "    Hello\n    Hello",
-    // "Cửa Việt" (Llama 3 ignore_merges), and the long mixed string.
-    private static readonly int[] BpeSubset = [2, 4, 6, 9, 22, 28, 43, 45];
+    // Indexes into the 46 strings: "", "\t", "\n\n\n", emoji with ZWJ and VS16, and the long mixed string.
+    private static readonly int[] BpeSubset = [2, 6, 9, 22, 45];
 
     public static TheoryData<string, bool> Vocabs()
     {
