@@ -1,5 +1,6 @@
 // The root `meridian` command; each subcommand lives in its own folder.
 using System.CommandLine;
+using System.Text;
 using Meridian.Cli.Inspect;
 using Meridian.Cli.Template;
 using Meridian.Cli.Tokenize;
@@ -8,7 +9,13 @@ namespace Meridian.Cli;
 
 internal static class MeridianCommand
 {
-    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Run(string[] args)
+    {
+        // UTF-8 whatever the locale's charset says: renders and token pieces must come out byte for byte
+        // (under LANG=en_US.ISO-8859-1 .NET would write '?' for every character Latin-1 lacks).
+        Console.OutputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Runs the CLI with explicit writers, so tests can run it in process.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -19,7 +26,9 @@ internal static class MeridianCommand
             TokenizeCommand.Create(stdout, stderr),
             TemplateCommand.Create(stdout, stderr),
         };
+        // No @response files: an argument such as `--text "@everyone hi"` is the user's text, not a path.
+        var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
-        return root.Parse(args).Invoke(config);
+        return root.Parse(args, parsing).Invoke(config);
     }
 }

@@ -2,9 +2,9 @@
 // renders a chat template with the variables of a JSON object, byte for byte to stdout.
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Meridian.Models.Tokenizers;
 using Meridian.Tokenizers;
 using Meridian.Tokenizers.Templates;
@@ -37,7 +37,7 @@ internal static class TemplateCommand
             ChatTemplate chat;
             if (templatePath != null)
             {
-                chat = ChatTemplate.Parse(ReadUtf8(templatePath), Path.GetFileName(templatePath));
+                chat = ChatTemplate.Parse(Utf8File.Read(templatePath), Path.GetFileName(templatePath));
             }
             else
             {
@@ -73,7 +73,7 @@ internal static class TemplateCommand
     {
         string dir = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
         string candidate = Path.Combine(dir, "chat_template.jinja");
-        return File.Exists(candidate) ? ReadUtf8(candidate) : null;
+        return File.Exists(candidate) ? Utf8File.Read(candidate) : null;
     }
 
     private static JsonObject ReadContext(string path)
@@ -83,10 +83,17 @@ internal static class TemplateCommand
             throw new FileNotFoundException($"no such file: {path}", path);
         if (info.Length > MaxContextBytes)
             throw new CliUsageException($"{path}: {info.Length} bytes is too large for a template context (limit {MaxContextBytes})");
+        ReadOnlySpan<byte> bytes = File.ReadAllBytes(path);
+        if (bytes.StartsWith("\uFEFF"u8))
+            bytes = bytes[3..]; // RFC 8259 lets a parser ignore a UTF-8 BOM; editors on Windows write one
+        // System.Text.Json checks string contents only when they are read, which would then fail far from here.
+        if (!Utf8.IsValid(bytes))
+            throw new CliUsageException($"{path}: not valid UTF-8");
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(File.ReadAllBytes(path), documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
+            // Duplicate keys are refused rather than guessed at (JsonObject would fail on them later).
+            node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 256, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -100,26 +107,14 @@ internal static class TemplateCommand
     {
         if (text is null)
             return DateTimeOffset.Now;
-        // A time without an offset is a wall-clock time: strftime_now formats it as written.
-        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local) && !HasOffset(text))
-            return new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), TimeSpan.Zero);
+        // RoundtripKind leaves a time without an offset Unspecified: a wall-clock time that strftime_now
+        // formats as written. Any offset ("Z", "-08:00", "+0530", "+05") makes it Utc or Local instead.
+        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var local)
+            && local.Kind == DateTimeKind.Unspecified)
+            return new DateTimeOffset(local, TimeSpan.Zero);
+        // With an offset: the wall-clock time at that offset, never converted to this machine's zone.
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset))
             return withOffset;
         throw new CliUsageException($"--now: '{text}' is not a date and time such as 2025-03-14T09:26:53");
-    }
-
-    private static bool HasOffset(string text) =>
-        text.EndsWith('Z') || (text.Length > 6 && (text[^6] is '+' or '-') && text[^3] == ':');
-
-    private static string ReadUtf8(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new CliUsageException($"{path}: not valid UTF-8 ({e.Message})");
-        }
     }
 }

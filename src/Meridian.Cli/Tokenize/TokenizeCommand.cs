@@ -1,7 +1,6 @@
 // `meridian tokenize --model FILE (--text T | --file F) [--special] [--bos] [--json]`: prints the
 // token ids of a text as the model's tokenizer produces them.
 using System.CommandLine;
-using System.Text;
 using System.Text.Json;
 using Meridian.Models.Tokenizers;
 
@@ -48,16 +47,8 @@ internal static class TokenizeCommand
         if (text != null)
             return text;
         if (file == "-")
-            return Console.In.ReadToEnd();
+            return Utf8File.ReadStdin();
         // Strict UTF-8: a file in another encoding is an error, not silently different ids.
-        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        try
-        {
-            return File.ReadAllText(file!, utf8);
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new CliUsageException($"{file}: not valid UTF-8 ({e.Message})");
-        }
+        return Utf8File.Read(file!);
     }
 }
