@@ -1,6 +1,7 @@
 // The root `meridian` command; each subcommand lives in its own folder.
 using System.CommandLine;
 using Meridian.Cli.Inspect;
+using Meridian.Cli.Run;
 using Meridian.Cli.Template;
 using Meridian.Cli.Tokenize;
 
@@ -18,6 +19,7 @@ internal static class MeridianCommand
             InspectCommand.Create(stdout, stderr),
             TokenizeCommand.Create(stdout, stderr),
             TemplateCommand.Create(stdout, stderr),
+            RunCommand.Create(stdout, stderr),
         };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);
