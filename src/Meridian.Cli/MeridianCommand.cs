@@ -1,5 +1,6 @@
 // The root `meridian` command; each subcommand lives in its own folder.
 using System.CommandLine;
+using Meridian.Cli.Chat;
 using Meridian.Cli.Inspect;
 using Meridian.Cli.Run;
 using Meridian.Cli.Template;
@@ -11,8 +12,8 @@ internal static class MeridianCommand
 {
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
 
-    /// <summary>Runs the CLI with explicit writers, so tests can run it in process.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Runs the CLI with explicit streams, so tests can run it in process.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
     {
         var root = new RootCommand("Meridian: a hardware-neutral LLM inference engine")
         {
@@ -20,6 +21,7 @@ internal static class MeridianCommand
             TokenizeCommand.Create(stdout, stderr),
             TemplateCommand.Create(stdout, stderr),
             RunCommand.Create(stdout, stderr),
+            ChatCommand.Create(stdin ?? Console.In, stdout, stderr),
         };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);
