@@ -37,6 +37,9 @@ public sealed partial class SafetensorsWeightSource(SafetensorsModel model) : We
     /// <inheritdoc />
     public override string Origin => model.Directory;
 
+    /// <inheritdoc />
+    protected internal override string StoredName(string fullName) => HfName(fullName) ?? fullName;
+
     /// <summary>The HF name of a GGUF-style name, or null when the model has no such weight.</summary>
     public static string? HfName(string ggufName)
     {

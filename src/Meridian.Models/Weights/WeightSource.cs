@@ -16,6 +16,9 @@ public abstract class WeightSource
     /// <summary>The full name of <paramref name="name"/> in this scope.</summary>
     protected virtual string Qualify(string name) => name;
 
+    /// <summary>The name a weight has in the file, for messages (the GGUF-style name where they agree).</summary>
+    protected internal virtual string StoredName(string fullName) => fullName;
+
     /// <summary>Looks up a weight by its full GGUF-style name.</summary>
     protected internal abstract HostWeight? Find(string fullName);
 
@@ -32,7 +35,7 @@ public abstract class WeightSource
     public HostWeight Get(string name, int rows, int cols)
     {
         string full = Qualify(name);
-        var w = Find(full) ?? throw new ModelFormatException($"{Origin}: required tensor '{full}' is missing");
+        var w = Find(full) ?? throw new ModelFormatException($"{Origin}: required tensor '{StoredName(full)}' is missing");
         if (w.Rows != rows || w.Cols != cols)
             throw new ModelFormatException($"{Origin}: tensor '{w.Name}' is [{w.Rows}, {w.Cols}] but the config implies [{rows}, {cols}]");
         return w;
@@ -45,5 +48,7 @@ public abstract class WeightSource
         protected override string Qualify(string name) => prefix + "." + name;
 
         protected internal override HostWeight? Find(string fullName) => root.Find(fullName);
+
+        protected internal override string StoredName(string fullName) => root.StoredName(fullName);
     }
 }
