@@ -1,7 +1,9 @@
 // The root `meridian` command; each subcommand lives in its own folder.
 using System.CommandLine;
 using System.Text;
+using Meridian.Cli.Chat;
 using Meridian.Cli.Inspect;
+using Meridian.Cli.Run;
 using Meridian.Cli.Template;
 using Meridian.Cli.Tokenize;
 
@@ -17,14 +19,16 @@ internal static class MeridianCommand
         return Run(args, Console.Out, Console.Error);
     }
 
-    /// <summary>Runs the CLI with explicit writers, so tests can run it in process.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Runs the CLI with explicit streams, so tests can run it in process.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
     {
         var root = new RootCommand("Meridian: a hardware-neutral LLM inference engine")
         {
             InspectCommand.Create(stdout, stderr),
             TokenizeCommand.Create(stdout, stderr),
             TemplateCommand.Create(stdout, stderr),
+            RunCommand.Create(stdout, stderr),
+            ChatCommand.Create(stdin ?? Console.In, stdout, stderr),
         };
         // No @response files: an argument such as `--text "@everyone hi"` is the user's text, not a path.
         var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };

@@ -8,11 +8,14 @@ internal sealed record CliResult(int ExitCode, string Stdout, string Stderr);
 
 internal static class CliRunner
 {
-    public static CliResult Run(params string[] args)
+    public static CliResult Run(params string[] args) => RunWithInput("", args);
+
+    /// <summary>Runs with <paramref name="stdin"/> as standard input (for `chat`).</summary>
+    public static CliResult RunWithInput(string stdin, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = MeridianCommand.Run(args, stdout, stderr);
+        int code = MeridianCommand.Run(args, stdout, stderr, new StringReader(stdin));
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -1,0 +1,28 @@
+// The CPU backend's entry in the backend registry: always available, one device.
+using Meridian.Core.Backends;
+
+namespace Meridian.Backends.Cpu;
+
+/// <summary>Provides the host CPU device.</summary>
+public sealed class CpuBackendProvider : IBackendProvider
+{
+    private readonly Lazy<CpuDevice> _device;
+
+    /// <summary>A provider whose device uses <paramref name="threads"/> threads (default: all processors).</summary>
+    public CpuBackendProvider(int? threads = null) => _device = new Lazy<CpuDevice>(() => new CpuDevice(threads));
+
+    /// <inheritdoc />
+    public string Name => "cpu";
+
+    /// <inheritdoc />
+    public int ContractVersion => BackendContract.Version;
+
+    /// <inheritdoc />
+    public bool IsAvailable => true;
+
+    /// <inheritdoc />
+    public int Score => 0;
+
+    /// <inheritdoc />
+    public IReadOnlyList<IDevice> Devices => [_device.Value];
+}

@@ -1,0 +1,168 @@
+// The CPU implementation of IComputeStream: ops run synchronously on the calling thread, the heavy
+// ones (matmul, attention) split over the device's worker pool. Tested against Core ReferenceOps.
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Meridian.Core;
+using Meridian.Core.Backends;
+using Meridian.Core.Tensors;
+
+namespace Meridian.Backends.Cpu;
+
+internal sealed unsafe partial class CpuComputeStream : IComputeStream
+{
+    private readonly WorkerPool _pool;
+    private readonly MatMulJob _matMul;
+    private readonly AttentionJob _attention;
+
+    public CpuComputeStream(CpuDevice device, WorkerPool pool)
+    {
+        Device = device;
+        _pool = pool;
+        _matMul = new MatMulJob(pool.ThreadCount);
+        _attention = new AttentionJob(pool.ThreadCount);
+    }
+
+    public IDevice Device { get; }
+
+    public void EmbeddingLookup(DeviceTensor table, ReadOnlySpan<int> ids, DeviceTensor dst)
+    {
+        Check(dst.Rows == ids.Length && dst.Cols == table.Cols && dst.Type == DType.F32, "EmbeddingLookup: dst must be [T, D] f32");
+        long rowBytes = table.RowBytes;
+        for (int t = 0; t < ids.Length; t++)
+        {
+            if ((uint)ids[t] >= (uint)table.Rows)
+                throw new MeridianException($"token id {ids[t]} is outside the embedding table of {table.Rows} rows");
+            RowDecoder.Decode(table.Type, new ReadOnlySpan<byte>(Ptr(table) + ids[t] * rowBytes, (int)rowBytes), F32(dst).Slice(t * dst.Cols, dst.Cols));
+        }
+    }
+
+    public void MatMul(DeviceTensor w, DeviceTensor x, DeviceTensor y)
+    {
+        Check(x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows && x.Type == DType.F32 && y.Type == DType.F32,
+            $"MatMul: shapes w[{w.Rows},{w.Cols}] x[{x.Rows},{x.Cols}] y[{y.Rows},{y.Cols}]");
+        _matMul.Set(w.Type, Ptr(w), w.RowBytes, w.Rows, w.Cols, (float*)Ptr(x), (float*)Ptr(y), x.Rows);
+        _pool.For(w.Rows, _matMul);
+    }
+
+    public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor dst)
+    {
+        int c = weight.Cols;
+        Check(x.Cols % c == 0 && dst.Rows * dst.Cols == x.Rows * x.Cols, "RmsNorm: shapes");
+        var src = F32(x);
+        var w = F32(weight);
+        var d = F32(dst);
+        for (int r = 0; r < src.Length / Math.Max(c, 1); r++)
+        {
+            var row = src.Slice(r * c, c);
+            float ss = TensorPrimitives.Dot(row, row);
+            float scale = 1f / MathF.Sqrt(ss / c + eps);
+            var o = d.Slice(r * c, c);
+            TensorPrimitives.Multiply(row, scale, o);
+            TensorPrimitives.Multiply(o, w, o);
+        }
+    }
+
+    public void Rope(DeviceTensor x, ReadOnlySpan<int> positions, RopeSpec spec)
+    {
+        Check(x.Rows == positions.Length && x.Cols % spec.HeadDim == 0 && spec.HeadDim % 2 == 0, "Rope: x must be [T, H·Dh] with even Dh");
+        RopeKernel.Apply(F32(x), x.Cols, positions, spec);
+    }
+
+    public void Attention(DeviceTensor q, DeviceTensor keys, DeviceTensor values, int startPos, int numHeads, int numKvHeads, DeviceTensor dst)
+    {
+        int dh = q.Cols / numHeads;
+        Check(numHeads % numKvHeads == 0 && q.Cols == numHeads * dh && keys.Cols == numKvHeads * dh && values.Cols == keys.Cols
+              && startPos + q.Rows <= keys.Rows && dst.Rows == q.Rows && dst.Cols == q.Cols, "Attention: shapes");
+        _attention.Set((float*)Ptr(q), (float*)Ptr(keys), (float*)Ptr(values), (float*)Ptr(dst), q.Rows, startPos, numHeads, numKvHeads, dh);
+        _pool.For(q.Rows * numHeads, _attention);
+    }
+
+    public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
+    {
+        var g = F32(gate);
+        var d = F32(dst);
+        Check(g.Length == d.Length && F32(up).Length == d.Length, "SwiGlu: shapes");
+        var u = F32(up);
+        // silu(g) · up = g · sigmoid(g) · up, in chunks through a stack buffer so dst may alias gate or up.
+        Span<float> tmp = stackalloc float[256];
+        for (int i = 0; i < d.Length; i += tmp.Length)
+        {
+            int n = Math.Min(tmp.Length, d.Length - i);
+            var s = tmp[..n];
+            TensorPrimitives.Sigmoid(g.Slice(i, n), s);
+            TensorPrimitives.Multiply(s, g.Slice(i, n), s);
+            TensorPrimitives.Multiply(s, u.Slice(i, n), d.Slice(i, n));
+        }
+    }
+
+    public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
+    {
+        Check(b.Cols == a.Cols && (b.Rows == a.Rows || b.Rows == 1) && dst.Rows == a.Rows && dst.Cols == a.Cols, "Add: shapes");
+        if (b.Rows == a.Rows)
+        {
+            TensorPrimitives.Add(F32(a), F32(b), F32(dst));
+            return;
+        }
+        var bias = F32(b);
+        for (int r = 0; r < a.Rows; r++)
+            TensorPrimitives.Add(F32(a).Slice(r * a.Cols, a.Cols), bias, F32(dst).Slice(r * a.Cols, a.Cols));
+    }
+
+    public void Softmax(DeviceTensor x)
+    {
+        var s = F32(x);
+        for (int r = 0; r < x.Rows; r++)
+        {
+            var row = s.Slice(r * x.Cols, x.Cols);
+            if (row.Length > 0)
+                TensorPrimitives.SoftMax(row, row);
+        }
+    }
+
+    public void Copy(DeviceTensor src, DeviceTensor dst)
+    {
+        Check(src.ByteLength == dst.ByteLength, "Copy: byte lengths differ");
+        Buffer.MemoryCopy(Ptr(src), Ptr(dst), dst.ByteLength, src.ByteLength);
+    }
+
+    public void Upload(ReadOnlySpan<float> src, DeviceTensor dst)
+    {
+        Check(dst.Type == DType.F32 && src.Length == dst.Rows * dst.Cols, "Upload: length");
+        src.CopyTo(F32(dst));
+    }
+
+    public void Download(DeviceTensor src, Span<float> dst)
+    {
+        Check(src.Type == DType.F32 && dst.Length == src.Rows * src.Cols, "Download: length");
+        F32(src).CopyTo(dst);
+    }
+
+    public void Synchronize()
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private static byte* Ptr(DeviceTensor t)
+    {
+        var buffer = (CpuBuffer)t.Buffer;
+        Debug.Assert(t.ByteOffset + t.ByteLength <= buffer.ByteLength);
+        return buffer.Pointer + t.ByteOffset;
+    }
+
+    private static Span<float> F32(DeviceTensor t)
+    {
+        Debug.Assert(t.Type == DType.F32);
+        return new Span<float>(Ptr(t), checked(t.Rows * t.Cols));
+    }
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+            Throw(message);
+    }
+
+    private static void Throw(string message) => throw new ArgumentException(message);
+}

@@ -1,0 +1,95 @@
+// `meridian chat --model PATH [--system TEXT]`: an interactive chat through the model's chat template.
+// Each line read is a user turn; the reply streams to stdout; Ctrl-D (end of input) ends the chat.
+// The whole conversation is re-rendered each turn and only tokens after the cached prefix are fed.
+using System.CommandLine;
+using System.Text;
+using System.Text.Json.Nodes;
+using Meridian.Cli.Run;
+using Meridian.Engine.Generation;
+using Meridian.Tokenizers;
+using Meridian.Tokenizers.Templates;
+
+namespace Meridian.Cli.Chat;
+
+internal static class ChatCommand
+{
+    // Used when a model carries no template (llama.cpp falls back to ChatML the same way).
+    private const string ChatMlTemplate =
+        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+    public static Command Create(TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "Vocabulary for models without one" };
+        var system = new Option<string?>("--system", "-s") { Description = "A system message opening the conversation" };
+        var count = new Option<int>("-n", "--max-tokens") { Description = "Most tokens per reply", DefaultValueFactory = _ => 512 };
+        var temp = new Option<float>("--temp") { Description = "Sampling temperature; 0 is greedy", DefaultValueFactory = _ => 0.8f };
+        var seed = new Option<ulong?>("--seed") { Description = "Random seed (default: from the clock)" };
+        var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: all processors)" };
+        var command = new Command("chat", "Chat with a model (Ctrl-D ends)") { model, tokenizer, system, count, temp, seed, threads };
+        command.SetAction(parse => CliErrors.Run(stderr, () =>
+        {
+            int n = parse.GetValue(count);
+            float t = parse.GetValue(temp);
+            if (n < 1)
+                throw new CliUsageException($"-n must be at least 1, not {n}");
+            if (t < 0 || float.IsNaN(t))
+                throw new CliUsageException($"--temp must be 0 or more, not {t}");
+            using var loaded = LoadedModel.Open(parse.GetValue(model), parse.GetValue(tokenizer), parse.GetValue(threads));
+            var tok = loaded.Tokenizer;
+            string? source = tok.Spec.ChatTemplate;
+            if (source is null)
+                stderr.WriteLine("meridian: the model has no chat template; using ChatML");
+            var template = ChatTemplate.Parse(source ?? ChatMlTemplate, "chat template");
+            var special = new ChatTemplateSpecialTokens(Piece(tok, tok.BosId), Piece(tok, tok.EosId));
+
+            var messages = new JsonArray();
+            if (parse.GetValue(system) is { Length: > 0 } sys)
+                messages.Add(new JsonObject { ["role"] = "system", ["content"] = sys });
+            var sampler = BasicSamplers.Create(t, parse.GetValue(seed) ?? (ulong)Environment.TickCount64);
+            var options = new GenerationOptions(n, tok.EndOfGenerationIds.ToHashSet());
+            int capacity = Math.Clamp(loaded.Model.ContextLength, 512, 8192);
+            using var generator = new TextGenerator(loaded.Model, capacity);
+            while (true)
+            {
+                stdout.Write("> ");
+                stdout.Flush();
+                string? line = stdin.ReadLine();
+                if (line is null)
+                {
+                    stdout.WriteLine();
+                    return 0;
+                }
+                if (line.Length == 0)
+                    continue;
+                messages.Add(new JsonObject { ["role"] = "user", ["content"] = line });
+                string prompt = template.Render(ChatTemplateContext.Create(messages.DeepClone(), addGenerationPrompt: true, specialTokens: special));
+                // The template writes BOS itself when it wants one; add it only when the vocabulary does and the text lacks it.
+                var ids = tok.Encode(prompt, addSpecial: false, parseSpecial: true).ToList();
+                if (tok.AddBos && tok.BosId >= 0 && (ids.Count == 0 || ids[0] != tok.BosId))
+                    ids.Insert(0, tok.BosId);
+                if (ids.Count + 1 >= capacity)
+                    throw new CliUsageException($"the conversation ({ids.Count} tokens) no longer fits the context of {capacity} tokens");
+
+                var decoder = tok.CreateIncrementalDecoder(skipSpecial: true, continuation: true);
+                var reply = new StringBuilder();
+                void Emit(string s)
+                {
+                    reply.Append(s);
+                    stdout.Write(s);
+                    stdout.Flush();
+                }
+                var result = generator.Generate(ids, options with { MaxTokens = Math.Min(n, capacity - ids.Count) }, sampler, id => Emit(decoder.Push(id)));
+                Emit(decoder.Flush());
+                stdout.WriteLine();
+                messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = reply.ToString().Trim() });
+                if (result.StopReason == StopReason.ContextFull)
+                    stderr.WriteLine("meridian: the context is full; the reply was cut short");
+            }
+        }));
+        return command;
+    }
+
+    private static string? Piece(Tokenizer tokenizer, int id) => id >= 0 ? tokenizer.TokenText(id) : null;
+}

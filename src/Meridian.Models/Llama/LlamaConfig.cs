@@ -1,0 +1,168 @@
+// Hyper-parameters of the Llama family (Llama 1/2/3.x, Mistral, Qwen2/2.5, Qwen3): one forward pass,
+// differences as flags. Mapped from GGUF keys in FromGguf, from config.json in FromHf, and from a
+// llama2.c header in FromLlama2C. Names follow Hugging Face config.json.
+using Meridian.Core;
+using Meridian.Core.Backends;
+using Meridian.Formats.Gguf;
+using Meridian.Formats.HuggingFace;
+using Meridian.Formats.Llama2C;
+
+namespace Meridian.Models.Llama;
+
+/// <summary>Immutable config of a Llama-family model.</summary>
+public sealed record LlamaConfig
+{
+    /// <summary>Architectures this code path runs (GGUF general.architecture / HF model_type).</summary>
+    public static readonly IReadOnlyList<string> SupportedArchitectures = ["llama", "mistral", "qwen2", "qwen3"];
+
+    /// <summary>"llama", "mistral", "qwen2" or "qwen3".</summary>
+    public required string Architecture { get; init; }
+
+    public required int HiddenSize { get; init; }
+
+    public required int IntermediateSize { get; init; }
+
+    public required int NumHiddenLayers { get; init; }
+
+    public required int NumAttentionHeads { get; init; }
+
+    public required int NumKeyValueHeads { get; init; }
+
+    public required int HeadDim { get; init; }
+
+    public required int VocabSize { get; init; }
+
+    /// <summary>Trained context length as the file states it (may be wrong: stories260K GGUF says 128).</summary>
+    public required int MaxPositionEmbeddings { get; init; }
+
+    public required float RmsNormEps { get; init; }
+
+    public required float RopeTheta { get; init; }
+
+    /// <summary>How the stored Q/K weights pair dimensions for RoPE.</summary>
+    public required RopeLayout RopeLayout { get; init; }
+
+    /// <summary>Llama 3.1 rope scaling divisors [HeadDim/2], or null.</summary>
+    public float[]? RopeFreqFactors { get; init; }
+
+    /// <summary>Q/K/V projections carry biases (Qwen2).</summary>
+    public bool AttentionBias { get; init; }
+
+    /// <summary>Per-head RMSNorm of Q and K before RoPE (Qwen3).</summary>
+    public bool QkNorm { get; init; }
+
+    /// <summary>The RoPE parameters of this model.</summary>
+    public RopeSpec Rope => new(HeadDim, RopeTheta, RopeLayout, RopeFreqFactors);
+
+    /// <summary>Reads the config from GGUF metadata (llama.cpp's llm_load_hparams keys).</summary>
+    public static LlamaConfig FromGguf(GgufFile file)
+    {
+        string arch = file.Architecture ?? throw new ModelFormatException($"{file.Path}: metadata key 'general.architecture' is missing");
+        CheckArchitecture(file.Path, arch);
+        int U(string key) => checked((int)file.GetUInt32($"{arch}.{key}"));
+        int? Opt(string key) => file.TryGetUInt32($"{arch}.{key}", out uint v) ? checked((int)v) : null;
+        int d = U("embedding_length"), heads = U("attention.head_count");
+        int vocab = Opt("vocab_size") ?? (file.TryGetTensor("token_embd.weight", out var emb) ? (int)emb.Dimensions[1]
+            : throw new ModelFormatException($"{file.Path}: required tensor 'token_embd.weight' is missing"));
+        return new LlamaConfig
+        {
+            Architecture = arch,
+            HiddenSize = d,
+            IntermediateSize = U("feed_forward_length"),
+            NumHiddenLayers = U("block_count"),
+            NumAttentionHeads = heads,
+            NumKeyValueHeads = Opt("attention.head_count_kv") ?? heads,
+            HeadDim = Opt("attention.key_length") ?? d / heads,
+            VocabSize = vocab,
+            MaxPositionEmbeddings = Opt("context_length") ?? 2048,
+            RmsNormEps = file.TryGetFloat32($"{arch}.attention.layer_norm_rms_epsilon", out float eps) ? eps : 1e-5f,
+            RopeTheta = file.TryGetFloat32($"{arch}.rope.freq_base", out float theta) ? theta : 10000f,
+            // llama.cpp llama_model_rope_type: LLAMA -> NORM (Q/K converted to interleaved), QWEN2/3 -> NEOX.
+            RopeLayout = arch is "qwen2" or "qwen3" ? RopeLayout.RotateHalf : RopeLayout.Interleaved,
+            AttentionBias = arch == "qwen2",
+            QkNorm = arch == "qwen3",
+        };
+    }
+
+    /// <summary>Reads the config from a Hugging Face config.json (transformers LlamaConfig / Qwen2Config / Qwen3Config).</summary>
+    public static LlamaConfig FromHf(HfConfig hf, string origin)
+    {
+        string arch = hf.ModelType ?? throw new ModelFormatException($"{origin}: config.json has no 'model_type'");
+        CheckArchitecture(origin, arch);
+        int headDim = hf.HeadDimOrDefault;
+        float theta = (float)hf.RopeTheta;
+        float[]? factors = null;
+        if (hf.RopeScaling is { } rs)
+        {
+            if (rs.RopeType != "llama3")
+                throw new ModelFormatException($"{origin}: rope_scaling type '{rs.RopeType}' is not supported (supported: llama3)");
+            factors = RopeSpec.Llama3FreqFactors(headDim, theta, (float)(rs.Factor ?? 8), (float)(rs.LowFreqFactor ?? 1),
+                (float)(rs.HighFreqFactor ?? 4), rs.OriginalMaxPositionEmbeddings ?? 8192);
+        }
+        return new LlamaConfig
+        {
+            Architecture = arch,
+            HiddenSize = hf.HiddenSize,
+            IntermediateSize = hf.IntermediateSize,
+            NumHiddenLayers = hf.NumHiddenLayers,
+            NumAttentionHeads = hf.NumAttentionHeads,
+            NumKeyValueHeads = hf.NumKeyValueHeads > 0 ? hf.NumKeyValueHeads : hf.NumAttentionHeads,
+            HeadDim = headDim,
+            VocabSize = hf.VocabSize,
+            MaxPositionEmbeddings = hf.MaxPositionEmbeddings ?? 2048,
+            RmsNormEps = (float)(hf.RmsNormEps ?? 1e-6),
+            RopeTheta = theta,
+            RopeFreqFactors = factors,
+            // HF checkpoints keep Q/K in rotate-half order for every architecture.
+            RopeLayout = RopeLayout.RotateHalf,
+            AttentionBias = arch == "qwen2" || hf.AttentionBias == true,
+            QkNorm = arch == "qwen3",
+        };
+    }
+
+    /// <summary>The config of a llama2.c checkpoint (run.c: eps 1e-5, theta 10000, interleaved RoPE).</summary>
+    public static LlamaConfig FromLlama2C(Llama2CConfig c) => new()
+    {
+        Architecture = "llama",
+        HiddenSize = c.Dim,
+        IntermediateSize = c.HiddenDim,
+        NumHiddenLayers = c.NumLayers,
+        NumAttentionHeads = c.NumHeads,
+        NumKeyValueHeads = c.NumKvHeads,
+        HeadDim = c.HeadSize,
+        VocabSize = c.VocabSize,
+        MaxPositionEmbeddings = c.SeqLen,
+        RmsNormEps = 1e-5f,
+        RopeTheta = 10000f,
+        RopeLayout = RopeLayout.Interleaved,
+    };
+
+    private static void CheckArchitecture(string origin, string arch)
+    {
+        if (!SupportedArchitectures.Contains(arch))
+            throw new ModelFormatException($"{origin}: architecture '{arch}' is not supported (supported: {string.Join(", ", SupportedArchitectures)})");
+    }
+
+    /// <summary>Checks the sizes are positive and consistent; a bad file gets a message naming the field.</summary>
+    public void Validate(string origin)
+    {
+        void Positive(int v, string name)
+        {
+            if (v <= 0)
+                throw new ModelFormatException($"{origin}: {name} is {v}; it must be positive");
+        }
+        Positive(HiddenSize, nameof(HiddenSize));
+        Positive(IntermediateSize, nameof(IntermediateSize));
+        Positive(NumHiddenLayers, nameof(NumHiddenLayers));
+        Positive(NumAttentionHeads, nameof(NumAttentionHeads));
+        Positive(NumKeyValueHeads, nameof(NumKeyValueHeads));
+        Positive(HeadDim, nameof(HeadDim));
+        Positive(VocabSize, nameof(VocabSize));
+        if (NumAttentionHeads % NumKeyValueHeads != 0)
+            throw new ModelFormatException($"{origin}: {NumKeyValueHeads} kv heads do not divide {NumAttentionHeads} heads");
+        if (HeadDim % 2 != 0)
+            throw new ModelFormatException($"{origin}: head dim {HeadDim} is odd; RoPE needs pairs");
+        if (RopeFreqFactors != null && RopeFreqFactors.Length != HeadDim / 2)
+            throw new ModelFormatException($"{origin}: rope_freqs has {RopeFreqFactors.Length} values, expected {HeadDim / 2}");
+    }
+}

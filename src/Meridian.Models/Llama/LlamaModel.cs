@@ -1,0 +1,131 @@
+// The Llama-family forward pass (Llama 1/2/3, Mistral, Qwen2 q/k/v biases, Qwen3 q/k norm) over the
+// backend contract. Reads as llama2.c run.c forward() and candle llama.rs Block::forward.
+// Paper: https://arxiv.org/abs/2302.13971 ; reference: https://github.com/karpathy/llama2.c/blob/master/run.c
+using Meridian.Core;
+using Meridian.Core.Backends;
+
+namespace Meridian.Models.Llama;
+
+/// <summary>A loaded Llama-family model on one device.</summary>
+public sealed class LlamaModel : ILanguageModel
+{
+    private readonly IDevice _device;
+    private readonly IDisposable? _owner;
+    private int[] _positions = [];
+
+    /// <summary>A model over already-loaded weights; <paramref name="owner"/> (the open file) is disposed with it.</summary>
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, IDevice device, IDisposable? owner)
+    {
+        Config = config;
+        Weights = weights;
+        _device = device;
+        _owner = owner;
+    }
+
+    public LlamaConfig Config { get; }
+
+    public LlamaWeights Weights { get; }
+
+    public int VocabSize => Config.VocabSize;
+
+    public int ContextLength => Config.MaxPositionEmbeddings;
+
+    public ModelState CreateState(int capacity, int maxBatch = 64) => new LlamaState(Config, _device, capacity, maxBatch);
+
+    public void Forward(ModelState state, ReadOnlySpan<int> tokens, int startPos, Span<float> logits)
+    {
+        var s = (LlamaState)state;
+        int v = Config.VocabSize;
+        bool allRows = logits.Length == tokens.Length * v && tokens.Length > 1;
+        if (!allRows && logits.Length != v)
+            throw new ArgumentException($"logits must hold {v} (last token) or {tokens.Length}×{v} values, not {logits.Length}", nameof(logits));
+        if (tokens.IsEmpty)
+            throw new ArgumentException("no tokens to feed", nameof(tokens));
+        if (startPos < 0 || startPos + tokens.Length > s.Capacity)
+            throw new MeridianException($"positions {startPos}..{startPos + tokens.Length - 1} do not fit the KV cache of {s.Capacity} positions");
+        for (int done = 0; done < tokens.Length; done += s.MaxBatch)
+        {
+            int n = Math.Min(s.MaxBatch, tokens.Length - done);
+            bool last = done + n == tokens.Length;
+            var rows = allRows ? logits.Slice(done * v, n * v) : last ? logits : default;
+            ForwardChunk(s, tokens.Slice(done, n), startPos + done, rows, allRows);
+        }
+    }
+
+    // T tokens at positions p0..p0+T-1. T = tokens, D = hidden, H = heads, Hkv = kv heads, Dh = head dim, F = ffn.
+    private void ForwardChunk(LlamaState s, ReadOnlySpan<int> tokens, int p0, Span<float> logits, bool allRows)
+    {
+        var c = Config;
+        var w = Weights;
+        var op = s.Stream;
+        int t = tokens.Length;
+        ReadOnlySpan<int> pos = Positions(p0, t);
+        var x = s.X.SliceRows(0, t);      // [T, D]
+        var xn = s.Xn.SliceRows(0, t);    // [T, D]
+        var q = s.Q.SliceRows(0, t);      // [T, H·Dh]
+        var k = s.K.SliceRows(0, t);      // [T, Hkv·Dh]
+        var val = s.V.SliceRows(0, t);    // [T, Hkv·Dh]
+        var att = s.Att.SliceRows(0, t);  // [T, H·Dh]
+        var gate = s.Gate.SliceRows(0, t); // [T, F]
+        var up = s.Up.SliceRows(0, t);    // [T, F]
+
+        op.EmbeddingLookup(w.TokenEmbedding, tokens, x);
+        for (int l = 0; l < c.NumHiddenLayers; l++)
+        {
+            var b = w.Layers[l];
+
+            // Attention: x += Wo · attention(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
+            op.RmsNorm(x, b.AttnNorm, c.RmsNormEps, xn);
+            op.MatMul(b.Wq, xn, q);
+            op.MatMul(b.Wk, xn, k);
+            op.MatMul(b.Wv, xn, val);
+            if (b.Bq != null)
+            {
+                op.Add(q, b.Bq, q);
+                op.Add(k, b.Bk!, k);
+                op.Add(val, b.Bv!, val);
+            }
+            if (b.QNorm != null)
+            {
+                op.RmsNorm(q.Reshape(t * c.NumAttentionHeads, c.HeadDim), b.QNorm, c.RmsNormEps, q.Reshape(t * c.NumAttentionHeads, c.HeadDim));
+                op.RmsNorm(k.Reshape(t * c.NumKeyValueHeads, c.HeadDim), b.KNorm!, c.RmsNormEps, k.Reshape(t * c.NumKeyValueHeads, c.HeadDim));
+            }
+            op.Rope(q, pos, c.Rope);
+            op.Rope(k, pos, c.Rope);
+            op.Copy(k, s.Keys[l].SliceRows(p0, t));
+            op.Copy(val, s.Values[l].SliceRows(p0, t));
+            op.Attention(q, s.Keys[l], s.Values[l], p0, c.NumAttentionHeads, c.NumKeyValueHeads, att);
+            op.MatMul(b.Wo, att, xn);
+            op.Add(x, xn, x);
+
+            // Feed-forward: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x))
+            op.RmsNorm(x, b.FfnNorm, c.RmsNormEps, xn);
+            op.MatMul(b.WGate, xn, gate);
+            op.MatMul(b.WUp, xn, up);
+            op.SwiGlu(gate, up, gate);
+            op.MatMul(b.WDown, gate, xn);
+            op.Add(x, xn, x);
+        }
+        if (logits.IsEmpty)
+            return; // a middle chunk of a long prompt: only the KV cache matters
+
+        // Logits: only the rows asked for (the last token when decoding or prefilling).
+        var rows = allRows ? x : x.SliceRows(t - 1, 1);
+        var normed = xn.SliceRows(0, rows.Rows);
+        var result = s.Logits.SliceRows(0, rows.Rows);
+        op.RmsNorm(rows, w.OutputNorm, c.RmsNormEps, normed);
+        op.MatMul(w.Output, normed, result);
+        op.Download(result, logits);
+    }
+
+    private ReadOnlySpan<int> Positions(int start, int count)
+    {
+        if (_positions.Length < count)
+            _positions = new int[Math.Max(count, 64)];
+        for (int i = 0; i < count; i++)
+            _positions[i] = start + i;
+        return _positions.AsSpan(0, count);
+    }
+
+    public void Dispose() => _owner?.Dispose();
+}

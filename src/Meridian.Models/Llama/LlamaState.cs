@@ -1,0 +1,68 @@
+// KV cache and workspace of one Llama sequence (llama2.c RunState): allocated once, reused per step.
+using Meridian.Core.Backends;
+
+namespace Meridian.Models.Llama;
+
+/// <summary>Buffers of one sequence. B = MaxBatch rows of workspace; caches hold Capacity positions.</summary>
+public sealed class LlamaState : ModelState
+{
+    private readonly List<IDeviceBuffer> _buffers = [];
+
+    internal LlamaState(LlamaConfig c, IDevice device, int capacity, int maxBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        Capacity = capacity;
+        MaxBatch = maxBatch;
+        Stream = device.CreateStream();
+        int d = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
+        DeviceTensor New(int rows, int cols, BufferUsage usage = BufferUsage.Scratch)
+        {
+            var buffer = device.Allocate((long)rows * cols * sizeof(float), usage);
+            _buffers.Add(buffer);
+            return DeviceTensor.F32(buffer, rows, cols);
+        }
+        X = New(maxBatch, d);
+        Xn = New(maxBatch, d);
+        Q = New(maxBatch, q);
+        K = New(maxBatch, kv);
+        V = New(maxBatch, kv);
+        Att = New(maxBatch, q);
+        Gate = New(maxBatch, c.IntermediateSize);
+        Up = New(maxBatch, c.IntermediateSize);
+        Logits = New(maxBatch, c.VocabSize);
+        Keys = new DeviceTensor[c.NumHiddenLayers];
+        Values = new DeviceTensor[c.NumHiddenLayers];
+        for (int l = 0; l < Keys.Length; l++)
+        {
+            Keys[l] = New(capacity, kv, BufferUsage.KvCache);
+            Values[l] = New(capacity, kv, BufferUsage.KvCache);
+        }
+    }
+
+    public override int Capacity { get; }
+
+    public override int MaxBatch { get; }
+
+    public override IComputeStream Stream { get; }
+
+    internal DeviceTensor X { get; }       // [B, D] residual stream
+    internal DeviceTensor Xn { get; }      // [B, D] normed input of a sub-block
+    internal DeviceTensor Q { get; }       // [B, H·Dh]
+    internal DeviceTensor K { get; }       // [B, Hkv·Dh]
+    internal DeviceTensor V { get; }       // [B, Hkv·Dh]
+    internal DeviceTensor Att { get; }     // [B, H·Dh] attention output
+    internal DeviceTensor Gate { get; }    // [B, F]
+    internal DeviceTensor Up { get; }      // [B, F]
+    internal DeviceTensor Logits { get; }  // [B, V]
+    internal DeviceTensor[] Keys { get; }  // per layer [Capacity, Hkv·Dh] f32
+    internal DeviceTensor[] Values { get; } // per layer [Capacity, Hkv·Dh] f32
+
+    public override void Dispose()
+    {
+        Stream.Dispose();
+        foreach (var b in _buffers)
+            b.Dispose();
+        _buffers.Clear();
+    }
+}

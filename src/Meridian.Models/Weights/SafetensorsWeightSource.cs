@@ -1,0 +1,77 @@
+// Hugging Face safetensors weights, asked for by GGUF names: the HF name of each weight is written
+// here once (transformers modeling_llama / modeling_qwen2 / modeling_qwen3 parameter names).
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Meridian.Core;
+using Meridian.Core.Tensors;
+using Meridian.Formats.Safetensors;
+
+namespace Meridian.Models.Weights;
+
+/// <summary>Weights of an HF safetensors directory (sharded or not), in place in the memory maps.</summary>
+public sealed partial class SafetensorsWeightSource(SafetensorsModel model) : WeightSource
+{
+    private static readonly Dictionary<string, string> LayerNames = new()
+    {
+        ["attn_norm"] = "input_layernorm",
+        ["attn_q"] = "self_attn.q_proj",
+        ["attn_k"] = "self_attn.k_proj",
+        ["attn_v"] = "self_attn.v_proj",
+        ["attn_output"] = "self_attn.o_proj",
+        ["attn_q_norm"] = "self_attn.q_norm",
+        ["attn_k_norm"] = "self_attn.k_norm",
+        ["ffn_norm"] = "post_attention_layernorm",
+        ["ffn_gate"] = "mlp.gate_proj",
+        ["ffn_up"] = "mlp.up_proj",
+        ["ffn_down"] = "mlp.down_proj",
+    };
+
+    private static readonly Dictionary<string, string> GlobalNames = new()
+    {
+        ["token_embd"] = "model.embed_tokens",
+        ["output_norm"] = "model.norm",
+        ["output"] = "lm_head",
+    };
+
+    /// <inheritdoc />
+    public override string Origin => model.Directory;
+
+    /// <inheritdoc />
+    protected internal override string StoredName(string fullName) => HfName(fullName) ?? fullName;
+
+    /// <summary>The HF name of a GGUF-style name, or null when the model has no such weight.</summary>
+    public static string? HfName(string ggufName)
+    {
+        var m = LayerName().Match(ggufName);
+        if (m.Success)
+            return LayerNames.TryGetValue(m.Groups[2].Value, out var n) ? $"model.layers.{m.Groups[1].Value}.{n}.{m.Groups[3].Value}" : null;
+        int dot = ggufName.LastIndexOf('.');
+        return dot > 0 && GlobalNames.TryGetValue(ggufName[..dot], out var g) ? g + ggufName[dot..] : null;
+    }
+
+    /// <inheritdoc />
+    protected internal override unsafe HostWeight? Find(string fullName)
+    {
+        string? hf = HfName(fullName);
+        if (hf is null || !model.TryGetTensor(hf, out var info))
+            return null;
+        var type = info.DType switch
+        {
+            SafetensorsDType.F32 => DType.F32,
+            SafetensorsDType.F16 => DType.F16,
+            SafetensorsDType.BF16 => DType.BF16,
+            _ => throw new ModelFormatException($"{model.Directory}: tensor '{hf}' has dtype {info.DType}; only F32, F16 and BF16 are supported"),
+        };
+        var s = info.Shape;
+        if (s.Length is 0 or > 2 || s[^1] > int.MaxValue || (s.Length == 2 ? s[0] : 1) > int.MaxValue)
+            throw new ModelFormatException($"{model.Directory}: tensor '{hf}' has shape [{string.Join(", ", s)}]; a 1-D or 2-D weight was expected");
+        var data = model.GetTensorData(hf);
+        // Row-major [out, in] is ggml's [ne1 = out, ne0 = in]: the same bytes, no transpose.
+        return new HostWeight(hf, type, s.Length == 2 ? (int)s[0] : 1, (int)s[^1],
+            (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data)), data.Length);
+    }
+
+    [GeneratedRegex(@"^blk\.(\d+)\.(\w+)\.(weight|bias)$")]
+    private static partial Regex LayerName();
+}

@@ -1,0 +1,181 @@
+// CPU backend ops against the scalar ReferenceOps in Core: every length 0..257 for vector ops,
+// misaligned starts (one float past the buffer start), and each weight dtype for matmul.
+using Meridian.Core.Backends;
+using Meridian.Core.Ops;
+using Meridian.Core.Quant;
+using Meridian.Core.Tensors;
+
+namespace Meridian.Backends.Cpu.Tests;
+
+public sealed class CpuStreamTests : IDisposable
+{
+    // TensorPrimitives sums in a different order (SIMD lanes) than the in-order scalar loops,
+    // and uses its own exp; a few ulps per element, relative to magnitudes near 1.
+    private const float ElementwiseTolerance = 1e-5f;
+    private const float DotTolerance = 1e-4f;
+
+    private readonly CpuDevice _device = new(threads: 3);
+    private readonly IComputeStream _stream;
+
+    public CpuStreamTests() => _stream = _device.CreateStream();
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _device.Dispose();
+    }
+
+    [Fact]
+    public void RmsNorm_AllLengths_MatchReference()
+    {
+        for (int n = 1; n <= 257; n++)
+        {
+            float[] x = Random(2 * n, n), w = Random(n, n + 1000);
+            var expected = new float[2 * n];
+            ReferenceOps.RmsNormReference(x, w, 1e-5f, expected);
+            var tx = Put(x, 2, n);
+            _stream.RmsNorm(tx, Put(w, 1, n), 1e-5f, tx);
+            AssertClose(expected, Get(tx), ElementwiseTolerance, $"n={n}");
+        }
+    }
+
+    [Fact]
+    public void SwiGluAddSoftmax_AllLengths_MatchReference()
+    {
+        for (int n = 0; n <= 257; n++)
+        {
+            float[] a = Random(n, n), b = Random(n, n + 7);
+            var expected = new float[n];
+            ReferenceOps.SwiGluReference(a, b, expected);
+            var ta = Put(a, 1, n);
+            _stream.SwiGlu(ta, Put(b, 1, n), ta);
+            AssertClose(expected, Get(ta), ElementwiseTolerance, $"swiglu n={n}");
+
+            ReferenceOps.AddReference(a, b, expected);
+            ta = Put(a, 1, n);
+            _stream.Add(ta, Put(b, 1, n), ta);
+            AssertClose(expected, Get(ta), ElementwiseTolerance, $"add n={n}");
+
+            a.CopyTo(expected, 0);
+            ReferenceOps.SoftmaxReference(expected, n);
+            ta = Put(a, 1, n);
+            _stream.Softmax(ta);
+            AssertClose(expected, Get(ta), ElementwiseTolerance, $"softmax n={n}");
+        }
+    }
+
+    [Fact]
+    public void Add_BroadcastRow_MatchesReference()
+    {
+        float[] a = Random(3 * 17, 1), bias = Random(17, 2);
+        var expected = new float[a.Length];
+        ReferenceOps.AddReference(a, bias, expected);
+        var ta = Put(a, 3, 17);
+        _stream.Add(ta, Put(bias, 1, 17), ta);
+        AssertClose(expected, Get(ta), ElementwiseTolerance, "broadcast");
+    }
+
+    [Theory]
+    [InlineData(RopeLayout.Interleaved, false)]
+    [InlineData(RopeLayout.RotateHalf, false)]
+    [InlineData(RopeLayout.RotateHalf, true)]
+    public void Rope_BothLayouts_MatchReference(RopeLayout layout, bool llama3)
+    {
+        const int dh = 16, heads = 3, t = 5;
+        var spec = new RopeSpec(dh, 10000f, layout, llama3 ? RopeSpec.Llama3FreqFactors(dh, 500000f, 8f, 1f, 4f, 64) : null);
+        float[] x = Random(t * heads * dh, 3);
+        int[] positions = [0, 1, 7, 100, 511];
+        var expected = (float[])x.Clone();
+        ReferenceOps.RopeReference(expected, positions, spec);
+        var tx = Put(x, t, heads * dh);
+        _stream.Rope(tx, positions, spec);
+        AssertClose(expected, Get(tx), 1e-5f, layout.ToString());
+    }
+
+    [Theory]
+    [InlineData(DType.F32)]
+    [InlineData(DType.F16)]
+    [InlineData(DType.BF16)]
+    [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_0)]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public void MatMul_EachDType_MatchesReference(DType type)
+    {
+        int k = type.Info().BlockSize == 256 ? 512 : 96, n = 37, t = 3;
+        float[] wf = Random(n * k, 11);
+        var wq = new byte[type.ByteSize(n * k)];
+        QuantCodecs.QuantizeReference(type, wf, wq);
+        float[] x = Random(t * k, 12);
+        var expected = new float[t * n];
+        ReferenceOps.MatMulReference(type, wq, n, k, x, expected);
+        var w = new DeviceTensor(_device.LoadWeights(wq), 0, type, n, k);
+        var y = Put(new float[t * n], t, n);
+        _stream.MatMul(w, Put(x, t, k), y);
+        AssertClose(expected, Get(y), DotTolerance * MathF.Sqrt(k), type.Name());
+    }
+
+    [Fact]
+    public void EmbeddingLookup_F16_MatchesReference()
+    {
+        const int v = 10, d = 24;
+        var table = new byte[DType.F16.ByteSize(v * d)];
+        QuantCodecs.QuantizeReference(DType.F16, Random(v * d, 5), table);
+        int[] ids = [3, 0, 9, 3];
+        var expected = new float[ids.Length * d];
+        ReferenceOps.EmbeddingLookupReference(DType.F16, table, d, ids, expected);
+        var dst = Put(new float[ids.Length * d], ids.Length, d);
+        _stream.EmbeddingLookup(new DeviceTensor(_device.LoadWeights(table), 0, DType.F16, v, d), ids, dst);
+        Assert.Equal(expected, Get(dst));
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(0, 6)]
+    [InlineData(4, 1)]
+    [InlineData(3, 5)]
+    public void Attention_GroupedQuery_MatchesReference(int startPos, int t)
+    {
+        const int h = 4, hkv = 2, dh = 8, capacity = 16;
+        float[] q = Random(t * h * dh, 21), keys = Random(capacity * hkv * dh, 22), values = Random(capacity * hkv * dh, 23);
+        int used = (startPos + t) * hkv * dh;
+        var expected = new float[t * h * dh];
+        ReferenceOps.AttentionReference(q, keys.AsSpan(0, used), values.AsSpan(0, used), startPos, h, hkv, dh, expected);
+        var dst = Put(new float[expected.Length], t, h * dh);
+        _stream.Attention(Put(q, t, h * dh), Put(keys, capacity, hkv * dh), Put(values, capacity, hkv * dh), startPos, h, hkv, dst);
+        AssertClose(expected, Get(dst), ElementwiseTolerance, $"start={startPos} t={t}");
+    }
+
+    // Places data one float past the start of a fresh buffer, so kernels see misaligned rows.
+    private DeviceTensor Put(float[] data, int rows, int cols)
+    {
+        var buffer = _device.Allocate((data.Length + 1) * sizeof(float), BufferUsage.Scratch);
+        var t = DeviceTensor.F32(buffer, rows, cols, byteOffset: sizeof(float));
+        _stream.Upload(data, t);
+        return t;
+    }
+
+    private float[] Get(DeviceTensor t)
+    {
+        var result = new float[t.Rows * t.Cols];
+        _stream.Download(t, result);
+        return result;
+    }
+
+    private static float[] Random(int n, int seed)
+    {
+        var rng = new Random(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++)
+            a[i] = (float)(rng.NextDouble() * 2 - 1);
+        return a;
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, float tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(MathF.Abs(expected[i] - actual[i]) <= tolerance * MathF.Max(1f, MathF.Abs(expected[i])),
+                $"{what}: [{i}] expected {expected[i]}, got {actual[i]}");
+    }
+}
