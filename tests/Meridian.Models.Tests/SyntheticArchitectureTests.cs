@@ -2,13 +2,10 @@
 // q/k norm, Qwen2 biases, Mistral naming), written with our GGUF and safetensors writers and run
 // through the model against a plain scalar forward pass built from Core's ReferenceOps.
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Meridian.Backends.Cpu;
 using Meridian.Core.Backends;
 using Meridian.Core.Ops;
 using Meridian.Core.Tensors;
-using Meridian.Formats.Gguf;
-using Meridian.Formats.Safetensors;
 using Meridian.Tests.Shared;
 
 namespace Meridian.Models.Tests;
@@ -20,6 +17,7 @@ public sealed class SyntheticArchitectureTests
 
     // D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim, L = layers
     private const int D = 32, F = 48, V = 40, H = 4, Hkv = 2, Dh = 16, L = 2;
+    private static readonly SyntheticShape Shape = new(D, F, V, H, Hkv, Dh, L);
 
     [Theory]
     [InlineData("qwen3", true)]
@@ -30,11 +28,11 @@ public sealed class SyntheticArchitectureTests
     [InlineData("llama", false)]
     public void RandomModel_MatchesScalarForward(string arch, bool gguf)
     {
-        var w = RandomWeights(arch, seed: arch.Length);
+        var synthetic = SyntheticModel.Random(arch, Shape, seed: arch.Length);
         using var dir = new TempDir();
-        string path = gguf ? WriteGguf(dir, arch, w) : WriteHf(dir, arch, w);
+        string path = Write(dir, synthetic, gguf);
         int[] tokens = [1, 7, 3, 39, 0, 12, 5];
-        float[] expected = ScalarForward(arch, w, tokens);
+        float[] expected = ScalarForward(arch, synthetic.Weights, tokens);
 
         using var device = new CpuDevice(threads: 2);
         using var model = ModelLoader.Load(path, device);
@@ -49,61 +47,32 @@ public sealed class SyntheticArchitectureTests
     [InlineData(false, "model.layers.1.mlp.up_proj.weight")]
     public void MissingTensor_IsRefusedByName(bool gguf, string expectedName)
     {
-        var w = RandomWeights("qwen3", seed: 1);
-        w.Remove("blk.1.ffn_up.weight");
+        var model = SyntheticModel.Random("qwen3", Shape, seed: 1);
+        model.Weights.Remove("blk.1.ffn_up.weight");
         using var dir = new TempDir();
-        string path = gguf ? WriteGguf(dir, "qwen3", w) : WriteHf(dir, "qwen3", w);
+        string path = Write(dir, model, gguf);
         using var device = new CpuDevice(threads: 1);
         var e = Assert.Throws<Meridian.Core.ModelFormatException>(() => ModelLoader.Load(path, device).Dispose());
         Assert.Contains($"required tensor '{expectedName}' is missing", e.Message);
     }
 
-    private static Dictionary<string, (int Rows, int Cols, float[] Data)> RandomWeights(string arch, int seed)
+    private static string Write(TempDir dir, SyntheticModel model, bool gguf)
     {
-        var rng = new Random(seed);
-        var w = new Dictionary<string, (int, int, float[])>();
-        void Add(string name, int rows, int cols, float scale = 0.3f, float offset = 0f)
+        if (!gguf)
         {
-            var a = new float[rows * cols];
-            for (int i = 0; i < a.Length; i++)
-                a[i] = offset + scale * (float)(rng.NextDouble() * 2 - 1);
-            w[name] = (rows, cols, a);
+            model.WriteHf(dir.Path);
+            return dir.Path;
         }
-        Add("token_embd.weight", V, D, 1f);
-        Add("output_norm.weight", 1, D, 0.2f, 1f);
-        Add("output.weight", V, D);
-        for (int l = 0; l < L; l++)
-        {
-            string b = $"blk.{l}.";
-            Add(b + "attn_norm.weight", 1, D, 0.2f, 1f);
-            Add(b + "attn_q.weight", H * Dh, D);
-            Add(b + "attn_k.weight", Hkv * Dh, D);
-            Add(b + "attn_v.weight", Hkv * Dh, D);
-            Add(b + "attn_output.weight", D, H * Dh);
-            Add(b + "ffn_norm.weight", 1, D, 0.2f, 1f);
-            Add(b + "ffn_gate.weight", F, D);
-            Add(b + "ffn_up.weight", F, D);
-            Add(b + "ffn_down.weight", D, F);
-            if (arch == "qwen2")
-            {
-                Add(b + "attn_q.bias", 1, H * Dh);
-                Add(b + "attn_k.bias", 1, Hkv * Dh);
-                Add(b + "attn_v.bias", 1, Hkv * Dh);
-            }
-            if (arch == "qwen3")
-            {
-                Add(b + "attn_q_norm.weight", 1, Dh, 0.2f, 1f);
-                Add(b + "attn_k_norm.weight", 1, Dh, 0.2f, 1f);
-            }
-        }
-        return w;
+        string path = dir.File("model.gguf");
+        model.WriteGguf(path);
+        return path;
     }
 
     // llama.cpp's view: Qwen2/3 use NeoX rope on the stored order; Llama/Mistral GGUF are interleaved.
     // HF checkpoints are always rotate-half.
     private static float[] ScalarForward(string arch, Dictionary<string, (int Rows, int Cols, float[] Data)> w, int[] tokens)
     {
-        const float eps = 1e-6f;
+        const float eps = SyntheticModel.RmsEps;
         int t = tokens.Length;
         var rope = new RopeSpec(Dh, 10000f, RopeLayout.RotateHalf);
         float[] Mm(string name, float[] x)
@@ -156,51 +125,5 @@ public sealed class SyntheticArchitectureTests
             x = AddTo(x, Mm(b + "ffn_down.weight", g));
         }
         return Mm("output.weight", Norm("output_norm.weight", x));
-    }
-
-    private static string WriteGguf(TempDir dir, string arch, Dictionary<string, (int Rows, int Cols, float[] Data)> w)
-    {
-        var writer = new GgufWriter()
-            .Add("general.architecture", arch)
-            .Add($"{arch}.embedding_length", (uint)D)
-            .Add($"{arch}.feed_forward_length", (uint)F)
-            .Add($"{arch}.block_count", (uint)L)
-            .Add($"{arch}.attention.head_count", (uint)H)
-            .Add($"{arch}.attention.head_count_kv", (uint)Hkv)
-            .Add($"{arch}.attention.key_length", (uint)Dh)
-            .Add($"{arch}.context_length", 64u)
-            .Add($"{arch}.attention.layer_norm_rms_epsilon", 1e-6f)
-            .Add($"{arch}.rope.freq_base", 10000f);
-        foreach (var (name, (rows, cols, data)) in w)
-            writer.AddTensor(name, DType.F32, rows == 1 ? [cols] : [cols, rows], MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
-        string path = dir.File("model.gguf");
-        writer.Write(path);
-        return path;
-    }
-
-    private static string WriteHf(TempDir dir, string arch, Dictionary<string, (int Rows, int Cols, float[] Data)> w)
-    {
-        var config = new Dictionary<string, object>
-        {
-            ["model_type"] = arch,
-            ["hidden_size"] = D,
-            ["intermediate_size"] = F,
-            ["num_hidden_layers"] = L,
-            ["num_attention_heads"] = H,
-            ["num_key_value_heads"] = Hkv,
-            ["head_dim"] = Dh,
-            ["vocab_size"] = V,
-            ["max_position_embeddings"] = 64,
-            ["rms_norm_eps"] = 1e-6,
-            ["rope_theta"] = 10000.0,
-            ["tie_word_embeddings"] = false,
-        };
-        File.WriteAllText(dir.File("config.json"), JsonSerializer.Serialize(config));
-        var writer = new SafetensorsWriter();
-        foreach (var (name, (rows, cols, data)) in w)
-            writer.AddTensor(Weights.SafetensorsWeightSource.HfName(name)!, SafetensorsDType.F32, rows == 1 ? [cols] : [rows, cols],
-                MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
-        writer.Write(dir.File("model.safetensors"));
-        return dir.Path;
     }
 }

@@ -1,0 +1,221 @@
+// Test fixture builder: a random-weight Llama-family model (llama, mistral, qwen2 biases, qwen3 q/k
+// norm) held as f32 values, written with our GGUF writer (matrices in any dtype Meridian decodes,
+// optionally with a byte-token SPM vocab so llama.cpp can load it) or our safetensors writer.
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Meridian.Core.Quant;
+using Meridian.Core.Tensors;
+using Meridian.Formats.Gguf;
+using Meridian.Formats.Safetensors;
+
+namespace Meridian.Models.Tests;
+
+/// <summary>Sizes of a synthetic model. D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim, L = layers.</summary>
+internal sealed record SyntheticShape(int D, int F, int V, int H, int Hkv, int Dh, int L);
+
+internal sealed class SyntheticModel
+{
+    public const float RmsEps = 1e-6f;
+    public const float RopeTheta = 10000f;
+    public const int ContextLength = 64;
+
+    /// <summary>Vocab size of <see cref="SpmByteTokens"/>: &lt;unk&gt; &lt;s&gt; &lt;/s&gt; and the 256 byte tokens.</summary>
+    public const int SpmVocabSize = 3 + 256;
+
+    private SyntheticModel(string arch, SyntheticShape shape, Dictionary<string, (int Rows, int Cols, float[] Data)> weights)
+    {
+        Arch = arch;
+        Shape = shape;
+        Weights = weights;
+    }
+
+    public string Arch { get; }
+
+    public SyntheticShape Shape { get; }
+
+    /// <summary>Every tensor by GGUF name, row-major [Rows, Cols] f32; 1-D tensors have Rows = 1.</summary>
+    public Dictionary<string, (int Rows, int Cols, float[] Data)> Weights { get; }
+
+    /// <summary>
+    /// Uniform random weights. Matrices are scaled by sqrt(3 / cols) so every projection's output
+    /// has unit variance for unit-variance input (logits stay O(1) at any width); norm weights are
+    /// 1 ± 0.2, biases ± 0.3, embeddings ± 1.
+    /// </summary>
+    public static SyntheticModel Random(string arch, SyntheticShape s, int seed)
+    {
+        var rng = new Random(seed);
+        var w = new Dictionary<string, (int, int, float[])>();
+        void Add(string name, int rows, int cols, float scale, float offset = 0f)
+        {
+            var a = new float[rows * cols];
+            for (int i = 0; i < a.Length; i++)
+                a[i] = offset + scale * (float)(rng.NextDouble() * 2 - 1);
+            w[name] = (rows, cols, a);
+        }
+        void Matrix(string name, int rows, int cols) => Add(name, rows, cols, MathF.Sqrt(3f / cols));
+        void Norm(string name, int width) => Add(name, 1, width, 0.2f, 1f);
+
+        int q = s.H * s.Dh, kv = s.Hkv * s.Dh;
+        Add("token_embd.weight", s.V, s.D, 1f);
+        Norm("output_norm.weight", s.D);
+        Matrix("output.weight", s.V, s.D);
+        for (int l = 0; l < s.L; l++)
+        {
+            string b = $"blk.{l}.";
+            Norm(b + "attn_norm.weight", s.D);
+            Matrix(b + "attn_q.weight", q, s.D);
+            Matrix(b + "attn_k.weight", kv, s.D);
+            Matrix(b + "attn_v.weight", kv, s.D);
+            Matrix(b + "attn_output.weight", s.D, q);
+            Norm(b + "ffn_norm.weight", s.D);
+            Matrix(b + "ffn_gate.weight", s.F, s.D);
+            Matrix(b + "ffn_up.weight", s.F, s.D);
+            Matrix(b + "ffn_down.weight", s.D, s.F);
+            if (arch == "qwen2")
+            {
+                Add(b + "attn_q.bias", 1, q, 0.3f);
+                Add(b + "attn_k.bias", 1, kv, 0.3f);
+                Add(b + "attn_v.bias", 1, kv, 0.3f);
+            }
+            if (arch == "qwen3")
+            {
+                Norm(b + "attn_q_norm.weight", s.Dh);
+                Norm(b + "attn_k_norm.weight", s.Dh);
+            }
+        }
+        return new SyntheticModel(arch, s, w);
+    }
+
+    /// <summary>
+    /// Writes a GGUF file. 2-D tensors are stored as <paramref name="matrixType"/> (types our
+    /// quantizers cannot encode get random valid blocks, see <see cref="RandomBlocks"/>), and the
+    /// stored bytes decoded back replace the f32 values in <see cref="Weights"/>, so a reference
+    /// computed afterwards sees exactly what the engines read. 1-D tensors (norms, biases) stay f32,
+    /// as llama.cpp requires. <paramref name="withVocab"/> adds the byte-token SPM vocab llama.cpp
+    /// needs to load a model (V must be <see cref="SpmVocabSize"/>).
+    /// </summary>
+    public void WriteGguf(string path, DType matrixType = DType.F32, bool withVocab = false, int seed = 0)
+    {
+        var s = Shape;
+        var writer = new GgufWriter()
+            .Add("general.architecture", Arch)
+            .Add($"{Arch}.embedding_length", (uint)s.D)
+            .Add($"{Arch}.feed_forward_length", (uint)s.F)
+            .Add($"{Arch}.block_count", (uint)s.L)
+            .Add($"{Arch}.attention.head_count", (uint)s.H)
+            .Add($"{Arch}.attention.head_count_kv", (uint)s.Hkv)
+            .Add($"{Arch}.attention.key_length", (uint)s.Dh)
+            .Add($"{Arch}.attention.value_length", (uint)s.Dh)
+            .Add($"{Arch}.context_length", (uint)ContextLength)
+            .Add($"{Arch}.attention.layer_norm_rms_epsilon", RmsEps)
+            .Add($"{Arch}.rope.freq_base", RopeTheta);
+        if (withVocab)
+        {
+            if (s.V != SpmVocabSize)
+                throw new InvalidOperationException($"the byte-token vocab has {SpmVocabSize} tokens, the model {s.V}");
+            writer
+                .Add("tokenizer.ggml.model", "llama")
+                .Add("tokenizer.ggml.tokens", SpmByteTokens())
+                .Add("tokenizer.ggml.scores", new float[s.V])
+                // SentencePiece token types: 2 unknown, 3 control, 6 byte
+                .Add("tokenizer.ggml.token_type", [2, 3, 3, .. Enumerable.Repeat(6, 256)])
+                .Add("tokenizer.ggml.unknown_token_id", 0u)
+                .Add("tokenizer.ggml.bos_token_id", 1u)
+                .Add("tokenizer.ggml.eos_token_id", 2u)
+                .Add("tokenizer.ggml.add_space_prefix", false);
+        }
+        var rng = new Random(seed);
+        foreach (var (name, (rows, cols, data)) in Weights)
+        {
+            if (rows == 1)
+            {
+                writer.AddTensor(name, DType.F32, [cols], MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+                continue;
+            }
+            byte[] bytes = new byte[matrixType.ByteSize(data.Length)];
+            if (QuantCodecs.CanQuantize(matrixType))
+                QuantCodecs.QuantizeReference(matrixType, data, bytes);
+            else
+                RandomBlocks(matrixType, bytes, RmsOf(data), rng);
+            QuantCodecs.DequantizeReference(matrixType, bytes, data);
+            writer.AddTensor(name, matrixType, [cols, rows], bytes);
+        }
+        writer.Write(path);
+    }
+
+    /// <summary>Writes config.json and model.safetensors (f32, HF names) into <paramref name="dir"/>.</summary>
+    public void WriteHf(string dir)
+    {
+        var s = Shape;
+        var config = new Dictionary<string, object>
+        {
+            ["model_type"] = Arch,
+            ["hidden_size"] = s.D,
+            ["intermediate_size"] = s.F,
+            ["num_hidden_layers"] = s.L,
+            ["num_attention_heads"] = s.H,
+            ["num_key_value_heads"] = s.Hkv,
+            ["head_dim"] = s.Dh,
+            ["vocab_size"] = s.V,
+            ["max_position_embeddings"] = ContextLength,
+            ["rms_norm_eps"] = (double)RmsEps,
+            ["rope_theta"] = (double)RopeTheta,
+            ["tie_word_embeddings"] = false,
+        };
+        File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config));
+        var writer = new SafetensorsWriter();
+        foreach (var (name, (rows, cols, data)) in Weights)
+            writer.AddTensor(Meridian.Models.Weights.SafetensorsWeightSource.HfName(name)!, SafetensorsDType.F32, rows == 1 ? [cols] : [rows, cols],
+                MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+        writer.Write(Path.Combine(dir, "model.safetensors"));
+    }
+
+    /// <summary>"&lt;unk&gt;", "&lt;s&gt;", "&lt;/s&gt;", then "&lt;0x00&gt;".."&lt;0xFF&gt;" (byte b is token 3 + b).</summary>
+    public static string[] SpmByteTokens() =>
+        ["<unk>", "<s>", "</s>", .. Enumerable.Range(0, 256).Select(b => $"<0x{b:X2}>")];
+
+    /// <summary>
+    /// Valid blocks of a type we decode but cannot encode (Q2_K, Q3_K, IQ4_NL, IQ4_XS): random code
+    /// and sub-scale bytes, then per block the f16 super-scale(s) set so that the block's values have
+    /// RMS <paramref name="targetRms"/>. Both engines read these bytes, so no quantizer is involved.
+    /// </summary>
+    public static void RandomBlocks(DType type, Span<byte> dst, float targetRms, Random rng)
+    {
+        // Offsets of the f16 super-scales in each block, with their starting values (the layouts are
+        // in src/Meridian.Core/Quant/*Reference.cs). Q2_K subtracts dmin·m with m ≥ 0 (mean 7.5)
+        // from d·sc·q (mean 7.5·1.5): dmin = 1.5·d centres the values near zero.
+        (int Offset, float Start)[] scales = type switch
+        {
+            DType.Q2_K => [(80, 1f), (82, 1.5f)],
+            DType.Q3_K => [(108, 1f)],
+            DType.IQ4_NL or DType.IQ4_XS => [(0, 1f)],
+            _ => throw new ArgumentException($"no random-block recipe for {type.Name()}", nameof(type)),
+        };
+        var info = type.Info();
+        var values = new float[info.BlockSize];
+        rng.NextBytes(dst);
+        for (int b = 0; b < dst.Length / info.TypeSize; b++)
+        {
+            var block = dst.Slice(b * info.TypeSize, info.TypeSize);
+            foreach (var (offset, start) in scales)
+                WriteHalf(block, offset, start);
+            QuantCodecs.DequantizeReference(type, block, values);
+            float rms = RmsOf(values);
+            float factor = rms > 0 ? targetRms / rms : 0f;
+            foreach (var (offset, start) in scales)
+                WriteHalf(block, offset, start * factor);
+        }
+    }
+
+    private static void WriteHalf(Span<byte> block, int offset, float value) =>
+        BinaryPrimitives.WriteUInt16LittleEndian(block[offset..], BitConverter.HalfToUInt16Bits((Half)value));
+
+    private static float RmsOf(ReadOnlySpan<float> values)
+    {
+        double sum = 0;
+        foreach (float v in values)
+            sum += (double)v * v;
+        return (float)Math.Sqrt(sum / Math.Max(1, values.Length));
+    }
+}
