@@ -93,23 +93,26 @@ internal sealed class SyntheticModel
     /// stored bytes decoded back replace the f32 values in <see cref="Weights"/>, so a reference
     /// computed afterwards sees exactly what the engines read. 1-D tensors (norms, biases) stay f32,
     /// as llama.cpp requires. <paramref name="withVocab"/> adds the byte-token SPM vocab llama.cpp
-    /// needs to load a model (V must be <see cref="SpmVocabSize"/>).
+    /// needs to load a model (V must be <see cref="SpmVocabSize"/>). <paramref name="architecture"/>
+    /// overrides the general.architecture written (and its key prefix); the same
+    /// <paramref name="seed"/> gives the same bytes under either name.
     /// </summary>
-    public void WriteGguf(string path, DType matrixType = DType.F32, bool withVocab = false, int seed = 0)
+    public void WriteGguf(string path, DType matrixType = DType.F32, bool withVocab = false, int seed = 0, string? architecture = null)
     {
         var s = Shape;
+        string arch = architecture ?? Arch;
         var writer = new GgufWriter()
-            .Add("general.architecture", Arch)
-            .Add($"{Arch}.embedding_length", (uint)s.D)
-            .Add($"{Arch}.feed_forward_length", (uint)s.F)
-            .Add($"{Arch}.block_count", (uint)s.L)
-            .Add($"{Arch}.attention.head_count", (uint)s.H)
-            .Add($"{Arch}.attention.head_count_kv", (uint)s.Hkv)
-            .Add($"{Arch}.attention.key_length", (uint)s.Dh)
-            .Add($"{Arch}.attention.value_length", (uint)s.Dh)
-            .Add($"{Arch}.context_length", (uint)ContextLength)
-            .Add($"{Arch}.attention.layer_norm_rms_epsilon", RmsEps)
-            .Add($"{Arch}.rope.freq_base", RopeTheta);
+            .Add("general.architecture", arch)
+            .Add($"{arch}.embedding_length", (uint)s.D)
+            .Add($"{arch}.feed_forward_length", (uint)s.F)
+            .Add($"{arch}.block_count", (uint)s.L)
+            .Add($"{arch}.attention.head_count", (uint)s.H)
+            .Add($"{arch}.attention.head_count_kv", (uint)s.Hkv)
+            .Add($"{arch}.attention.key_length", (uint)s.Dh)
+            .Add($"{arch}.attention.value_length", (uint)s.Dh)
+            .Add($"{arch}.context_length", (uint)ContextLength)
+            .Add($"{arch}.attention.layer_norm_rms_epsilon", RmsEps)
+            .Add($"{arch}.rope.freq_base", RopeTheta);
         if (withVocab)
         {
             if (s.V != SpmVocabSize)

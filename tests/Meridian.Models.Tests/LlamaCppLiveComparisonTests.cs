@@ -1,0 +1,211 @@
+// Live comparison with llama.cpp (LLamaSharp, test-only): synthetic random-weight models for every
+// architecture and every weight dtype Meridian decodes, written with our GGUF writer, run through
+// both engines on the same prompt; logits compared at every position within a per-dtype tolerance.
+using System.Text;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+using Meridian.Backends.Cpu;
+using Meridian.Core.Quant;
+using Meridian.Core.Tensors;
+using Meridian.Tests.Shared;
+using Xunit.Abstractions;
+
+namespace Meridian.Models.Tests;
+
+public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
+{
+    // D = 256 so every matrix row is whole 256-weight K-quant blocks (F and H·Dh too); GQA 4:2.
+    private static readonly SyntheticShape Shape = new(D: 256, F: 512, V: SyntheticModel.SpmVocabSize, H: 4, Hkv: 2, Dh: 64, L: 2);
+
+    // BOS then the byte tokens of "Once upon a time" (byte b is token 3 + b).
+    private static readonly int[] Prompt = [1, .. Encoding.ASCII.GetBytes("Once upon a time").Select(b => 3 + b)];
+
+    private static readonly string[] Architectures = ["llama", "mistral", "qwen2", "qwen3"];
+
+    // Max |logit difference| allowed per weight dtype (logits here have RMS about 1). Meridian
+    // decodes weights exactly (the bit-exact ggml codecs) and keeps activations in f32; llama.cpp
+    // converts the activations to its vec_dot_type before each dot product, and that rounding is
+    // what these bounds absorb. Measured maxima over 4 architectures × 3 seeds and prompts
+    // (llama.cpp of LLamaSharp 0.30.0, AVX-512 CPU), each bound about twice the measurement:
+    // f32: only summation order differs; measured 2e-6. The bound for f32 weights.
+    private const float F32Tolerance = 1e-4f;
+    // f16: activations rounded to f16 (relative step 2^-11); measured 2.5e-3.
+    private const float F16Tolerance = 5e-3f;
+    // bf16: activations rounded to bf16 (relative step 2^-8, 8× f16's); measured 1.8e-2.
+    private const float Bf16Tolerance = 4e-2f;
+    // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL: activations quantized to Q8_0/Q8_1 (int8, one scale per
+    // 32 values); measured 0.068. Q8_0 weights differ as much as Q4_0: the activation rounding dominates.
+    private const float Q8_0ActivationTolerance = 0.15f;
+    // Q2_K..Q6_K, IQ4_XS: activations quantized to Q8_K (int8, one scale per 256 values, so a coarser
+    // step); measured 0.109 (Q6_K as much as Q2_K, again the activations' rounding).
+    private const float Q8_KActivationTolerance = 0.25f;
+
+    // Logits of unit-variance projections have RMS about 1: 4× the largest tolerance.
+    private const float MinLogitRms = 1f;
+
+    private static readonly Dictionary<DType, float> Tolerance = new()
+    {
+        [DType.F32] = F32Tolerance,
+        [DType.F16] = F16Tolerance,
+        [DType.BF16] = Bf16Tolerance,
+        [DType.Q4_0] = Q8_0ActivationTolerance,
+        [DType.Q4_1] = Q8_0ActivationTolerance,
+        [DType.Q5_0] = Q8_0ActivationTolerance,
+        [DType.Q5_1] = Q8_0ActivationTolerance,
+        [DType.Q8_0] = Q8_0ActivationTolerance,
+        [DType.IQ4_NL] = Q8_0ActivationTolerance,
+        [DType.Q2_K] = Q8_KActivationTolerance,
+        [DType.Q3_K] = Q8_KActivationTolerance,
+        [DType.Q4_K] = Q8_KActivationTolerance,
+        [DType.Q5_K] = Q8_KActivationTolerance,
+        [DType.Q6_K] = Q8_KActivationTolerance,
+        [DType.IQ4_XS] = Q8_KActivationTolerance,
+    };
+
+    private static readonly StringBuilder NativeLog = new();
+
+    static LlamaCppLiveComparisonTests()
+    {
+        // Keep llama.cpp's log for failure messages instead of flooding the test output.
+        NativeLogConfig.LLamaLogCallback keep = (level, message) =>
+        {
+            lock (NativeLog)
+            {
+                if (NativeLog.Length > 400_000)
+                    NativeLog.Remove(0, 200_000);
+                NativeLog.Append(message);
+            }
+        };
+        // Configuration is only allowed before the native library loads.
+        if (NativeLibraryConfig.LLama.LibraryHasLoaded)
+            NativeLogConfig.llama_log_set(keep);
+        else
+            NativeLibraryConfig.All.WithLogCallback(keep);
+    }
+
+    /// <summary>Every architecture × every dtype QuantCodecs decodes (the list follows DTypes).</summary>
+    public static TheoryData<string, DType> Cases()
+    {
+        var cases = new TheoryData<string, DType>();
+        foreach (string arch in Architectures)
+            foreach (var info in DTypes.All.Where(i => QuantCodecs.CanDequantize(i.Type)))
+                cases.Add(arch, info.Type);
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SyntheticModel_SamePrompt_LogitsMatchLlamaCpp(string arch, DType type)
+    {
+        Assert.True(Tolerance.TryGetValue(type, out float tolerance), $"no tolerance for {type.Name()}: measure one and add it to {nameof(Tolerance)}");
+        using var dir = new TempDir();
+        string path = dir.File($"{arch}-{type.Name()}.gguf");
+        Write(path, arch, type, architecture: null);
+        // llama.cpp has no "mistral" architecture: Mistral GGUFs are written as "llama" (llama.cpp
+        // convert_hf_to_gguf.py), so it reads the same bytes under that name.
+        string llamaCppPath = path;
+        if (arch == "mistral")
+            Write(llamaCppPath = dir.File($"{arch}-as-llama-{type.Name()}.gguf"), arch, type, architecture: "llama");
+
+        int v = Shape.V;
+        float[] expected = LlamaCppLogits(llamaCppPath, Prompt, v);
+        var actual = new float[Prompt.Length * v];
+        using (var device = new CpuDevice(threads: 1))
+        using (var model = ModelLoader.Load(path, device))
+        using (var state = model.CreateState(capacity: 32))
+            model.Forward(state, Prompt, 0, actual);
+
+        // The comparison only means something if the logits are far larger than the tolerance.
+        float rms = MathF.Sqrt(expected.Sum(x => x * x) / expected.Length);
+        Assert.True(rms >= MinLogitRms, $"{arch} {type.Name()}: llama.cpp's logits have RMS {rms} < {MinLogitRms}; the weights are too small for this test");
+
+        float worst = 0;
+        int worstPos = 0, worstId = 0;
+        for (int pos = 0; pos < Prompt.Length; pos++)
+        {
+            var e = expected.AsSpan(pos * v, v);
+            var a = actual.AsSpan(pos * v, v);
+            for (int i = 0; i < v; i++)
+            {
+                float diff = MathF.Abs(e[i] - a[i]);
+                if (!(diff <= worst))
+                    (worst, worstPos, worstId) = (diff, pos, i);
+            }
+        }
+        output.WriteLine($"{arch} {type.Name()}: max |logit diff| {worst:G3} at position {worstPos} token {worstId} (tolerance {tolerance}, logit RMS {rms:G3})");
+        Assert.True(worst <= tolerance,
+            $"{arch} {type.Name()}: max |logit diff| {worst} at position {worstPos} token {worstId} " +
+            $"(llama.cpp {expected[worstPos * v + worstId]}, Meridian {actual[worstPos * v + worstId]}) > tolerance {tolerance}");
+
+        // Greedy choice: the same token at every position unless the top two are a near-tie (two
+        // logits each off by up to the tolerance can swap when they are within 2·tolerance).
+        for (int pos = 0; pos < Prompt.Length; pos++)
+        {
+            var e = expected.AsSpan(pos * v, v);
+            var a = actual.AsSpan(pos * v, v);
+            int ie = ArgMax(e), ia = ArgMax(a);
+            float gap = a[ia] - a[ie];
+            Assert.True(ie == ia || gap <= 2 * tolerance,
+                $"{arch} {type.Name()} position {pos}: llama.cpp picks {ie}, Meridian {ia}, Meridian's gap {gap} > 2·{tolerance}");
+        }
+    }
+
+    // Deterministic: the same arguments give the same bytes (whatever the architecture name).
+    private static void Write(string path, string arch, DType type, string? architecture) =>
+        SyntheticModel.Random(arch, Shape, seed: 1000 + arch.Length).WriteGguf(path, type, withVocab: true, seed: (int)type, architecture);
+
+    // llama.cpp's logits [T, V] after feeding all of tokens in one batch, every position requested.
+    // 1 thread and an F32 KV cache without flash attention, as the shared references were made
+    // (the default F16 cache moves logits by ~1e-3, flash attention on the CPU by up to 2e-2).
+    private static float[] LlamaCppLogits(string path, int[] tokens, int vocab)
+    {
+        var p = new ModelParams(path)
+        {
+            ContextSize = (uint)SyntheticModel.ContextLength,
+            GpuLayerCount = 0,
+            Threads = 1,
+            BatchThreads = 1,
+            BatchSize = 32,
+            UBatchSize = 32,
+            TypeK = GGMLType.GGML_TYPE_F32,
+            TypeV = GGMLType.GGML_TYPE_F32,
+            FlashAttention = false,
+        };
+        using var weights = LoadWeights(p);
+        Assert.Equal(vocab, weights.Vocab.Count);
+        using var context = weights.CreateContext(p);
+        var batch = new LLamaBatch();
+        for (int pos = 0; pos < tokens.Length; pos++)
+            batch.Add(tokens[pos], pos, LLamaSeqId.Zero, true);
+        Assert.Equal(DecodeResult.Ok, context.Decode(batch));
+        var logits = new float[tokens.Length * vocab];
+        for (int pos = 0; pos < tokens.Length; pos++)
+            context.NativeHandle.GetLogitsIth(pos).CopyTo(logits.AsSpan(pos * vocab, vocab));
+        return logits;
+    }
+
+    private static LLamaWeights LoadWeights(ModelParams p)
+    {
+        try
+        {
+            return LLamaWeights.LoadFromFile(p);
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            string log;
+            lock (NativeLog)
+                log = NativeLog.ToString();
+            throw new InvalidOperationException($"llama.cpp could not load {p.ModelPath}: {e.GetType().Name}: {e.Message}\n--- llama.cpp log ---\n{log[Math.Max(0, log.Length - 4000)..]}", e);
+        }
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> x)
+    {
+        int best = 0;
+        for (int i = 1; i < x.Length; i++)
+            if (x[i] > x[best])
+                best = i;
+        return best;
+    }
+}
