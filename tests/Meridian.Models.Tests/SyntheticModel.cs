@@ -4,6 +4,8 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Meridian.Core.Backends;
+using Meridian.Core.Ops;
 using Meridian.Core.Quant;
 using Meridian.Core.Tensors;
 using Meridian.Formats.Gguf;
@@ -172,6 +174,76 @@ internal sealed class SyntheticModel
             writer.AddTensor(Meridian.Models.Weights.SafetensorsWeightSource.HfName(name)!, SafetensorsDType.F32, rows == 1 ? [cols] : [rows, cols],
                 MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
         writer.Write(Path.Combine(dir, "model.safetensors"));
+    }
+
+    /// <summary>
+    /// Logits [T, V] of a plain scalar forward pass (Core's ReferenceOps, f32) over <see cref="Weights"/>,
+    /// RoPE in <paramref name="layout"/>. <paramref name="roundMatMulInput"/>, when given, is applied to a
+    /// copy of each row of every matrix multiplication's input (to mimic an engine that rounds activations).
+    /// </summary>
+    public float[] ReferenceForward(int[] tokens, RopeLayout layout, Action<Span<float>>? roundMatMulInput = null)
+    {
+        // T = tokens, D = hidden, H = heads, Hkv = kv heads, Dh = head dim
+        var s = Shape;
+        var w = Weights;
+        int t = tokens.Length;
+        var rope = new RopeSpec(s.Dh, RopeTheta, layout);
+        float[] Mm(string name, float[] x)
+        {
+            var (rows, cols, data) = w[name];
+            if (roundMatMulInput != null)
+            {
+                x = (float[])x.Clone();
+                for (int i = 0; i < t; i++)
+                    roundMatMulInput(x.AsSpan(i * cols, cols));
+            }
+            var y = new float[t * rows];
+            ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
+            return y;
+        }
+        float[] Norm(string name, float[] x)
+        {
+            var y = new float[x.Length];
+            ReferenceOps.RmsNormReference(x, w[name].Data, RmsEps, y);
+            return y;
+        }
+        float[] AddTo(float[] a, float[] b)
+        {
+            var y = new float[a.Length];
+            ReferenceOps.AddReference(a, b, y);
+            return y;
+        }
+        var x = new float[t * s.D];                                     // [T, D]
+        for (int i = 0; i < t; i++)
+            w["token_embd.weight"].Data.AsSpan(tokens[i] * s.D, s.D).CopyTo(x.AsSpan(i * s.D));
+        int[] pos = Enumerable.Range(0, t).ToArray();
+        for (int l = 0; l < s.L; l++)
+        {
+            string b = $"blk.{l}.";
+            var h = Norm(b + "attn_norm.weight", x);
+            float[] q = Mm(b + "attn_q.weight", h), k = Mm(b + "attn_k.weight", h), v = Mm(b + "attn_v.weight", h);
+            if (Arch == "qwen2")
+            {
+                q = AddTo(q, w[b + "attn_q.bias"].Data);
+                k = AddTo(k, w[b + "attn_k.bias"].Data);
+                v = AddTo(v, w[b + "attn_v.bias"].Data);
+            }
+            if (Arch == "qwen3")
+            {
+                q = Norm(b + "attn_q_norm.weight", q);
+                k = Norm(b + "attn_k_norm.weight", k);
+            }
+            ReferenceOps.RopeReference(q, pos, rope);
+            ReferenceOps.RopeReference(k, pos, rope);
+            var att = new float[t * s.H * s.Dh];                        // [T, H·Dh]
+            ReferenceOps.AttentionReference(q, k, v, 0, s.H, s.Hkv, s.Dh, att);
+            x = AddTo(x, Mm(b + "attn_output.weight", att));
+            h = Norm(b + "ffn_norm.weight", x);
+            float[] g = Mm(b + "ffn_gate.weight", h), u = Mm(b + "ffn_up.weight", h);
+            ReferenceOps.SwiGluReference(g, u, g);
+            x = AddTo(x, Mm(b + "ffn_down.weight", g));
+        }
+        return Mm("output.weight", Norm("output_norm.weight", x));
     }
 
     /// <summary>"&lt;unk&gt;", "&lt;s&gt;", "&lt;/s&gt;", then "&lt;0x00&gt;".."&lt;0xFF&gt;" (byte b is token 3 + b).</summary>
