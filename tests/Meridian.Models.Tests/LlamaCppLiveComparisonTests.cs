@@ -1,11 +1,13 @@
 // Live comparison with llama.cpp (LLamaSharp, test-only): synthetic random-weight models for every
 // architecture and every weight dtype Meridian decodes, written with our GGUF writer, run through
 // both engines on the same prompt; logits compared at every position within a per-dtype tolerance.
+// Meridian is also held to the scalar f32 forward over the decoded weights at f32 tolerance.
 using System.Text;
 using LLama;
 using LLama.Common;
 using LLama.Native;
 using Meridian.Backends.Cpu;
+using Meridian.Core.Backends;
 using Meridian.Core.Quant;
 using Meridian.Core.Tensors;
 using Meridian.Tests.Shared;
@@ -27,7 +29,12 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
     // decodes weights exactly (the bit-exact ggml codecs) and keeps activations in f32; llama.cpp
     // converts the activations to its vec_dot_type before each dot product, and that rounding is
     // what these bounds absorb. Measured maxima over 4 architectures × 3 seeds and prompts
-    // (llama.cpp of LLamaSharp 0.30.0, AVX-512 CPU), each bound about twice the measurement:
+    // (llama.cpp of LLamaSharp 0.30.0, AVX-512 CPU), each bound about twice the measurement.
+    // Checked once by hand: rounding the scalar reference's matmul inputs the same way (Q8_0, Q8_K,
+    // bf16) reproduced llama.cpp's logits to 4e-6 in 15 of the 60 cases; in the others one int8 code
+    // rounds the other way after a 1e-7 upstream difference and the divergence cascades, and Q4_1/Q5_1
+    // never match because llama.cpp also stores Q8_1's block sum as f16. Known gap: f16 weights keep
+    // ~2e-3 after emulating the f16 activations; not traced further (within the bound).
     // f32: only summation order differs; measured 2e-6. The bound for f32 weights.
     private const float F32Tolerance = 1e-4f;
     // f16: activations rounded to f16 (relative step 2^-11); measured 2.5e-3.
@@ -101,7 +108,7 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
         Assert.True(Tolerance.TryGetValue(type, out float tolerance), $"no tolerance for {type.Name()}: measure one and add it to {nameof(Tolerance)}");
         using var dir = new TempDir();
         string path = dir.File($"{arch}-{type.Name()}.gguf");
-        Write(path, arch, type, architecture: null);
+        var synthetic = Write(path, arch, type, architecture: null);
         // llama.cpp has no "mistral" architecture: Mistral GGUFs are written as "llama" (llama.cpp
         // convert_hf_to_gguf.py), so it reads the same bytes under that name.
         string llamaCppPath = path;
@@ -115,6 +122,12 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
         using (var model = ModelLoader.Load(path, device))
         using (var state = model.CreateState(capacity: 32))
             model.Forward(state, Prompt, 0, actual);
+
+        // First the tight check: Meridian equals an f32 scalar forward over the decoded weights (its
+        // kernels decode blocks exactly and keep activations in f32, whatever the dtype).
+        // llama.cpp reads Llama/Mistral GGUF Q/K as interleaved pairs, Qwen2/3 as rotate-half.
+        var layout = arch is "qwen2" or "qwen3" ? RopeLayout.RotateHalf : RopeLayout.Interleaved;
+        LlamaReferenceTests.AssertClose(synthetic.ReferenceForward(Prompt, layout), actual, F32Tolerance, $"{arch} {type.Name()} vs scalar forward");
 
         // The comparison only means something if the logits are far larger than the tolerance.
         float rms = MathF.Sqrt(expected.Sum(x => x * x) / expected.Length);
@@ -152,8 +165,12 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
     }
 
     // Deterministic: the same arguments give the same bytes (whatever the architecture name).
-    private static void Write(string path, string arch, DType type, string? architecture) =>
-        SyntheticModel.Random(arch, Shape, seed: 1000 + arch.Length).WriteGguf(path, type, withVocab: true, seed: (int)type, architecture);
+    private static SyntheticModel Write(string path, string arch, DType type, string? architecture)
+    {
+        var model = SyntheticModel.Random(arch, Shape, seed: 1000 + arch.Length);
+        model.WriteGguf(path, type, withVocab: true, seed: (int)type, architecture);
+        return model;
+    }
 
     // llama.cpp's logits [T, V] after feeding all of tokens in one batch, every position requested.
     // 1 thread and an F32 KV cache without flash attention, as the shared references were made

@@ -178,10 +178,9 @@ internal sealed class SyntheticModel
 
     /// <summary>
     /// Logits [T, V] of a plain scalar forward pass (Core's ReferenceOps, f32) over <see cref="Weights"/>,
-    /// RoPE in <paramref name="layout"/>. <paramref name="roundMatMulInput"/>, when given, is applied to a
-    /// copy of each row of every matrix multiplication's input (to mimic an engine that rounds activations).
+    /// RoPE in <paramref name="layout"/>.
     /// </summary>
-    public float[] ReferenceForward(int[] tokens, RopeLayout layout, Action<Span<float>>? roundMatMulInput = null)
+    public float[] ReferenceForward(int[] tokens, RopeLayout layout)
     {
         // T = tokens, D = hidden, H = heads, Hkv = kv heads, Dh = head dim
         var s = Shape;
@@ -191,12 +190,6 @@ internal sealed class SyntheticModel
         float[] Mm(string name, float[] x)
         {
             var (rows, cols, data) = w[name];
-            if (roundMatMulInput != null)
-            {
-                x = (float[])x.Clone();
-                for (int i = 0; i < t; i++)
-                    roundMatMulInput(x.AsSpan(i * cols, cols));
-            }
             var y = new float[t * rows];
             ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
             return y;
