@@ -30,10 +30,10 @@ internal static class RunCommand
             // SentencePiece leading space (run.c decode after BOS).
             var stream = new TextStream(loaded.Tokenizer.CreateIncrementalDecoder(continuation: text.Length > 0), options.StopStrings);
             var generation = GenerationOptions.From(options, loaded.Tokenizer.EndOfGenerationIds);
-            // -n N needs N more positions; without a limit, the model's context (within reason) bounds it.
-            int capacity = options.MaxTokens is int n
-                ? ids.Length + n
-                : Math.Max(ids.Length + 1, Math.Clamp(loaded.Model.ContextLength, 512, 8192));
+            // -n N needs N more positions, but the KV cache never exceeds the model's context (within
+            // 512..8192), so a huge -n cannot allocate whatever it asks; a full context ends generation.
+            int context = Math.Max(ids.Length + 1, Math.Clamp(loaded.Model.ContextLength, 512, 8192));
+            int capacity = options.MaxTokens is int n ? (int)Math.Min((long)ids.Length + n, context) : context;
             using var generator = new TextGenerator(loaded.Model, capacity);
             var result = generator.Generate(ids, generation, sampler.Sample, id =>
             {
@@ -45,6 +45,8 @@ internal static class RunCommand
             stdout.Write(stream.Flush());
             stdout.WriteLine();
             stdout.Flush();
+            if (result.StopReason == StopReason.ContextFull)
+                stderr.WriteLine($"meridian: the context of {capacity} tokens is full; generation stopped");
             stderr.WriteLine(
                 $"prompt: {result.PromptTokens} tokens, {result.PromptTokensPerSecond:F1} tokens/s; " +
                 $"generation: {result.GeneratedTokens} tokens, {result.GenerationTokensPerSecond:F1} tokens/s");

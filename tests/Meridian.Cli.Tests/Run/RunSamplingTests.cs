@@ -104,6 +104,19 @@ public sealed partial class RunSamplingTests : IDisposable
         Assert.Contains($"generation: {n} tokens", r.Stderr);
     }
 
+    [Theory]
+    [InlineData("2000000000")]
+    [InlineData("-1")]
+    public void Run_MaxTokensBeyondContext_StopsWhenTheContextIsFull(string n)
+    {
+        // The tiny model's context is 256 (below the 512 floor): the cache holds 512 positions, BOS
+        // plus 511 fed tokens, and the token sampled at the last position is still printed.
+        var r = CliRunner.Run("run", "--model", _tiny, "--temp", "0", "-n", n, "--ignore-eos");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("the context of 512 tokens is full", r.Stderr);
+        Assert.Contains("generation: 512 tokens", r.Stderr);
+    }
+
     [SkippableFact]
     public void Run_MaxTokens_Stories260K_PrintsTheFirstNRunCTokens()
     {
