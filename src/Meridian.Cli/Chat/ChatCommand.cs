@@ -1,4 +1,4 @@
-// `meridian chat --model PATH [--system TEXT]`: an interactive chat through the model's chat template.
+// `meridian chat --model PATH [--system TEXT] [sampling flags]`: an interactive chat through the model's chat template.
 // Each line read is a user turn; the reply streams to stdout; Ctrl-D (end of input) ends the chat.
 // The whole conversation is re-rendered each turn and only tokens after the cached prefix are fed.
 using System.CommandLine;
@@ -23,19 +23,13 @@ internal static class ChatCommand
         var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Vocabulary for models without one" };
         var system = new Option<string?>("--system", "-s") { Description = "A system message opening the conversation" };
-        var count = new Option<int>("-n", "--max-tokens") { Description = "Most tokens per reply", DefaultValueFactory = _ => 512 };
-        var temp = new Option<float>("--temp") { Description = "Sampling temperature; 0 is greedy", DefaultValueFactory = _ => 0.8f };
-        var seed = new Option<ulong?>("--seed") { Description = "Random seed (default: from the clock)" };
         var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: all processors)" };
-        var command = new Command("chat", "Chat with a model (Ctrl-D ends)") { model, tokenizer, system, count, temp, seed, threads };
+        var sampling = new SamplingFlags(defaultCount: 512); // -n is per reply
+        var command = new Command("chat", "Chat with a model (Ctrl-D ends)") { model, tokenizer, system, threads };
+        sampling.AddTo(command);
         command.SetAction(parse => CliErrors.Run(stderr, () =>
         {
-            int n = parse.GetValue(count);
-            float t = parse.GetValue(temp);
-            if (n < 1)
-                throw new CliUsageException($"-n must be at least 1, not {n}");
-            if (t < 0 || float.IsNaN(t))
-                throw new CliUsageException($"--temp must be 0 or more, not {t}");
+            var options = sampling.Parse(parse);
             using var loaded = LoadedModel.Open(parse.GetValue(model), parse.GetValue(tokenizer), parse.GetValue(threads));
             var tok = loaded.Tokenizer;
             string? source = tok.Spec.ChatTemplate;
@@ -47,8 +41,9 @@ internal static class ChatCommand
             var messages = new JsonArray();
             if (parse.GetValue(system) is { Length: > 0 } sys)
                 messages.Add(new JsonObject { ["role"] = "system", ["content"] = sys });
-            var sampler = BasicSamplers.Create(t, parse.GetValue(seed) ?? (ulong)Environment.TickCount64);
-            var options = new GenerationOptions(n, tok.EndOfGenerationIds.ToHashSet());
+            // One sampler for the whole chat: its RNG runs on across turns, so a seed replays the conversation.
+            var sampler = SamplingFlags.CreateSampler(options, loaded.Model.VocabSize, stderr);
+            var generation = GenerationOptions.From(options, tok.EndOfGenerationIds);
             int capacity = Math.Clamp(loaded.Model.ContextLength, 512, 8192);
             using var generator = new TextGenerator(loaded.Model, capacity);
             while (true)
@@ -72,7 +67,7 @@ internal static class ChatCommand
                 if (ids.Count + 1 >= capacity)
                     throw new CliUsageException($"the conversation ({ids.Count} tokens) no longer fits the context of {capacity} tokens");
 
-                var decoder = tok.CreateIncrementalDecoder(skipSpecial: true, continuation: true);
+                var stream = new TextStream(tok.CreateIncrementalDecoder(skipSpecial: true, continuation: true), options.StopStrings);
                 var reply = new StringBuilder();
                 void Emit(string s)
                 {
@@ -80,8 +75,14 @@ internal static class ChatCommand
                     stdout.Write(s);
                     stdout.Flush();
                 }
-                var result = generator.Generate(ids, options with { MaxTokens = Math.Min(n, capacity - ids.Count) }, sampler, id => Emit(decoder.Push(id)));
-                Emit(decoder.Flush());
+                var turn = generation with { MaxTokens = Math.Min(generation.MaxTokens, capacity - ids.Count) };
+                var result = generator.Generate(ids, turn, sampler.Sample, id =>
+                {
+                    var piece = stream.Push(id);
+                    Emit(piece.Text);
+                    return !piece.Stopped;
+                });
+                Emit(stream.Flush());
                 stdout.WriteLine();
                 messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = reply.ToString().Trim() });
                 if (result.StopReason == StopReason.ContextFull)

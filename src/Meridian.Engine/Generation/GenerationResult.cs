@@ -10,6 +10,9 @@ public enum StopReason
     /// <summary>A stop token (EOS) was sampled.</summary>
     StopToken,
 
+    /// <summary>The caller ended it after a token (a stop string appeared in the text).</summary>
+    StopString,
+
     /// <summary>The KV cache is full.</summary>
     ContextFull,
 }

@@ -1,7 +1,10 @@
 // One sequence's generation loop: prefill the new prompt tokens as a batch, then decode one token at
-// a time through the KV cache until a stop token, max tokens or a full cache. Keeps the token history
-// so a later call (the next chat turn) only feeds the tokens after the longest common prefix.
+// a time through the KV cache until a stop token, max tokens, the caller (a stop string) or a full
+// cache. Keeps the token history so a later call (the next chat turn) only feeds the tokens after the
+// longest common prefix. The decode loop allocates nothing per token: the history goes to the sampler
+// as a span over the list.
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Meridian.Models;
 
 namespace Meridian.Engine.Generation;
@@ -35,6 +38,28 @@ public sealed class TextGenerator : IDisposable
     public GenerationResult Generate(IReadOnlyList<int> tokens, GenerationOptions options, TokenSampler sampler, Action<int> onToken,
         CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(onToken);
+        return Generate(tokens, options, sampler, id =>
+        {
+            onToken(id);
+            return true;
+        }, cancellation);
+    }
+
+    /// <summary>
+    /// As the other overload, but <paramref name="onToken"/> returns false to end generation after that
+    /// token (a stop string was hit); the result then says <see cref="StopReason.StopString"/>. Like the
+    /// last token at MaxTokens, that token is not fed to the model, so <see cref="History"/> lacks it.
+    /// </summary>
+    public GenerationResult Generate(IReadOnlyList<int> tokens, GenerationOptions options, TokenSampler sampler, Func<int, bool> onToken,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentNullException.ThrowIfNull(onToken);
+        if (options.MaxTokens < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), $"GenerationOptions.MaxTokens must not be negative, got {options.MaxTokens}");
         if (tokens.Count == 0)
             throw new ArgumentException("the prompt has no tokens (not even BOS)", nameof(tokens));
         if (tokens.Count > Capacity)
@@ -57,14 +82,18 @@ public sealed class TextGenerator : IDisposable
         while (generated < options.MaxTokens)
         {
             cancellation.ThrowIfCancellationRequested();
-            int next = sampler(_logits, _history);
+            int next = sampler(_logits, CollectionsMarshal.AsSpan(_history));
             if (options.StopTokens.Contains(next))
             {
                 reason = StopReason.StopToken;
                 break;
             }
             generated++;
-            onToken(next);
+            if (!onToken(next))
+            {
+                reason = StopReason.StopString;
+                break;
+            }
             if (generated == options.MaxTokens)
                 break;
             if (_history.Count >= Capacity)

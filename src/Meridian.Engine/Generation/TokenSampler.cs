@@ -1,6 +1,9 @@
-// The seam between generation and sampling: one logits row in, one token id out. The sampler
-// chain (Sampling/) plugs in here; BasicSamplers has greedy and plain temperature sampling.
+// The seam between generation and sampling: one logits row in, one token id out. Sampler.Sample
+// (the full chain in Sampling/) has this shape; tests plug in recording or forcing samplers.
 namespace Meridian.Engine.Generation;
 
-/// <summary>Picks the next token from one row of logits [V] f32. <paramref name="history"/> is every token so far (prompt included).</summary>
-public delegate int TokenSampler(ReadOnlySpan<float> logits, IReadOnlyList<int> history);
+/// <summary>
+/// Picks the next token from one row of logits [V] f32. <paramref name="history"/> is every token in
+/// the sequence so far, prompt included, oldest first; it is only valid during the call.
+/// </summary>
+public delegate int TokenSampler(ReadOnlySpan<float> logits, ReadOnlySpan<int> history);

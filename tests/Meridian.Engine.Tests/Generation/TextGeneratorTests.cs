@@ -3,6 +3,7 @@
 using System.Globalization;
 using Meridian.Backends.Cpu;
 using Meridian.Engine.Generation;
+using Meridian.Engine.Sampling;
 using Meridian.Models;
 using Meridian.Tests.Shared;
 
@@ -21,7 +22,7 @@ public sealed class TextGeneratorTests : IDisposable
         using var model = ModelLoader.Load(TestData.Require("stories260k/stories260K.bin"), _device);
         using var generator = new TextGenerator(model, capacity: 256);
         var got = new List<int>();
-        var result = generator.Generate([1], new GenerationOptions(expected.Length - 1, new HashSet<int> { 2 }), BasicSamplers.Create(0, 0), got.Add);
+        var result = generator.Generate([1], new GenerationOptions(expected.Length - 1, new HashSet<int> { 2 }), Greedy(model), got.Add);
         Assert.Equal(expected[1..], got);
         Assert.Equal(StopReason.Length, result.StopReason);
         Assert.Equal(1, result.PromptTokens);
@@ -35,7 +36,7 @@ public sealed class TextGeneratorTests : IDisposable
         using var generator = new TextGenerator(model, capacity: 256);
         var got = new List<int>();
         // Treat the 4th greedy token as a stop token: three tokens come out, then it stops.
-        var result = generator.Generate([1], new GenerationOptions(50, new HashSet<int> { expected[4] }), BasicSamplers.Create(0, 0), got.Add);
+        var result = generator.Generate([1], new GenerationOptions(50, new HashSet<int> { expected[4] }), Greedy(model), got.Add);
         Assert.Equal(StopReason.StopToken, result.StopReason);
         Assert.Equal(expected[1..4], got);
     }
@@ -46,7 +47,7 @@ public sealed class TextGeneratorTests : IDisposable
         int[] expected = Sequence(TestData.Require("stories260k/reference/runc.greedy_bos_200.ids.txt"));
         using var model = ModelLoader.Load(TestData.Require("stories260k/stories260K-F32.gguf"), _device);
         using var generator = new TextGenerator(model, capacity: 256);
-        var greedy = BasicSamplers.Create(0, 0);
+        var greedy = Greedy(model);
         var none = new HashSet<int>();
         generator.Generate(expected[..10], new GenerationOptions(5, none), greedy, _ => { });
         var got = new List<int>();
@@ -56,6 +57,9 @@ public sealed class TextGeneratorTests : IDisposable
         Assert.Equal(6, result.PromptTokens);
         Assert.Equal(expected[20..30], got);
     }
+
+    private static TokenSampler Greedy(ILanguageModel model) =>
+        new Sampler(new SamplingOptions { Temperature = 0 }, model.VocabSize).Sample;
 
     private static int[] Sequence(string idsPath) =>
         File.ReadLines(idsPath).First(l => l.StartsWith("sequence ", StringComparison.Ordinal))
