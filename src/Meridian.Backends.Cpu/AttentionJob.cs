@@ -1,5 +1,6 @@
 // Causal GQA attention over the KV cache, parallel over (token, head) pairs; each worker owns a
 // score scratch row. Softmax and weighted sum as in run.c, with TensorPrimitives.
+using System.Diagnostics;
 using System.Numerics.Tensors;
 
 namespace Meridian.Backends.Cpu;
@@ -17,18 +18,24 @@ internal sealed unsafe class AttentionJob : IParallelJob
             _scores[i] = [];
     }
 
-    public void Set(float* q, float* k, float* v, float* dst, int t, int startPos, int heads, int kvHeads, int headDim)
+    /// <summary>capacity: rows of the KV cache; the score rows are sized to it here, once per cache size,
+    /// so decoding never allocates (growing with the position would, whenever it passed a power of two).</summary>
+    public void Set(float* q, float* k, float* v, float* dst, int t, int startPos, int heads, int kvHeads, int headDim, int capacity)
     {
         _q = q; _k = k; _v = v; _dst = dst;
         (_t, _start, _h, _hkv, _dh) = (t, startPos, heads, kvHeads, headDim);
+        for (int w = 0; w < _scores.Length; w++)
+        {
+            if (_scores[w].Length < capacity)
+                _scores[w] = new float[capacity];
+        }
     }
 
     public void Run(int start, int end, int worker)
     {
         int qWidth = _h * _dh, kvWidth = _hkv * _dh, group = _h / _hkv;
         float scale = 1f / MathF.Sqrt(_dh);
-        if (_scores[worker].Length < _start + _t)
-            _scores[worker] = new float[Math.Max(_start + _t, 2 * _scores[worker].Length)];
+        Debug.Assert(_scores[worker].Length >= _start + _t);
         for (int item = start; item < end; item++)
         {
             int i = item / _h, h = item % _h, kvh = h / group;

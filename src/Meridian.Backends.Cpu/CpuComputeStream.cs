@@ -38,8 +38,10 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
 
     public void MatMul(DeviceTensor w, DeviceTensor x, DeviceTensor y)
     {
-        Check(x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows && x.Type == DType.F32 && y.Type == DType.F32,
-            $"MatMul: shapes w[{w.Rows},{w.Cols}] x[{x.Rows},{x.Cols}] y[{y.Rows},{y.Cols}]");
+        // The message names the shapes, so it is built only on failure (an interpolated string per call
+        // was most of the decode step's allocations).
+        if (!(x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows && x.Type == DType.F32 && y.Type == DType.F32))
+            ThrowMatMulShapes(w, x, y);
         _matMul.Set(w.Type, Ptr(w), w.RowBytes, w.Rows, w.Cols, (float*)Ptr(x), (float*)Ptr(y), x.Rows);
         _pool.For(w.Rows, _matMul);
     }
@@ -73,7 +75,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         int dh = q.Cols / numHeads;
         Check(numHeads % numKvHeads == 0 && q.Cols == numHeads * dh && keys.Cols == numKvHeads * dh && values.Cols == keys.Cols
               && startPos + q.Rows <= keys.Rows && dst.Rows == q.Rows && dst.Cols == q.Cols, "Attention: shapes");
-        _attention.Set((float*)Ptr(q), (float*)Ptr(keys), (float*)Ptr(values), (float*)Ptr(dst), q.Rows, startPos, numHeads, numKvHeads, dh);
+        _attention.Set((float*)Ptr(q), (float*)Ptr(keys), (float*)Ptr(values), (float*)Ptr(dst), q.Rows, startPos, numHeads, numKvHeads, dh, keys.Rows);
         _pool.For(q.Rows * numHeads, _attention);
     }
 
@@ -165,4 +167,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     }
 
     private static void Throw(string message) => throw new ArgumentException(message);
+
+    private static void ThrowMatMulShapes(DeviceTensor w, DeviceTensor x, DeviceTensor y) =>
+        throw new ArgumentException($"MatMul: shapes w[{w.Rows},{w.Cols}] x[{x.Rows},{x.Cols}] y[{y.Rows},{y.Cols}]");
 }

@@ -16,7 +16,9 @@ internal sealed class WorkerPool : IDisposable
 {
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _start;
-    private readonly ManualResetEventSlim _done = new(false);
+    // Released once per For by the last worker to finish. A SemaphoreSlim, not a ManualResetEventSlim:
+    // the latter creates its lock object on the first Wait that blocks, an allocation at a random token.
+    private readonly SemaphoreSlim _done = new(0);
     private IParallelJob? _job;
     private int _count;
     private int _pending;
@@ -54,7 +56,6 @@ internal sealed class WorkerPool : IDisposable
         _job = job;
         _count = count;
         _failure = null;
-        _done.Reset();
         Volatile.Write(ref _pending, n - 1);
         for (int w = 1; w < n; w++)
             _start[w - 1].Release();
@@ -83,7 +84,7 @@ internal sealed class WorkerPool : IDisposable
                 _failure = e;
             }
             if (Interlocked.Decrement(ref _pending) == 0)
-                _done.Set();
+                _done.Release();
         }
     }
 

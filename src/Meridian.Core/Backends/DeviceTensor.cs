@@ -1,4 +1,5 @@
 // A 2-D view into a device buffer: Rows × Cols values of one dtype, rows contiguous (ggml ne[0] = Cols).
+// A value type, like Span: a forward pass slices and reshapes views per op without allocating (issue 4).
 using Meridian.Core.Tensors;
 
 namespace Meridian.Core.Backends;
@@ -7,7 +8,7 @@ namespace Meridian.Core.Backends;
 /// A row-major [Rows, Cols] view of <see cref="Buffer"/> starting at <see cref="ByteOffset"/>.
 /// Weights are [out, in] (ggml ne[0] = in); activations are [tokens, width] f32.
 /// </summary>
-public sealed record DeviceTensor(IDeviceBuffer Buffer, long ByteOffset, DType Type, int Rows, int Cols)
+public readonly record struct DeviceTensor(IDeviceBuffer Buffer, long ByteOffset, DType Type, int Rows, int Cols)
 {
     /// <summary>Bytes per row.</summary>
     public long RowBytes => Type.ByteSize(Cols);

@@ -11,6 +11,7 @@ public sealed class LlamaModel : ILanguageModel
 {
     private readonly IDevice _device;
     private readonly IDisposable? _owner;
+    private readonly RopeSpec _rope; // Config.Rope builds a new record per read; the forward pass reads this one
     private int[] _positions = [];
 
     /// <summary>A model over already-loaded weights; <paramref name="owner"/> (the open file) is disposed with it.</summary>
@@ -20,6 +21,7 @@ public sealed class LlamaModel : ILanguageModel
         Weights = weights;
         _device = device;
         _owner = owner;
+        _rope = config.Rope;
     }
 
     public LlamaConfig Config { get; }
@@ -79,19 +81,19 @@ public sealed class LlamaModel : ILanguageModel
             op.MatMul(b.Wq, xn, q);
             op.MatMul(b.Wk, xn, k);
             op.MatMul(b.Wv, xn, val);
-            if (b.Bq != null)
+            if (b.Bq is { } bq)
             {
-                op.Add(q, b.Bq, q);
-                op.Add(k, b.Bk!, k);
-                op.Add(val, b.Bv!, val);
+                op.Add(q, bq, q);
+                op.Add(k, b.Bk!.Value, k);
+                op.Add(val, b.Bv!.Value, val);
             }
-            if (b.QNorm != null)
+            if (b.QNorm is { } qNorm)
             {
-                op.RmsNorm(q.Reshape(t * c.NumAttentionHeads, c.HeadDim), b.QNorm, c.RmsNormEps, q.Reshape(t * c.NumAttentionHeads, c.HeadDim));
-                op.RmsNorm(k.Reshape(t * c.NumKeyValueHeads, c.HeadDim), b.KNorm!, c.RmsNormEps, k.Reshape(t * c.NumKeyValueHeads, c.HeadDim));
+                op.RmsNorm(q.Reshape(t * c.NumAttentionHeads, c.HeadDim), qNorm, c.RmsNormEps, q.Reshape(t * c.NumAttentionHeads, c.HeadDim));
+                op.RmsNorm(k.Reshape(t * c.NumKeyValueHeads, c.HeadDim), b.KNorm!.Value, c.RmsNormEps, k.Reshape(t * c.NumKeyValueHeads, c.HeadDim));
             }
-            op.Rope(q, pos, c.Rope);
-            op.Rope(k, pos, c.Rope);
+            op.Rope(q, pos, _rope);
+            op.Rope(k, pos, _rope);
             op.Copy(k, s.Keys[l].SliceRows(p0, t));
             op.Copy(val, s.Values[l].SliceRows(p0, t));
             op.Attention(q, s.Keys[l], s.Values[l], p0, c.NumAttentionHeads, c.NumKeyValueHeads, att);
