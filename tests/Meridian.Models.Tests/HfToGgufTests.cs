@@ -119,6 +119,17 @@ public sealed class HfToGgufTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"left in the folder: {string.Join(", ", Directory.GetFiles(temp.Path).Select(Path.GetFileName))}");
     }
 
+    [SkippableFact]
+    public void Convert_UnsupportedTypeOrInputAsOutput_IsRefused()
+    {
+        string dir = TestData.Require("stories260k/hf");
+        using var temp = new TempDir();
+        var e = Assert.Throws<ArgumentException>(() => HfToGguf.Convert(dir, temp.File("x.gguf"), new HfToGgufOptions { Type = DType.Q4_K }));
+        Assert.Contains("Q4_K", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Throws<ArgumentException>(() => HfToGguf.Convert(dir, Path.Combine(dir, "model.safetensors")));
+        Assert.False(File.Exists(temp.File("x.gguf")));
+    }
+
     private float[] Logits(string path, int[] tokens)
     {
         using var model = ModelLoader.Load(path, _device);

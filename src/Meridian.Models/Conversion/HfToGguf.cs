@@ -38,6 +38,10 @@ public static partial class HfToGguf
         string configPath = Path.Combine(hfDir, "config.json");
         if (!File.Exists(configPath))
             throw new ModelFormatException($"{hfDir}: no config.json, so this is not a Hugging Face model directory");
+        // Refuse to replace any file of the checkpoint (the tensors are read from it while writing).
+        string fullOutput = Path.GetFullPath(outputPath);
+        if (Directory.GetFiles(hfDir).Any(f => string.Equals(Path.GetFullPath(f), fullOutput, StringComparison.Ordinal)))
+            throw new ArgumentException($"output {outputPath} would overwrite a file of the input checkpoint {hfDir}", nameof(outputPath));
         var hf = HfConfig.Load(configPath);
         var config = LlamaConfig.FromHf(hf, hfDir);
         if (config.RopeFreqFactors != null)
