@@ -175,7 +175,7 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
     // llama.cpp's logits [T, V] after feeding all of tokens in one batch, every position requested.
     // 1 thread and an F32 KV cache without flash attention, as the shared references were made
     // (the default F16 cache moves logits by ~1e-3, flash attention on the CPU by up to 2e-2).
-    private static float[] LlamaCppLogits(string path, int[] tokens, int vocab)
+    internal static float[] LlamaCppLogits(string path, int[] tokens, int vocab)
     {
         var p = new ModelParams(path)
         {

@@ -1,4 +1,4 @@
-// `meridian chat --model PATH [--system TEXT] [sampling flags]`: an interactive chat through the model's chat template.
+// `meridian chat [--model PATH] [--system TEXT] [sampling flags]`: an interactive chat through the model's chat template.
 // Each line read is a user turn; the reply streams to stdout; Ctrl-D (end of input) ends the chat.
 // The whole conversation is re-rendered each turn and only tokens after the cached prefix are fed.
 using System.CommandLine;
@@ -20,7 +20,7 @@ internal static class ChatCommand
 
     public static Command Create(TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint" };
+        var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint (default: the bundled demo model, models/demo/meridian-demo.gguf)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Vocabulary for models without one" };
         var system = new Option<string?>("--system", "-s") { Description = "A system message opening the conversation" };
         var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: all processors)" };

@@ -1,5 +1,5 @@
 // Opens a model and its tokenizer for `run` and `chat`: the composition root picks the CPU backend.
-// A llama2.c checkpoint carries no vocabulary, so its tokenizer.bin or tok*.bin beside it is used.
+// Without --model, the bundled demo model (BundledModel). A llama2.c checkpoint carries no vocabulary, so its tokenizer.bin or tok*.bin beside it is used.
 using Meridian.Backends.Cpu;
 using Meridian.Models;
 using Meridian.Models.Tokenizers;
@@ -24,8 +24,7 @@ internal sealed class LoadedModel : IDisposable
 
     public static LoadedModel Open(string? modelPath, string? tokenizerPath, int? threads)
     {
-        if (string.IsNullOrEmpty(modelPath))
-            throw new CliUsageException("--model is required: give a GGUF file, a Hugging Face model directory or a llama2.c checkpoint (there is no bundled demo model yet)");
+        modelPath = BundledModel.Resolve(modelPath, AppContext.BaseDirectory);
         if (threads is < 1)
             throw new CliUsageException($"--threads must be at least 1, not {threads}");
         var tokenizer = TokenizerLoader.Load(tokenizerPath ?? FindTokenizer(modelPath));

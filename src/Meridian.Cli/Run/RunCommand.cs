@@ -1,4 +1,4 @@
-// `meridian run --model PATH [--tokenizer PATH] [--prompt TEXT] [sampling flags] [--threads N]`:
+// `meridian run [--model PATH] [--tokenizer PATH] [--prompt TEXT] [sampling flags] [--threads N]`:
 // generates a continuation of the prompt and streams it (not the prompt) to stdout; speed goes to stderr.
 using System.CommandLine;
 using Meridian.Engine.Generation;
@@ -9,7 +9,7 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint" };
+        var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint (default: the bundled demo model, models/demo/meridian-demo.gguf)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Vocabulary for models without one (llama2.c tokenizer.bin, tokenizer.json)" };
         var prompt = new Option<string>("--prompt", "-p") { Description = "Text to continue (default: empty, generation starts after BOS)", DefaultValueFactory = _ => "" };
         var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: all processors)" };

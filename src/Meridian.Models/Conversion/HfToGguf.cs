@@ -1,0 +1,195 @@
+// Converts a Hugging Face Llama-family checkpoint (config.json + *.safetensors [+ tokenizer.json])
+// into GGUF under llama.cpp's key and tensor names and layouts, as convert_hf_to_gguf.py does
+// (https://github.com/ggml-org/llama.cpp/blob/master/convert_hf_to_gguf.py, LlamaModel / Qwen2Model).
+using Meridian.Core;
+using Meridian.Core.Backends;
+using Meridian.Core.Quant;
+using Meridian.Core.Tensors;
+using Meridian.Formats.Gguf;
+using Meridian.Formats.HuggingFace;
+using Meridian.Formats.Safetensors;
+using Meridian.Models.Llama;
+using Meridian.Models.Weights;
+
+namespace Meridian.Models.Conversion;
+
+/// <summary>Hugging Face directory -> GGUF file (Llama, Mistral, Qwen2, Qwen3).</summary>
+public static partial class HfToGguf
+{
+    // llama_ftype values (llama.h): the "mostly" type of the file.
+    private static uint FileType(DType t) => t switch
+    {
+        DType.F32 => 0,
+        DType.F16 => 1,
+        DType.Q8_0 => 7,
+        _ => throw new ArgumentException($"conversion to {t.Name()} is not supported (supported: F32, F16, Q8_0)", nameof(t)),
+    };
+
+    /// <summary>
+    /// Converts the checkpoint in <paramref name="hfDir"/> to <paramref name="outputPath"/>. Tensors are
+    /// streamed from the mapped safetensors row by row; the file appears under its name only when complete.
+    /// </summary>
+    public static void Convert(string hfDir, string outputPath, HfToGgufOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(hfDir);
+        ArgumentNullException.ThrowIfNull(outputPath);
+        options ??= new HfToGgufOptions();
+        uint fileType = FileType(options.Type);
+        string configPath = Path.Combine(hfDir, "config.json");
+        if (!File.Exists(configPath))
+            throw new ModelFormatException($"{hfDir}: no config.json, so this is not a Hugging Face model directory");
+        // Refuse to replace any file of the checkpoint (the tensors are read from it while writing).
+        string fullOutput = Path.GetFullPath(outputPath);
+        if (Directory.GetFiles(hfDir).Any(f => string.Equals(Path.GetFullPath(f), fullOutput, StringComparison.Ordinal)))
+            throw new ArgumentException($"output {outputPath} would overwrite a file of the input checkpoint {hfDir}", nameof(outputPath));
+        var hf = HfConfig.Load(configPath);
+        var config = LlamaConfig.FromHf(hf, hfDir);
+        if (config.RopeFreqFactors != null)
+            throw new ModelFormatException($"{hfDir}: rope_scaling (llama3) conversion is not supported yet");
+        // llama.cpp has no "mistral" architecture: convert_hf_to_gguf writes Mistral as "llama".
+        string arch = config.Architecture == "mistral" ? "llama" : config.Architecture;
+        var tokenizer = options.Tokenizer ?? (File.Exists(Path.Combine(hfDir, "tokenizer.json")) ? Tokenizers.TokenizerLoader.LoadSpec(hfDir) : null);
+
+        using var model = SafetensorsModel.Open(hfDir);
+        var w = new GgufWriter();
+        w.Add("general.architecture", arch);
+        w.Add("general.name", options.Name ?? new DirectoryInfo(Path.GetFullPath(hfDir)).Name);
+        w.Add("general.file_type", fileType);
+        w.Add("general.quantization_version", 2u);
+        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
+            w.Add(key, value);
+        AddHyperParameters(w, arch, config);
+        if (tokenizer != null)
+            AddTokenizer(w, tokenizer, config.VocabSize, hfDir);
+
+        var names = TensorNames(config, model, hf.TieWordEmbeddings ?? false).ToList();
+        for (int i = 0; i < names.Count; i++)
+            AddTensor(w, model, config, names[i], options.Type, i, names.Count, options.Progress);
+        w.Write(outputPath);
+    }
+
+    private static void AddHyperParameters(GgufWriter w, string arch, LlamaConfig c)
+    {
+        w.Add($"{arch}.vocab_size", (uint)c.VocabSize);
+        w.Add($"{arch}.context_length", (uint)c.MaxPositionEmbeddings);
+        w.Add($"{arch}.embedding_length", (uint)c.HiddenSize);
+        w.Add($"{arch}.block_count", (uint)c.NumHiddenLayers);
+        w.Add($"{arch}.feed_forward_length", (uint)c.IntermediateSize);
+        w.Add($"{arch}.attention.head_count", (uint)c.NumAttentionHeads);
+        w.Add($"{arch}.attention.head_count_kv", (uint)c.NumKeyValueHeads);
+        if (c.HeadDim != c.HiddenSize / c.NumAttentionHeads)
+        {
+            w.Add($"{arch}.attention.key_length", (uint)c.HeadDim);
+            w.Add($"{arch}.attention.value_length", (uint)c.HeadDim);
+        }
+        w.Add($"{arch}.attention.layer_norm_rms_epsilon", c.RmsNormEps);
+        w.Add($"{arch}.rope.freq_base", c.RopeTheta);
+        w.Add($"{arch}.rope.dimension_count", (uint)c.HeadDim);
+    }
+
+    // GGUF names in llama.cpp's order; output.weight only for untied checkpoints that have lm_head.
+    private static IEnumerable<string> TensorNames(LlamaConfig c, SafetensorsModel model, bool tied)
+    {
+        yield return "token_embd.weight";
+        for (int i = 0; i < c.NumHiddenLayers; i++)
+        {
+            yield return $"blk.{i}.attn_norm.weight";
+            foreach (string p in new[] { "attn_q", "attn_k", "attn_v" })
+            {
+                yield return $"blk.{i}.{p}.weight";
+                if (c.AttentionBias)
+                    yield return $"blk.{i}.{p}.bias";
+            }
+            if (c.QkNorm)
+            {
+                yield return $"blk.{i}.attn_q_norm.weight";
+                yield return $"blk.{i}.attn_k_norm.weight";
+            }
+            yield return $"blk.{i}.attn_output.weight";
+            yield return $"blk.{i}.ffn_norm.weight";
+            yield return $"blk.{i}.ffn_gate.weight";
+            yield return $"blk.{i}.ffn_up.weight";
+            yield return $"blk.{i}.ffn_down.weight";
+        }
+        yield return "output_norm.weight";
+        if (!tied && model.TryGetTensor("lm_head.weight", out _))
+            yield return "output.weight";
+    }
+
+    private static void AddTensor(GgufWriter w, SafetensorsModel model, LlamaConfig c, string name, DType requested, int index, int count, Action<string>? progress)
+    {
+        string hfName = SafetensorsWeightSource.HfName(name)!;
+        if (!model.TryGetTensor(hfName, out var info))
+            throw new ModelFormatException($"{model.Directory}: required tensor '{hfName}' (GGUF '{name}') is missing");
+        if (!info.DType.TryToDType(out var source) || source is not (DType.F32 or DType.F16 or DType.BF16))
+            throw new ModelFormatException($"{model.Directory}: tensor '{hfName}' has dtype {info.DType}; only F32, F16 and BF16 sources are supported");
+        var s = info.Shape;
+        if (s.Length is 0 or > 2 || s[^1] > int.MaxValue / 4 || (s.Length == 2 ? s[0] : 1) > int.MaxValue)
+            throw new ModelFormatException($"{model.Directory}: tensor '{hfName}' has shape [{string.Join(", ", s)}]; a 1-D or 2-D weight was expected");
+        int rows = s.Length == 2 ? (int)s[0] : 1, cols = (int)s[^1];
+
+        // llama.cpp's LlamaModel.permute: HF keeps each Q/K head as [two halves][Dh/2] (rotate-half);
+        // ggml's NORM rope wants [Dh/2][pairs] (interleaved). Qwen2/3 use NEOX rope: no permutation.
+        bool permute = c.RopeLayout == RopeLayout.RotateHalf && c.Architecture is "llama" or "mistral"
+            && (name.Contains(".attn_q.", StringComparison.Ordinal) || name.Contains(".attn_k.", StringComparison.Ordinal));
+        int heads = name.Contains(".attn_q.", StringComparison.Ordinal) ? c.NumAttentionHeads : c.NumKeyValueHeads;
+
+        var type = requested;
+        if (s.Length == 1)
+            type = DType.F32;
+        else if (type == DType.Q8_0 && cols % 32 != 0)
+            type = DType.F16; // llama.cpp's fallback for rows that are not whole Q8_0 blocks
+        long[] dims = s.Length == 2 ? [cols, rows] : [cols];
+        long bytes = type.ByteSize((long)rows * cols);
+        int srcRowBytes = checked((int)source.ByteSize(cols)), dstRowBytes = checked((int)type.ByteSize(cols));
+        if (info.ByteLength != (long)srcRowBytes * rows)
+            throw new ModelFormatException($"{model.Directory}: tensor '{hfName}' has {info.ByteLength} bytes of data, expected {(long)srcRowBytes * rows}");
+        if (permute && (s.Length == 2 ? rows : cols) % (2 * heads) != 0)
+            throw new ModelFormatException($"{model.Directory}: tensor '{hfName}' has {rows} rows, not whole heads of even size for {heads} heads");
+
+        w.AddTensor(name, type, dims, bytes, stream =>
+        {
+            progress?.Invoke($"tensor {index + 1}/{count} {name} {type.Name()} [{string.Join(", ", dims)}] {bytes} bytes");
+            var data = model.GetTensorData(hfName);
+            var row = new float[cols];                 // [cols] f32
+            var outRow = new byte[dstRowBytes];        // [cols] in the target type
+            if (s.Length == 1)
+            {
+                // A 1-D tensor is one row; a permuted one is a Q/K bias of [heads * Dh].
+                QuantCodecs.DequantizeReference(source, data, row);
+                if (permute)
+                    row = PermuteVector(row, heads);
+                QuantCodecs.QuantizeReference(type, row, outRow);
+                stream.Write(outRow);
+                return;
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                int from = permute ? PermutedRow(r, rows / heads) : r;
+                QuantCodecs.DequantizeReference(source, data.Slice(from * srcRowBytes, srcRowBytes), row);
+                QuantCodecs.QuantizeReference(type, row, outRow);
+                stream.Write(outRow);
+            }
+        });
+    }
+
+    /// <summary>
+    /// The HF row that becomes GGUF row <paramref name="r"/> under llama.cpp's Q/K permutation
+    /// (reshape(heads, 2, Dh/2).swapaxes(1, 2)): out[h, i, j] = in[h, j, i] for i &lt; Dh/2, j &lt; 2.
+    /// </summary>
+    internal static int PermutedRow(int r, int headDim)
+    {
+        int h = r / headDim, within = r % headDim, half = headDim / 2;
+        int i = within / 2, j = within % 2;
+        return h * headDim + j * half + i;
+    }
+
+    private static float[] PermuteVector(float[] v, int heads)
+    {
+        var result = new float[v.Length];
+        int headDim = v.Length / heads;
+        for (int r = 0; r < v.Length; r++)
+            result[r] = v[PermutedRow(r, headDim)];
+        return result;
+    }
+}

@@ -1,0 +1,141 @@
+// HfToGguf against independent runs: the converted file must give Meridian the logits of the HF
+// directory it came from, and give llama.cpp (LLamaSharp) the logits llama.cpp produced on the
+// official stories260K GGUF (the committed reference).
+using Meridian.Backends.Cpu;
+using Meridian.Core.Tensors;
+using Meridian.Formats.Gguf;
+using Meridian.Models.Conversion;
+using Meridian.Models.Tokenizers;
+using Meridian.Tests.Shared;
+using Xunit.Abstractions;
+
+namespace Meridian.Models.Tests;
+
+public sealed class HfToGgufTests(ITestOutputHelper output) : IDisposable
+{
+    // Same weights, same kernels: F32 GGUF vs F32 safetensors differ only in how RoPE pairs are
+    // read (interleaved vs rotate-half), which rounds differently; measured 1.05e-5 absolute on a
+    // logit of -8.7 (1.2e-6 relative). Bound on |diff| / (1 + |logit|).
+    private const float SameWeightsRelativeTolerance = 1e-5f;
+    // llama.cpp vs Meridian on F32 weights: summation order only (as in LlamaReferenceTests).
+    private const float LlamaCppF32Tolerance = 1e-4f;
+    // Q8_0 (F16 for ragged rows) weights vs the F32 original on stories260K: weight rounding only,
+    // through 5 layers of a 64-wide model; measured 0.27 max over 64 positions × 512 logits.
+    private const float Q8_0WeightTolerance = 0.5f;
+
+    // llama.cpp batches of at most 32 positions (LlamaCppLiveComparisonTests.LlamaCppLogits).
+    private const int LlamaCppPositions = 32;
+    private const int Positions = 64;
+
+    private readonly CpuDevice _device = new(threads: 2);
+
+    public void Dispose() => _device.Dispose();
+
+    [Fact]
+    public void PermutedRow_HeadDim4_InterleavesTheHalves()
+    {
+        // HF head rows [a0 a1 | b0 b1] (rotate-half pairs a_i with b_i) become [a0 b0 a1 b1].
+        Assert.Equal([0, 2, 1, 3, 4, 6, 5, 7], Enumerable.Range(0, 8).Select(r => HfToGguf.PermutedRow(r, 4)));
+    }
+
+    [SkippableTheory]
+    [InlineData("stories260k/hf")]
+    [InlineData("stories260k/qwen2arch/hf")]
+    public void ConvertF32_SamePrompt_LogitsEqualHfDirectory(string hfDir)
+    {
+        string dir = TestData.Require(hfDir);
+        var sequence = ReferenceRun.Load(TestData.Require("stories260k/reference/runc.greedy_bos_200.ids.txt")).Sequence[..Positions];
+        using var temp = new TempDir();
+        string gguf = temp.File("out.gguf");
+        HfToGguf.Convert(dir, gguf);
+
+        float[] expected = Logits(dir, sequence), actual = Logits(gguf, sequence);
+        float worst = 0;
+        int at = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float e = MathF.Abs(expected[i] - actual[i]) / (1 + MathF.Abs(expected[i]));
+            if (!(e <= worst))
+                (worst, at) = (e, i);
+        }
+        output.WriteLine($"{hfDir}: max relative diff {worst:G3} at {at} ({expected[at]} vs {actual[at]})");
+        Assert.True(worst <= SameWeightsRelativeTolerance, $"{hfDir} GGUF vs HF: relative diff {worst} at {at} (HF {expected[at]}, GGUF {actual[at]}) > {SameWeightsRelativeTolerance}");
+        float rms = MathF.Sqrt(expected.Sum(x => x * x) / expected.Length);
+        Assert.True(rms > 1, $"logit RMS {rms} too small for the comparison to mean anything");
+    }
+
+    [SkippableFact]
+    public void ConvertF32_WithTok512_LlamaCppMatchesItsReference()
+    {
+        string dir = TestData.Require("stories260k/hf");
+        var reference = ReferenceRun.Load(TestData.Require("stories260k/reference/F32.greedy_bos_200.kvf32.ids.txt"));
+        var tokenizer = TokenizerLoader.LoadSpec(TestData.Require("stories260k/tok512.bin"));
+        using var temp = new TempDir();
+        string gguf = temp.File("stories260K-converted-F32.gguf");
+        HfToGguf.Convert(dir, gguf, new HfToGgufOptions { Tokenizer = tokenizer, Name = "stories260K" });
+
+        int[] prompt = reference.Sequence[..LlamaCppPositions];
+        float[] logits = LlamaCppLiveComparisonTests.LlamaCppLogits(gguf, prompt, reference.Vocab);
+        for (int i = 0; i < prompt.Length; i++)
+            LlamaReferenceTests.AssertClose(reference.Row(i), logits.AsSpan(i * reference.Vocab, reference.Vocab), LlamaCppF32Tolerance, $"llama.cpp on converted GGUF, position {i}");
+
+        // The vocabulary survives the round trip: same tokens and the same encoding.
+        var back = Meridian.Tokenizers.Tokenizer.Create(TokenizerLoader.LoadSpec(gguf));
+        var original = Meridian.Tokenizers.Tokenizer.Create(tokenizer);
+        Assert.Equal(tokenizer.Tokens, TokenizerLoader.LoadSpec(gguf).Tokens);
+        const string text = "Once upon a time, there was a little girl named Lily.";
+        Assert.Equal(original.Encode(text, addSpecial: true), back.Encode(text, addSpecial: true));
+    }
+
+    [SkippableFact]
+    public void ConvertQ8_0_RaggedRowsFallBackToF16_LogitsCloseToF32()
+    {
+        string dir = TestData.Require("stories260k/hf");
+        var sequence = ReferenceRun.Load(TestData.Require("stories260k/reference/runc.greedy_bos_200.ids.txt")).Sequence[..Positions];
+        using var temp = new TempDir();
+        string gguf = temp.File("q8.gguf");
+        HfToGguf.Convert(dir, gguf, new HfToGgufOptions { Type = DType.Q8_0 });
+        using (var file = GgufFile.Open(gguf))
+        {
+            Assert.True(file.TryGetTensor("blk.0.attn_q.weight", out var q) && q.Type == DType.Q8_0);
+            // ffn_down rows are intermediate_size = 172 long, not whole 32-value blocks.
+            Assert.True(file.TryGetTensor("blk.0.ffn_down.weight", out var down) && down.Type == DType.F16);
+            Assert.True(file.TryGetTensor("blk.0.attn_norm.weight", out var norm) && norm.Type == DType.F32);
+            Assert.False(file.TryGetTensor("output.weight", out _));
+        }
+        LlamaReferenceTests.AssertClose(Logits(dir, sequence), Logits(gguf, sequence), Q8_0WeightTolerance, "Q8_0 GGUF vs F32 HF");
+    }
+
+    [SkippableFact]
+    public void Convert_FailsMidway_LeavesNoFileUnderTheOutputName()
+    {
+        string dir = TestData.Require("stories260k/hf");
+        using var temp = new TempDir();
+        string gguf = temp.File("out.gguf");
+        int seen = 0;
+        var options = new HfToGgufOptions { Progress = _ => { if (++seen == 5) throw new IOException("simulated interruption"); } };
+        Assert.Throws<IOException>(() => HfToGguf.Convert(dir, gguf, options));
+        Assert.False(File.Exists(gguf));
+        output.WriteLine($"left in the folder: {string.Join(", ", Directory.GetFiles(temp.Path).Select(Path.GetFileName))}");
+    }
+
+    [SkippableFact]
+    public void Convert_UnsupportedTypeOrInputAsOutput_IsRefused()
+    {
+        string dir = TestData.Require("stories260k/hf");
+        using var temp = new TempDir();
+        var e = Assert.Throws<ArgumentException>(() => HfToGguf.Convert(dir, temp.File("x.gguf"), new HfToGgufOptions { Type = DType.Q4_K }));
+        Assert.Contains("Q4_K", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Throws<ArgumentException>(() => HfToGguf.Convert(dir, Path.Combine(dir, "model.safetensors")));
+        Assert.False(File.Exists(temp.File("x.gguf")));
+    }
+
+    private float[] Logits(string path, int[] tokens)
+    {
+        using var model = ModelLoader.Load(path, _device);
+        using var state = model.CreateState(capacity: 512);
+        var logits = new float[tokens.Length * model.VocabSize];
+        model.Forward(state, tokens, 0, logits);
+        return logits;
+    }
+}
