@@ -270,8 +270,6 @@ def main():
                ("chat greedy", chat("Recite Genesis 1:1", "")[:-len("<|im_end|>\n")], 0.0),
                ("chat sampled", chat("What does Psalms 23:1 say?", "")[:-len("<|im_end|>\n")], 0.8)]
     for name, p, temp in samples:
-        if p.endswith("<|im_start|>assistant\n") is False and "<|im_start|>" in p:
-            pass
         ids = tok.encode(p)
         out = generate(model, ids, 80, temp=temp, gen=gen)
         log(lf, f"--- {name} (T={temp}): {json.dumps(tok.decode(out))}")
