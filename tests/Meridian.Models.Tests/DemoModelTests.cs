@@ -15,9 +15,9 @@ public sealed class DemoModelTests(ITestOutputHelper output) : IDisposable
     // F32 export vs PyTorch F32: summation order only (the f32 bound).
     private const float HfF32Tolerance = 1e-4f;
     // F16 GGUF vs PyTorch F32: weights rounded to f16 (relative step 2^-11) through every layer.
-    // Set before the model existed from stories260K's F16-vs-F32 logits scale; tighten to about
-    // twice the value this test prints once the demo model has landed.
-    private const float GgufF16Tolerance = 5e-2f;
+    // Measured on the committed model: max 1.75e-3 over the four reference prompts (logit RMS
+    // 2.6-3.8); the tolerance is about three times that.
+    private const float GgufF16Tolerance = 5e-3f;
 
     private static readonly Lazy<string?> Checkout = new(FindCheckout);
 

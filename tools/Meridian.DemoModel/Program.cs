@@ -7,13 +7,13 @@ using Meridian.Models.Conversion;
 
 const long MaxBytes = 20L << 20; // issue 5: the committed file stays at most 20 MB
 
-// The weights come only from public-domain text and the project's own training code. If the project
-// settles on a different licence for the model, change it here and regenerate.
+// The weights come only from public-domain text and the project's own training code; they are
+// dedicated to the public domain under CC0 1.0, as models/demo/SOURCE.md states.
 var metadata = new Dictionary<string, string>
 {
     ["general.description"] = "Meridian's demo model: a small Llama-architecture model trained from scratch by tools/demo-model " +
         "on the King James Version of the Bible (plain verses and ChatML verse requests), with its own byte-level BPE vocabulary.",
-    ["general.license"] = "public-domain",
+    ["general.license"] = "CC0-1.0",
     ["general.source.url"] = "https://packages.debian.org/bookworm/bible-kjv",
     ["general.source.description"] = "Training text: the King James Version of the Bible (1611/1769), public domain, from Debian's bible-kjv package.",
     ["general.organization"] = "Meridian",
