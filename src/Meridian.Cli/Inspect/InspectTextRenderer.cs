@@ -16,6 +16,10 @@ internal static class InspectTextRenderer
         Row(w, "file size", Bytes(s.FileSize));
         Row(w, "architecture", s.Architecture);
         Row(w, "name", s.Name);
+        // Provenance, where the file states it (GGUF general.* keys).
+        Row(w, "description", MetadataString(s, "general.description"));
+        Row(w, "license", MetadataString(s, "general.license"));
+        Row(w, "source", MetadataString(s, "general.source.description") ?? MetadataString(s, "general.source.url"));
         Row(w, "context length", s.ContextLength);
         Row(w, "embedding length", s.EmbeddingLength);
         Row(w, "block count", s.BlockCount);
@@ -71,6 +75,11 @@ internal static class InspectTextRenderer
             }
         }
     }
+
+    private static string? MetadataString(ModelSummary s, string key) =>
+        s.Metadata.FirstOrDefault(m => m.Key == key)?.Value is { } v && v.GetValueKind() == System.Text.Json.JsonValueKind.String
+            ? v.GetValue<string>()
+            : null;
 
     private static string MetadataText(MetadataSummary m)
     {
