@@ -1,0 +1,166 @@
+// Random-weight GGUF models in the shapes of real ones, for `bench`: weights ~N(0, 0.02), norms 1,
+// a byte-token SPM vocab padded to the shape's vocab size so llama.cpp loads the same file.
+// Type mixes follow llama.cpp's llama-quantize (src/llama-quant.cpp llama_tensor_get_type), simplified.
+using Meridian.Core.Quant;
+using Meridian.Core.Tensors;
+using Meridian.Formats.Gguf;
+
+namespace Meridian.Models.Synthetic;
+
+/// <summary>Writes synthetic models; the same shape, type and seed give the same bytes.</summary>
+public static class SyntheticModels
+{
+    public const int ContextLength = 4096;
+    private const float WeightStd = 0.02f;
+    private const float RmsEps = 1e-5f;
+
+    /// <summary>The shapes `bench --synthetic` knows, by name.</summary>
+    public static readonly IReadOnlyDictionary<string, SyntheticShapeSpec> Shapes = new Dictionary<string, SyntheticShapeSpec>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["llama-15m"] = new("llama-15m", "llama", D: 288, F: 768, V: 32000, H: 6, Hkv: 6, L: 6, RopeTheta: 10000f),
+        ["tinyllama-1.1b"] = new("tinyllama-1.1b", "llama", D: 2048, F: 5632, V: 32000, H: 32, Hkv: 4, L: 22, RopeTheta: 10000f),
+        ["qwen2.5-0.5b"] = new("qwen2.5-0.5b", "qwen2", D: 896, F: 4864, V: 151936, H: 14, Hkv: 2, L: 24, RopeTheta: 1000000f),
+        ["llama-3.2-1b"] = new("llama-3.2-1b", "llama", D: 2048, F: 8192, V: 128256, H: 32, Hkv: 8, L: 16, RopeTheta: 500000f),
+    };
+
+    /// <summary>
+    /// Type names `--type` accepts: any dtype our quantizers encode, plus "Q4_K_M" (Q4_K with Q6_K
+    /// for output, and attn_v / ffn_down in about half the layers, as llama-quantize does).
+    /// </summary>
+    public static bool IsKnownType(string type) =>
+        type.Equals("Q4_K_M", StringComparison.OrdinalIgnoreCase) || (DTypes.TryParse(type, out var t) && QuantCodecs.CanQuantize(t));
+
+    /// <summary>
+    /// Writes the model unless <paramref name="path"/> exists; returns the path. <paramref name="pure"/>
+    /// stores every matrix as the one type (llama-quantize --pure); otherwise output.weight of a
+    /// quantized model is Q6_K, as llama-quantize does.
+    /// </summary>
+    public static void Write(string path, SyntheticShapeSpec shape, string type, bool pure, int seed, Action<string>? progress = null)
+    {
+        var s = shape;
+        string arch = s.Arch;
+        int dh = s.HeadDim, q = s.H * dh, kv = s.Hkv * dh;
+        var writer = new GgufWriter()
+            .Add("general.architecture", arch)
+            .Add("general.name", $"synthetic {s.Name} {type}")
+            .Add($"{arch}.embedding_length", (uint)s.D)
+            .Add($"{arch}.feed_forward_length", (uint)s.F)
+            .Add($"{arch}.block_count", (uint)s.L)
+            .Add($"{arch}.attention.head_count", (uint)s.H)
+            .Add($"{arch}.attention.head_count_kv", (uint)s.Hkv)
+            .Add($"{arch}.context_length", (uint)ContextLength)
+            .Add($"{arch}.attention.layer_norm_rms_epsilon", RmsEps)
+            .Add($"{arch}.rope.freq_base", s.RopeTheta)
+            .Add($"{arch}.rope.dimension_count", (uint)dh)
+            .Add("tokenizer.ggml.model", "llama")
+            .Add("tokenizer.ggml.tokens", Tokens(s.V))
+            .Add("tokenizer.ggml.scores", new float[s.V])
+            // SentencePiece token types: 2 unknown, 3 control, 6 byte, 1 normal (the padding)
+            .Add("tokenizer.ggml.token_type", [2, 3, 3, .. Enumerable.Repeat(6, 256), .. Enumerable.Repeat(1, s.V - 259)])
+            .Add("tokenizer.ggml.unknown_token_id", 0u)
+            .Add("tokenizer.ggml.bos_token_id", 1u)
+            .Add("tokenizer.ggml.eos_token_id", 2u)
+            .Add("tokenizer.ggml.add_space_prefix", false);
+
+        int tensorIndex = 0;
+        void Matrix(string name, int rows, int cols, DType t)
+        {
+            t = Fallback(t, cols);
+            int index = tensorIndex++;
+            writer.AddTensor(name, t, [cols, rows], t.ByteSize((long)rows * cols), stream =>
+            {
+                progress?.Invoke(name);
+                WriteMatrix(stream, t, rows, cols, seed * 100_003 + index);
+            });
+        }
+        void Vector(string name, int width, float value)
+        {
+            var bytes = new byte[width * 4];
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+            values.Fill(value);
+            writer.AddTensor(name, DType.F32, [width], bytes);
+        }
+
+        bool mix = type.Equals("Q4_K_M", StringComparison.OrdinalIgnoreCase);
+        DType main = mix ? DType.Q4_K : Parse(type);
+        bool quantized = main is not (DType.F32 or DType.F16 or DType.BF16);
+        DType output = quantized && !pure ? DType.Q6_K : main;
+        // llama-quantize's use_more_bits: the first and last eighth of the layers and every third between.
+        bool MoreBits(int l) => l < s.L / 8 || l >= 7 * s.L / 8 || (l - s.L / 8) % 3 == 2;
+
+        Matrix("token_embd.weight", s.V, s.D, main);
+        Vector("output_norm.weight", s.D, 1f);
+        Matrix("output.weight", s.V, s.D, output);
+        for (int l = 0; l < s.L; l++)
+        {
+            string b = $"blk.{l}.";
+            DType more = mix && !pure && MoreBits(l) ? DType.Q6_K : main;
+            Vector(b + "attn_norm.weight", s.D, 1f);
+            Matrix(b + "attn_q.weight", q, s.D, main);
+            Matrix(b + "attn_k.weight", kv, s.D, main);
+            Matrix(b + "attn_v.weight", kv, s.D, more);
+            Matrix(b + "attn_output.weight", s.D, q, main);
+            if (arch == "qwen2")
+            {
+                Vector(b + "attn_q.bias", q, 0f);
+                Vector(b + "attn_k.bias", kv, 0f);
+                Vector(b + "attn_v.bias", kv, 0f);
+            }
+            Vector(b + "ffn_norm.weight", s.D, 1f);
+            Matrix(b + "ffn_gate.weight", s.F, s.D, main);
+            Matrix(b + "ffn_up.weight", s.F, s.D, main);
+            Matrix(b + "ffn_down.weight", s.D, s.F, more);
+        }
+        string temp = path + ".partial";
+        writer.Write(temp);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static DType Parse(string type) =>
+        DTypes.TryParse(type.ToUpperInvariant(), out var t) && QuantCodecs.CanQuantize(t) ? t
+            : throw new ArgumentException($"unknown or unsupported --type '{type}'", nameof(type));
+
+    // llama-quantize's fallback when a row is not whole blocks (e.g. D = 288 for K-quants).
+    private static DType Fallback(DType t, int cols)
+    {
+        if (cols % t.Info().BlockSize == 0)
+            return t;
+        DType f = t switch
+        {
+            DType.Q4_K => DType.Q5_0,
+            DType.Q5_K => DType.Q5_1,
+            DType.Q6_K => DType.Q8_0,
+            _ => DType.F16,
+        };
+        return cols % f.Info().BlockSize == 0 ? f : DType.F16;
+    }
+
+    // Rows in chunks of about 1M values: N(0, WeightStd) by Box-Muller, quantized, written.
+    private static void WriteMatrix(Stream stream, DType type, int rows, int cols, int seed)
+    {
+        var rng = new Random(seed);
+        int chunkRows = Math.Max(1, (1 << 20) / cols);
+        var values = new float[chunkRows * cols];
+        var bytes = new byte[type.ByteSize((long)chunkRows * cols)];
+        for (int r = 0; r < rows; r += chunkRows)
+        {
+            int n = Math.Min(chunkRows, rows - r);
+            var v = values.AsSpan(0, n * cols);
+            for (int i = 0; i < v.Length; i += 2)
+            {
+                double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+                double radius = WeightStd * Math.Sqrt(-2.0 * Math.Log(u1));
+                v[i] = (float)(radius * Math.Cos(2 * Math.PI * u2));
+                if (i + 1 < v.Length)
+                    v[i + 1] = (float)(radius * Math.Sin(2 * Math.PI * u2));
+            }
+            var dst = bytes.AsSpan(0, (int)type.ByteSize((long)n * cols));
+            QuantCodecs.QuantizeReference(type, v, dst);
+            stream.Write(dst);
+        }
+    }
+
+    // "<unk>", "<s>", "</s>", "<0x00>".."<0xFF>" (byte b is token 3 + b), then "<pad_N>" up to V.
+    private static string[] Tokens(int vocab) =>
+        ["<unk>", "<s>", "</s>", .. Enumerable.Range(0, 256).Select(b => $"<0x{b:X2}>"), .. Enumerable.Range(259, vocab - 259).Select(i => $"<pad_{i}>")];
+}
