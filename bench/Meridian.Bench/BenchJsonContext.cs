@@ -9,4 +9,5 @@ namespace Meridian.Bench;
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(TokenizeBenchReport))]
+[JsonSerializable(typeof(Meridian.Bench.Model.ModelBenchReport))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

@@ -1,10 +1,12 @@
 // Meridian benchmarks against peer implementations, measured side by side in one run.
 // Usage: dotnet run -c Release --project bench/Meridian.Bench -- tokenize [--testdata DIR] [--reps N] [--json]
+//        dotnet run -c Release --project bench/Meridian.Bench -- model --synthetic llama-15m --type Q4_0 --vs llama.cpp
 using System.CommandLine;
 using Meridian.Bench.Tokenize;
 
 var root = new RootCommand("Meridian benchmarks: ours against peers in the same run")
 {
     TokenizeBenchCommand.Create(),
+    Meridian.Bench.Model.ModelBenchCommand.Create(),
 };
 return root.Parse(args).Invoke();

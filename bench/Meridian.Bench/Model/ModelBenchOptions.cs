@@ -1,0 +1,29 @@
+// What `bench model` was asked to measure, checked before anything is loaded.
+using Meridian.Models.Synthetic;
+
+namespace Meridian.Bench.Model;
+
+internal sealed record ModelBenchOptions(string? Model, string? Synthetic, string[] Types, bool Pure, int Prompt, int Generate, int[] Threads, int Reps, string? Vs)
+{
+    /// <summary>The first problem with the options, or null.</summary>
+    public string? Validate()
+    {
+        if ((Model is null) == (Synthetic is null))
+            return "give exactly one of --model PATH and --synthetic SHAPE";
+        if (Synthetic is not null && !SyntheticModels.Shapes.ContainsKey(Synthetic))
+            return $"unknown --synthetic shape '{Synthetic}'; known: {string.Join(", ", SyntheticModels.Shapes.Keys)}";
+        if (Synthetic is not null && Types.FirstOrDefault(t => !SyntheticModels.IsKnownType(t)) is { } bad)
+            return $"unknown --type '{bad}'";
+        if (Model is not null && !File.Exists(Model))
+            return $"no such file: {Model}";
+        if (Prompt < 0 || Generate < 0 || Prompt + Generate == 0)
+            return "-p and -n must be non-negative and not both 0";
+        if (Reps < 1)
+            return "-r must be at least 1";
+        if (Threads.Length == 0 || Threads.Any(t => t < 1))
+            return "-t needs thread counts of at least 1";
+        if (Vs is not null && Vs != "llama.cpp")
+            return $"--vs knows only llama.cpp, not '{Vs}'";
+        return null;
+    }
+}

@@ -1,0 +1,10 @@
+// What `bench model --json` prints: the machine, one row per engine × type × threads × test, and
+// the ratio Meridian/llama.cpp for each figure measured on both (docs/cli.md, bench/README.md).
+namespace Meridian.Bench.Model;
+
+internal sealed record ModelBenchReport(MachineInfo Machine, IReadOnlyList<ModelBenchResult> Results, IReadOnlyList<ModelBenchRatio> Ratios);
+
+/// <summary>tokens/s mean and sample stddev over reps; gb_per_s (tg only) = weight bytes read per token × tokens/s.</summary>
+internal sealed record ModelBenchResult(string Engine, string Model, string Type, int Threads, string Test, double TokensPerSecond, double Stddev, double? GbPerS);
+
+internal sealed record ModelBenchRatio(string Type, int Threads, string Test, double MeridianOverLlamacpp);
