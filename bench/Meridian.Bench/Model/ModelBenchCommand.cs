@@ -79,10 +79,14 @@ internal static class ModelBenchCommand
                         Progress($"{name} {type} t={t}: loading llama.cpp");
                         engines.Add(new LlamaCppModelEngine(file, t, capacity, Math.Max(1, o.Prompt)));
                     }
-                    foreach (var e in engines) // warm-up, untimed: JIT, page cache, thread pools
+                    // One untimed full run each first (llama-bench does the same): JIT tiers, page cache, thread pools.
+                    foreach (var e in engines)
                     {
-                        e.Prefill(promptTokens);
-                        e.Decode(decodeTokens[..Math.Min(4, decodeTokens.Length)]);
+                        Progress($"{name} {type} t={t}: warm-up {e.Name}");
+                        if (o.Prompt > 0)
+                            e.Prefill(promptTokens);
+                        if (o.Generate > 0)
+                            e.Decode(decodeTokens);
                     }
                     var pp = engines.ToDictionary(e => e.Name, _ => new List<double>());
                     var tg = engines.ToDictionary(e => e.Name, _ => new List<double>());
