@@ -1,4 +1,4 @@
-// `bench model (--model PATH | --synthetic SHAPE) [--type T,...] [-p 512] [-n 128] [-t N,...] [-r 5] [--vs llama.cpp] [--json]`:
+// `bench model (--model PATH | --synthetic SHAPE) [--type T,...] [-p 512] [-n 128] [-t N,...] [-r 5] [--vs llama.cpp] [--json] [--report FILE.html]`:
 // llama-bench's pp/tg figures for Meridian, and for llama.cpp through LLamaSharp on the same file,
 // threads, context and batch, the engines interleaved rep by rep. Results on stdout, progress on stderr.
 using System.CommandLine;
@@ -25,9 +25,10 @@ internal static class ModelBenchCommand
         var reps = new Option<int>("-r") { Description = "Repetitions of each test", DefaultValueFactory = _ => 5 };
         var vs = new Option<string?>("--vs") { Description = "Peer to run interleaved: llama.cpp" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table" };
+        var html = new Option<string?>("--report") { Description = "Also write a self-contained HTML page with charts of the figures to this file" };
         var command = new Command("model", "Prompt processing and generation tokens/s, Meridian against llama.cpp")
         {
-            model, synthetic, types, pure, prompt, generate, threads, reps, vs, json,
+            model, synthetic, types, pure, prompt, generate, threads, reps, vs, json, html,
         };
         command.SetAction(parse =>
         {
@@ -47,6 +48,11 @@ internal static class ModelBenchCommand
                 Console.Out.WriteLine(JsonSerializer.Serialize(report, BenchJsonContext.Default.ModelBenchReport));
             else
                 ModelBenchTable.Write(Console.Out, report);
+            if (parse.GetValue(html) is { } reportPath)
+            {
+                File.WriteAllText(reportPath, ModelBenchHtml.Render(report));
+                Progress($"wrote {reportPath}");
+            }
             return 0;
         });
         return command;
