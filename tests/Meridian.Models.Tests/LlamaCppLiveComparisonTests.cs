@@ -70,27 +70,6 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
         [DType.IQ4_XS] = Q8_KActivationTolerance,
     };
 
-    private static readonly StringBuilder NativeLog = new();
-
-    static LlamaCppLiveComparisonTests()
-    {
-        // Keep llama.cpp's log for failure messages instead of flooding the test output.
-        NativeLogConfig.LLamaLogCallback keep = (level, message) =>
-        {
-            lock (NativeLog)
-            {
-                if (NativeLog.Length > 400_000)
-                    NativeLog.Remove(0, 200_000);
-                NativeLog.Append(message);
-            }
-        };
-        // Configuration is only allowed before the native library loads.
-        if (NativeLibraryConfig.LLama.LibraryHasLoaded)
-            NativeLogConfig.llama_log_set(keep);
-        else
-            NativeLibraryConfig.All.WithLogCallback(keep);
-    }
-
     /// <summary>Every architecture × every dtype QuantCodecs decodes (the list follows DTypes).</summary>
     public static TheoryData<string, DType> Cases()
     {
@@ -189,7 +168,7 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
             TypeV = GGMLType.GGML_TYPE_F32,
             FlashAttention = false,
         };
-        using var weights = LoadWeights(p);
+        using var weights = LlamaCppReference.Load(p);
         Assert.Equal(vocab, weights.Vocab.Count);
         using var context = weights.CreateContext(p);
         var batch = new LLamaBatch();
@@ -200,21 +179,6 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
         for (int pos = 0; pos < tokens.Length; pos++)
             context.NativeHandle.GetLogitsIth(pos).CopyTo(logits.AsSpan(pos * vocab, vocab));
         return logits;
-    }
-
-    private static LLamaWeights LoadWeights(ModelParams p)
-    {
-        try
-        {
-            return LLamaWeights.LoadFromFile(p);
-        }
-        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
-        {
-            string log;
-            lock (NativeLog)
-                log = NativeLog.ToString();
-            throw new InvalidOperationException($"llama.cpp could not load {p.ModelPath}: {e.GetType().Name}: {e.Message}\n--- llama.cpp log ---\n{log[Math.Max(0, log.Length - 4000)..]}", e);
-        }
     }
 
     private static int ArgMax(ReadOnlySpan<float> x)

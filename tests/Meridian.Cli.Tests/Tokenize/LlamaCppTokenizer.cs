@@ -3,7 +3,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using LLama;
-using Meridian.Cli.Tests.Inspect;
+using Meridian.Tests.Shared;
 
 namespace Meridian.Cli.Tests.Tokenize;
 

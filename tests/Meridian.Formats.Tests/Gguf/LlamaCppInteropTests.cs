@@ -20,26 +20,6 @@ public class LlamaCppInteropTests
     // Closed-form check (double, by hand) against llama.cpp's f32 pipeline.
     private const double ClosedFormTolerance = 1e-4;
 
-    private static readonly StringBuilder NativeLog = new();
-
-    static LlamaCppInteropTests()
-    {
-        // Keep llama.cpp's log for failure messages instead of flooding the test output.
-        NativeLogConfig.LLamaLogCallback keep = (level, message) =>
-        {
-            lock (NativeLog)
-            {
-                if (NativeLog.Length < 200_000)
-                    NativeLog.Append(message);
-            }
-        };
-        // Configuration is only allowed before the native library loads (another test class may have loaded it).
-        if (NativeLibraryConfig.LLama.LibraryHasLoaded)
-            NativeLogConfig.llama_log_set(keep);
-        else
-            NativeLibraryConfig.All.WithLogCallback(keep);
-    }
-
     [SkippableFact]
     public void LlamaCpp_Stories260kRewrittenByGgufWriter_LogitsMatchReference()
     {
@@ -59,7 +39,7 @@ public class LlamaCppInteropTests
             GgufCopy.ToWriter(gguf).Write(path);
 
         var p = Params(path, contextSize: 256);
-        using var weights = Load(p);
+        using var weights = LlamaCppReference.Load(p);
         using var context = weights.CreateContext(p);
         Assert.Equal(vocab, weights.Vocab.Count);
         var batch = new LLamaBatch();
@@ -83,7 +63,7 @@ public class LlamaCppInteropTests
         model.Write(path);
 
         var p = Params(path, contextSize: TinyLlamaGguf.C);
-        using var weights = Load(p);
+        using var weights = LlamaCppReference.Load(p);
         Assert.Equal(TinyLlamaGguf.D, weights.EmbeddingSize);
         Assert.Equal(TinyLlamaGguf.L, weights.NativeHandle.LayerCount);
         Assert.Equal(TinyLlamaGguf.H, weights.NativeHandle.HeadCount);
@@ -119,7 +99,7 @@ public class LlamaCppInteropTests
         model.Write(path);
 
         var p = Params(path, contextSize: TinyLlamaGguf.C);
-        using var weights = Load(p);
+        using var weights = LlamaCppReference.Load(p);
         using var context = weights.CreateContext(p);
         var batch = new LLamaBatch();
         int[] tokens = [1, 3 + 'A', 200];
@@ -145,21 +125,6 @@ public class LlamaCppInteropTests
         TypeV = GGMLType.GGML_TYPE_F32,
         FlashAttention = false, // the reference was made without it; see F32LogitTolerance
     };
-
-    private static LLamaWeights Load(ModelParams p)
-    {
-        try
-        {
-            return LLamaWeights.LoadFromFile(p);
-        }
-        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
-        {
-            string log;
-            lock (NativeLog)
-                log = NativeLog.ToString();
-            throw new InvalidOperationException($"llama.cpp could not load {p.ModelPath}: {e.GetType().Name}: {e.Message}\n--- llama.cpp log ---\n{log[Math.Max(0, log.Length - 4000)..]}", e);
-        }
-    }
 
     private static float[] DecodeOne(LLamaContext context, LLamaBatch batch, int token, int pos)
     {

@@ -1,12 +1,12 @@
 // llama.cpp (through LLamaSharp) as the independent reader of GGUF files. Loading failures are
 // test failures carrying llama.cpp's own log, never skips: a missing native library is a broken
-// test environment, not an absent optional fixture.
+// test environment, not an absent optional fixture. Linked into the test projects that reference LLamaSharp.
 using System.Text;
 using LLama;
 using LLama.Common;
 using LLama.Native;
 
-namespace Meridian.Cli.Tests.Inspect;
+namespace Meridian.Tests.Shared;
 
 internal static class LlamaCppReference
 {
@@ -19,8 +19,10 @@ internal static class LlamaCppReference
         {
             lock (NativeLog)
             {
-                if (NativeLog.Length < 200_000)
-                    NativeLog.Append(message);
+                // Keep the newest part: failure messages show the tail.
+                if (NativeLog.Length > 400_000)
+                    NativeLog.Remove(0, 200_000);
+                NativeLog.Append(message);
             }
         };
         // Configuration is only allowed before the native library loads.
@@ -31,15 +33,19 @@ internal static class LlamaCppReference
     }
 
     /// <summary>Loads <paramref name="path"/> on the CPU; vocab-only skips the tensors (files that have none need it).</summary>
-    public static LLamaWeights Load(string path, bool vocabOnly)
+    public static LLamaWeights Load(string path, bool vocabOnly) =>
+        Load(new ModelParams(path) { VocabOnly = vocabOnly, GpuLayerCount = 0 });
+
+    /// <summary>Loads with the caller's parameters; a failure carries the tail of llama.cpp's log.</summary>
+    public static LLamaWeights Load(ModelParams p)
     {
         try
         {
-            return TryLoad(path, vocabOnly);
+            return LLamaWeights.LoadFromFile(p);
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
-            throw new InvalidOperationException($"llama.cpp could not load {path}: {e.GetType().Name}: {e.Message}\n--- llama.cpp log ---\n{LogTail()}", e);
+            throw new InvalidOperationException($"llama.cpp could not load {p.ModelPath}: {e.GetType().Name}: {e.Message}\n--- llama.cpp log ---\n{LogTail()}", e);
         }
     }
 
