@@ -42,7 +42,8 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         // was most of the decode step's allocations).
         if (!(x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows && x.Type == DType.F32 && y.Type == DType.F32))
             ThrowMatMulShapes(w, x, y);
-        _matMul.Set(w.Type, Ptr(w), w.RowBytes, w.Rows, w.Cols, (float*)Ptr(x), (float*)Ptr(y), x.Rows);
+        if (_matMul.Set(w.Type, Ptr(w), w.RowBytes, w.Rows, w.Cols, (float*)Ptr(x), (float*)Ptr(y), x.Rows))
+            _pool.For(x.Rows, _matMul.Activations);
         _pool.For(w.Rows, _matMul);
     }
 
@@ -143,9 +144,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     {
     }
 
-    public void Dispose()
-    {
-    }
+    public void Dispose() => _matMul.Dispose();
 
     private static byte* Ptr(DeviceTensor t)
     {

@@ -1,13 +1,20 @@
-// y = x · wᵀ, parallel over output rows: each worker decodes one weight row into its own scratch
-// and dots it with every token row (TensorPrimitives.Dot). f32 weights are dotted in place.
+// y = x · wᵀ, parallel over output rows. Weight types with a block kernel (Kernels/) are dotted on
+// their blocks against activations quantized once per call; the rest decode each weight row into
+// per-worker f32 scratch and dot it with every token (TensorPrimitives.Dot).
+// Prefill is cache-blocked: a worker walks its rows once per block of TokenBlock tokens, so that
+// block's activations stay in L2 while the weights stream past.
 using System.Numerics.Tensors;
+using Meridian.Backends.Cpu.Kernels;
 using Meridian.Core.Tensors;
 
 namespace Meridian.Backends.Cpu;
 
-internal sealed unsafe class MatMulJob : IParallelJob
+internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
 {
-    private readonly float[][] _scratch; // per worker: one decoded row [K] f32
+    // 64 tokens x K int8 codes: 128 KiB at K = 2048, a fraction of a 1 MiB L2.
+    private const int TokenBlock = 64;
+
+    private readonly float[][] _scratch; // per worker: one decoded row [K] f32 (types without a kernel)
     private DType _type;
     private byte* _w;      // [N, K] in _type
     private long _rowBytes;
@@ -24,13 +31,30 @@ internal sealed unsafe class MatMulJob : IParallelJob
             _scratch[i] = [];
     }
 
-    public void Set(DType type, byte* w, long rowBytes, int n, int k, float* x, float* y, int t)
+    /// <summary>The activations of the current call, quantized by the caller (a parallel job over tokens) before <see cref="Run"/>.</summary>
+    public QuantizedActivations Activations { get; } = new();
+
+    /// <summary>Sets up one call; returns false when the activations need no quantizing pass.</summary>
+    public bool Set(DType type, byte* w, long rowBytes, int n, int k, float* x, float* y, int t)
     {
         _w = w; _x = x; _y = y;
         (_type, _rowBytes, _n, _k, _t) = (type, rowBytes, n, k, t);
+        var format = MatMulKernels.ActivationsFor(type, k);
+        Activations.Prepare(format ?? ActFormat.F32, x, t, k);
+        return format is ActFormat.Q8 or ActFormat.Q8K;
     }
 
     public void Run(int start, int end, int worker)
+    {
+        for (int t0 = 0; t0 < _t; t0 += TokenBlock)
+        {
+            int t1 = Math.Min(_t, t0 + TokenBlock);
+            if (!MatMulKernels.Run(_type, _w, _rowBytes, start, end, Activations, t0, t1, _y, _n))
+                RunDecoded(start, end, worker, t0, t1);
+        }
+    }
+
+    private void RunDecoded(int start, int end, int worker, int t0, int t1)
     {
         if (_scratch[worker].Length < _k)
             _scratch[worker] = new float[_k]; // grows once per largest K, not per token
@@ -45,8 +69,10 @@ internal sealed unsafe class MatMulJob : IParallelJob
                 RowDecoder.Decode(_type, new ReadOnlySpan<byte>(_w + j * _rowBytes, (int)_rowBytes), row);
                 wRow = row;
             }
-            for (int i = 0; i < _t; i++)
+            for (int i = t0; i < t1; i++)
                 _y[(long)i * _n + j] = TensorPrimitives.Dot(new ReadOnlySpan<float>(_x + (long)i * _k, _k), wRow);
         }
     }
+
+    public void Dispose() => Activations.Dispose();
 }

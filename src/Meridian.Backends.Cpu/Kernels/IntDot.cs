@@ -1,0 +1,58 @@
+// The int8 dot-product primitives the quantized kernels share: 32 products summed into 8 int32
+// lanes with AVX-VNNI (vpdpbusd) or AVX2 (vpmaddubsw + vpmaddwd), and a portable Vector128
+// equivalent. Reference for the instruction semantics: Intel SDM, VPDPBUSD / PMADDUBSW.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Meridian.Backends.Cpu.Kernels;
+
+internal static class IntDot
+{
+    /// <summary>
+    /// acc + Σ u·a in 8 int32 lanes (lane i sums bytes 4i..4i+3). u: unsigned codes <= 31 (so AVX2's
+    /// saturating 16-bit pair sums, 2 · 31 · 128, cannot overflow); a: int8 activations.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> DotU(Vector256<int> acc, Vector256<byte> u, Vector256<sbyte> a)
+    {
+        if (CpuIsa.AvxVnni)
+            return AvxVnni.MultiplyWideningAndAdd(acc, u, a);
+        return Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, a), Vector256.Create((short)1)));
+    }
+
+    /// <summary>acc + Σ w·a for signed w in [-127, 127]: |w| · (a with w's sign), so the unsigned operand stays <= 127.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> DotS(Vector256<int> acc, Vector256<sbyte> w, Vector256<sbyte> a) =>
+        DotU(acc, Avx2.Abs(w), Avx2.Sign(a, w));
+
+    /// <summary>Σ w·a over 32 int8 pairs with portable 128-bit vectors (any w, a in [-128, 127]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Dot32(Vector128<sbyte> w0, Vector128<sbyte> w1, Vector128<sbyte> a0, Vector128<sbyte> a1)
+    {
+        // 16-bit products fit (|w·a| <= 16384); pairs are summed after widening to 32 bits.
+        var p0 = Vector128.WidenLower(w0) * Vector128.WidenLower(a0);
+        var p1 = Vector128.WidenUpper(w0) * Vector128.WidenUpper(a0);
+        var p2 = Vector128.WidenLower(w1) * Vector128.WidenLower(a1);
+        var p3 = Vector128.WidenUpper(w1) * Vector128.WidenUpper(a1);
+        var s = Vector128.WidenLower(p0) + Vector128.WidenUpper(p0) + Vector128.WidenLower(p1) + Vector128.WidenUpper(p1)
+              + Vector128.WidenLower(p2) + Vector128.WidenUpper(p2) + Vector128.WidenLower(p3) + Vector128.WidenUpper(p3);
+        return Vector128.Sum(s);
+    }
+
+    /// <summary>f16 bits at p widened to f32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe float Half(byte* p) => HalfTable[*(ushort*)p];
+
+    // f16 -> f32 for every bit pattern (256 KiB): .NET's Half conversion is a software routine,
+    // several times slower per block than one indexed load (ggml keeps the same table on CPUs without F16C).
+    private static readonly float[] HalfTable = BuildHalfTable();
+
+    private static float[] BuildHalfTable()
+    {
+        var table = new float[65536];
+        for (int i = 0; i < table.Length; i++)
+            table[i] = (float)BitConverter.UInt16BitsToHalf((ushort)i);
+        return table;
+    }
+}
