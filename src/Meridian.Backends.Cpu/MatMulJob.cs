@@ -4,6 +4,7 @@
 // Prefill is cache-blocked: a worker walks its rows once per block of TokenBlock tokens, so that
 // block's activations stay in L2 while the weights stream past.
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Meridian.Backends.Cpu.Kernels;
 using Meridian.Core.Tensors;
 
@@ -15,6 +16,8 @@ internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
     private const int TokenBlock = 64;
 
     private readonly float[][] _scratch; // per worker: one decoded row [K] f32 (types without a kernel)
+    private readonly byte*[] _kernelScratch; // per worker: one row decoded for GroupKernel, 32-byte aligned
+    private readonly long[] _kernelScratchBytes;
     private DType _type;
     private byte* _w;      // [N, K] in _type
     private long _rowBytes;
@@ -29,6 +32,8 @@ internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
         _scratch = new float[workers][];
         for (int i = 0; i < workers; i++)
             _scratch[i] = [];
+        _kernelScratch = new byte*[workers];
+        _kernelScratchBytes = new long[workers];
     }
 
     /// <summary>The activations of the current call, quantized by the caller (a parallel job over tokens) before <see cref="Run"/>.</summary>
@@ -41,15 +46,23 @@ internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
         (_type, _rowBytes, _n, _k, _t) = (type, rowBytes, n, k, t);
         var format = MatMulKernels.ActivationsFor(type, k);
         Activations.Prepare(format ?? ActFormat.F32, x, t, k);
-        return format is ActFormat.Q8 or ActFormat.Q8K;
+        return format == ActFormat.Q8;
     }
 
     public void Run(int start, int end, int worker)
     {
+        long need = MatMulKernels.ScratchBytes(_k);
+        if (_kernelScratchBytes[worker] < need)
+        {
+            // Grows once per largest K, not per token.
+            NativeMemory.AlignedFree(_kernelScratch[worker]);
+            _kernelScratch[worker] = (byte*)NativeMemory.AlignedAlloc((nuint)need, 64);
+            _kernelScratchBytes[worker] = need;
+        }
         for (int t0 = 0; t0 < _t; t0 += TokenBlock)
         {
             int t1 = Math.Min(_t, t0 + TokenBlock);
-            if (!MatMulKernels.Run(_type, _w, _rowBytes, start, end, Activations, t0, t1, _y, _n))
+            if (!MatMulKernels.Run(_type, _w, _rowBytes, start, end, Activations, t0, t1, _y, _n, _kernelScratch[worker]))
                 RunDecoded(start, end, worker, t0, t1);
         }
     }
@@ -74,5 +87,14 @@ internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
         }
     }
 
-    public void Dispose() => Activations.Dispose();
+    public void Dispose()
+    {
+        Activations.Dispose();
+        for (int i = 0; i < _kernelScratch.Length; i++)
+        {
+            NativeMemory.AlignedFree(_kernelScratch[i]);
+            _kernelScratch[i] = null;
+            _kernelScratchBytes[i] = 0;
+        }
+    }
 }

@@ -7,9 +7,9 @@ internal enum ActFormat
     /// <summary>The f32 rows as given (f32, f16, bf16 weights).</summary>
     F32,
 
-    /// <summary>int8 codes with one f32 scale and one code sum per 32 elements (ggml's Q8_0/Q8_1 role).</summary>
+    /// <summary>
+    /// int8 codes with one f32 scale per 32 elements, interleaved in groups of 256 (see
+    /// <see cref="QuantizedActivations"/>), plus code sums per 32 and per 16 (ggml's Q8_0/Q8_1/Q8_K role).
+    /// </summary>
     Q8,
-
-    /// <summary>int8 codes with one f32 scale per 256 elements and code sums per 16 (ggml's Q8_K role).</summary>
-    Q8K,
 }

@@ -1,5 +1,6 @@
-// The instruction sets the CPU kernels use, detected once at start-up. Each flag is a static
-// readonly bool, so the JIT folds the branches on it and every kernel compiles to one path.
+// The instruction sets the CPU kernels use. Each flag is an expression over the runtime's
+// IsSupported intrinsics, which the JIT treats as constants: every kernel compiles to one path,
+// even when it is jitted before this class is initialised (a static readonly would not fold then).
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -9,16 +10,16 @@ namespace Meridian.Backends.Cpu.Kernels;
 public static class CpuIsa
 {
     /// <summary>AVX2 with FMA: 256-bit integer and float paths.</summary>
-    public static readonly bool Avx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && Fma.IsSupported;
+    public static bool Avx2 => System.Runtime.Intrinsics.X86.Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>AVX-VNNI (vpdpbusd on 256-bit registers): one instruction per 32 int8 products.</summary>
-    public static readonly bool AvxVnni = Avx2 && System.Runtime.Intrinsics.X86.AvxVnni.IsSupported;
+    public static bool AvxVnni => Avx2 && System.Runtime.Intrinsics.X86.AvxVnni.IsSupported;
 
     /// <summary>AVX-512BW: 512-bit byte and word arithmetic.</summary>
-    public static readonly bool Avx512BW = Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported;
+    public static bool Avx512BW => Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported;
 
     /// <summary>Portable 128-bit SIMD (SSE on x64, AdvSimd on ARM64): the path for CPUs without AVX2.</summary>
-    public static readonly bool Vector128Accelerated = Vector128.IsHardwareAccelerated;
+    public static bool Vector128Accelerated => Vector128.IsHardwareAccelerated;
 
     /// <summary>The integer dot path the quantized kernels run on, e.g. "avx-vnni".</summary>
     public static string DotPath => AvxVnni ? "avx-vnni" : Avx2 ? "avx2" : Vector128Accelerated ? "vector128" : "scalar";

@@ -1,26 +1,28 @@
-// Which block kernel serves which weight dtype. One switch for the activation format and one for
-// the call, so adding a type is two lines here plus its kernel file.
+// Which kernel serves which weight dtype: block-quantized types go through GroupKernel with their
+// decoder. Adding a type is one line in each switch plus its decoder file.
 using Meridian.Core.Tensors;
 
 namespace Meridian.Backends.Cpu.Kernels;
 
 internal static unsafe class MatMulKernels
 {
+    /// <summary>Per-worker scratch bytes a call with rows of K weights needs.</summary>
+    public static long ScratchBytes(int k) => (long)(k + QuantizedActivations.GroupSize - 1) / QuantizedActivations.GroupSize * GroupKernel<Q4_0Decoder>.DecodedBytes;
+
     /// <summary>The activation format <paramref name="type"/>'s kernel reads, or null when no kernel serves it (row decode fallback).</summary>
     public static ActFormat? ActivationsFor(DType type, int k) => type switch
     {
-        DType.Q4_0 => Q4_0Kernel.Activations,
-        DType.Q8_0 => Q8_0Kernel.Activations,
+        DType.Q4_0 or DType.Q8_0 when k % 32 == 0 => ActFormat.Q8,
         _ => null,
     };
 
     /// <summary>Runs the kernel for <paramref name="type"/> over rows [r0, r1) and tokens [t0, t1); false when there is none.</summary>
-    public static bool Run(DType type, byte* w, long rowBytes, int r0, int r1, QuantizedActivations x, int t0, int t1, float* y, int ldy)
+    public static bool Run(DType type, byte* w, long rowBytes, int r0, int r1, QuantizedActivations x, int t0, int t1, float* y, int ldy, byte* scratch)
     {
         switch (type)
         {
-            case DType.Q4_0: Q4_0Kernel.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy); return true;
-            case DType.Q8_0: Q8_0Kernel.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy); return true;
+            case DType.Q4_0: GroupKernel<Q4_0Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q8_0: GroupKernel<Q8_0Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             default: return false;
         }
     }

@@ -1,0 +1,236 @@
+// The int8 matmul driver shared by every block-quantized weight type: the type's IGroupDecoder turns
+// 256 weights into interleaved codes + 8 block scales (+ mins), and this loop dots them with Q8
+// activations so that each int32 lane accumulates one block and scales apply 8 blocks at a time.
+// Same maths as ggml's ggml_vec_dot_*_q8_* (ggml-quants.c, MIT); the lane-per-block layout is ours.
+// Hot methods are AggressiveOptimization: jitted once, fully optimised, never run as tier-0 or OSR code.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Meridian.Backends.Cpu.Kernels;
+
+/// <summary>y = x · wᵀ for a weight type decoded by <typeparamref name="TDec"/>.</summary>
+internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
+{
+    /// <summary>Bytes of one decoded group in scratch: 256 codes, 8 scales, 8 mins.</summary>
+    public const int DecodedBytes = 256 + 32 + 32;
+
+    /// <summary>Tokens per register tile of the prefill path.</summary>
+    private const int Tile = 4;
+
+    /// <summary>
+    /// y[t · ldy + r] for rows [r0, r1) and tokens [t0, t1). scratch: DecodedBytes · groups bytes, 32-byte
+    /// aligned, the worker's own. With several tokens each row is decoded once into scratch and reused.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(byte* w, long rowBytes, int r0, int r1, QuantizedActivations x, int t0, int t1, float* y, int ldy, byte* scratch)
+    {
+        int groups = x.PaddedK / QuantizedActivations.GroupSize;
+        for (int r = r0; r < r1; r++)
+        {
+            byte* row = w + r * rowBytes;
+            if (t1 - t0 >= Tile && CpuIsa.Avx2)
+            {
+                DecodeRow(row, x.K, groups, scratch);
+                int t = t0;
+                for (; t + Tile <= t1; t += Tile)
+                    Tile4(scratch, groups, x, t, y + (long)t * ldy + r, ldy);
+                for (; t < t1; t++)
+                    y[(long)t * ldy + r] = DotDecoded(scratch, groups, x, t);
+            }
+            else
+            {
+                for (int t = t0; t < t1; t++)
+                    y[(long)t * ldy + r] = Dot(row, x.K, groups, x, t);
+            }
+        }
+    }
+
+    /// <summary>Decodes every group of a row (the last one zero-padded) into scratch.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void DecodeRow(byte* row, int k, int groups, byte* scratch)
+    {
+        for (int g = 0; g < groups; g++)
+            DecodeGroup(row, k, g, scratch + g * DecodedBytes);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DecodeGroup(byte* row, int k, int g, byte* dst)
+    {
+        int full = k / QuantizedActivations.GroupSize;
+        if (g < full)
+        {
+            TDec.Decode(row + (long)g * TDec.GroupBytes, dst, (float*)(dst + 256), (float*)(dst + 288));
+            return;
+        }
+        DecodeTail(row, k, g, full, dst);
+    }
+
+    // Tail: fewer than 8 blocks left in the row. Decode a zero-padded copy (zero bytes decode to
+    // scale 0, and the padded activations are zero too), never reading past the row. Not inlined:
+    // its stackalloc must not sit inside the callers' loops.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DecodeTail(byte* row, int k, int g, int full, byte* dst)
+    {
+        byte* pad = stackalloc byte[TDec.GroupBytes];
+        new Span<byte>(pad, TDec.GroupBytes).Clear();
+        int blocks = (k - full * QuantizedActivations.GroupSize) / 32;
+        Buffer.MemoryCopy(row + (long)g * TDec.GroupBytes, pad, TDec.GroupBytes, blocks * (TDec.GroupBytes / 8));
+        TDec.Decode(pad, dst, (float*)(dst + 256), (float*)(dst + 288));
+    }
+
+    /// <summary>One row against one token, decoding group by group through a small stack buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Dot(byte* row, int k, int groups, QuantizedActivations x, int t)
+    {
+        byte* dec = stackalloc byte[DecodedBytes + 32];
+        dec = (byte*)(((nint)dec + 31) & ~(nint)31);
+        if (!CpuIsa.Avx2)
+            return DotScalar(row, k, groups, x, t, dec);
+        long ko = (long)t * x.PaddedK;
+        long bo = (long)t * x.Blocks;
+        var acc = Vector256<float>.Zero;
+        for (int g = 0; g < groups; g++)
+        {
+            DecodeGroup(row, k, g, dec);
+            acc = Accumulate(dec, x.Qs + ko + g * 256, x.D + bo + g * 8, x.DS + bo + g * 8, x.Sums + bo + g * 8, acc);
+        }
+        return Vector256.Sum(acc);
+    }
+
+    /// <summary>One decoded row (scratch) against one token.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float DotDecoded(byte* dec, int groups, QuantizedActivations x, int t)
+    {
+        long ko = (long)t * x.PaddedK;
+        long bo = (long)t * x.Blocks;
+        var acc = Vector256<float>.Zero;
+        for (int g = 0; g < groups; g++)
+            acc = Accumulate(dec + g * DecodedBytes, x.Qs + ko + g * 256, x.D + bo + g * 8, x.DS + bo + g * 8, x.Sums + bo + g * 8, acc);
+        return Vector256.Sum(acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Accumulate(byte* dec, sbyte* a, float* da, float* ds, int* sums, Vector256<float> acc)
+    {
+        // Two independent chains of 4 dot instructions instead of one of 8 (latency, not throughput, bound).
+        var i = Init(sums);
+        var i1 = DotCodes(Vector256<int>.Zero, Vector256.Load(dec + 32), Vector256.Load(a + 32));
+        i = DotCodes(i, Vector256.Load(dec), Vector256.Load(a));
+        i1 = DotCodes(i1, Vector256.Load(dec + 96), Vector256.Load(a + 96));
+        i = DotCodes(i, Vector256.Load(dec + 64), Vector256.Load(a + 64));
+        i1 = DotCodes(i1, Vector256.Load(dec + 160), Vector256.Load(a + 160));
+        i = DotCodes(i, Vector256.Load(dec + 128), Vector256.Load(a + 128));
+        i1 = DotCodes(i1, Vector256.Load(dec + 224), Vector256.Load(a + 224));
+        i = DotCodes(i, Vector256.Load(dec + 192), Vector256.Load(a + 192)) + i1;
+        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i), Vector256.Load((float*)(dec + 256)) * Vector256.Load(da), acc);
+        if (TDec.HasMin)
+            acc = Fma.MultiplyAddNegated(Vector256.Load((float*)(dec + 288)), Vector256.Load(ds), acc);
+        return acc;
+    }
+
+    /// <summary>The int32 lanes' start value: minus offset · Σ codes of each block (0 without an offset).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Init(int* sums)
+    {
+        int shift = TDec.Signed ? (CpuIsa.AvxVnni ? 7 : -1) : TDec.BiasShift;
+        if (shift < 0)
+            return Vector256<int>.Zero;
+        return Vector256<int>.Zero - Vector256.ShiftLeft(Vector256.Load(sums), shift);
+    }
+
+    /// <summary>Adds code · activation products to the lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> DotCodes(Vector256<int> acc, Vector256<byte> codes, Vector256<sbyte> a) =>
+        DotPrepared(acc, Prepare(codes), a);
+
+    /// <summary>Codes as the dot instruction takes them: signed codes on VNNI get +128 (offset removed in <see cref="Init"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Prepare(Vector256<byte> codes) =>
+        TDec.Signed && CpuIsa.AvxVnni ? codes ^ Vector256.Create((byte)0x80) : codes;
+
+    /// <summary>acc + Σ codes · a per lane, codes from <see cref="Prepare"/>; signed codes without VNNI go through |w| · sign(a, w).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> DotPrepared(Vector256<int> acc, Vector256<byte> codes, Vector256<sbyte> a) =>
+        TDec.Signed && !CpuIsa.AvxVnni ? IntDot.DotS(acc, codes.AsSByte(), a) : IntDot.DotU(acc, codes, a);
+
+    // 4 tokens against one decoded row. Per code vector j the four tokens' dot instructions are
+    // issued back to back into four accumulators, so no instruction waits on its predecessor's result.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile4(byte* scratch, int groups, QuantizedActivations x, int t, float* y, int ldy)
+    {
+        long kp = x.PaddedK, nb = x.Blocks;
+        sbyte* a0 = x.Qs + t * kp, a1 = a0 + kp, a2 = a1 + kp, a3 = a2 + kp;
+        float* d0 = x.D + t * nb, d1 = d0 + nb, d2 = d1 + nb, d3 = d2 + nb;
+        int* u0 = x.Sums + t * nb, u1 = u0 + nb, u2 = u1 + nb, u3 = u2 + nb;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int g = 0; g < groups; g++)
+        {
+            byte* dec = scratch + g * DecodedBytes;
+            long go = g * 256, bo = g * 8;
+            var i0 = Init(u0 + bo);
+            var i1 = Init(u1 + bo);
+            var i2 = Init(u2 + bo);
+            var i3 = Init(u3 + bo);
+            for (int j = 0; j < 256; j += 32)
+            {
+                var w = Prepare(Vector256.Load(dec + j));
+                i0 = DotPrepared(i0, w, Vector256.Load(a0 + go + j));
+                i1 = DotPrepared(i1, w, Vector256.Load(a1 + go + j));
+                i2 = DotPrepared(i2, w, Vector256.Load(a2 + go + j));
+                i3 = DotPrepared(i3, w, Vector256.Load(a3 + go + j));
+            }
+            var scale = Vector256.Load((float*)(dec + 256));
+            c0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), scale * Vector256.Load(d0 + bo), c0);
+            c1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), scale * Vector256.Load(d1 + bo), c1);
+            c2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i2), scale * Vector256.Load(d2 + bo), c2);
+            c3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i3), scale * Vector256.Load(d3 + bo), c3);
+            if (TDec.HasMin)
+            {
+                var min = Vector256.Load((float*)(dec + 288));
+                float* s0 = x.DS + t * nb + bo;
+                c0 = Fma.MultiplyAddNegated(min, Vector256.Load(s0), c0);
+                c1 = Fma.MultiplyAddNegated(min, Vector256.Load(s0 + nb), c1);
+                c2 = Fma.MultiplyAddNegated(min, Vector256.Load(s0 + 2 * nb), c2);
+                c3 = Fma.MultiplyAddNegated(min, Vector256.Load(s0 + 3 * nb), c3);
+            }
+        }
+        y[0] = Vector256.Sum(c0);
+        y[ldy] = Vector256.Sum(c1);
+        y[2 * ldy] = Vector256.Sum(c2);
+        y[3 * ldy] = Vector256.Sum(c3);
+    }
+
+    /// <summary>The portable path (no AVX2): the same decode, then plain integer loops over the interleaved layout.</summary>
+    internal static float DotScalar(byte* row, int k, int groups, QuantizedActivations x, int t, byte* dec)
+    {
+        long ko = (long)t * x.PaddedK;
+        long bo = (long)t * x.Blocks;
+        int bias = TDec.Signed || TDec.BiasShift < 0 ? 0 : 1 << TDec.BiasShift;
+        float sum = 0f;
+        for (int g = 0; g < groups; g++)
+        {
+            DecodeGroup(row, k, g, dec);
+            sbyte* a = x.Qs + ko + g * 256;
+            float* scale = (float*)(dec + 256), min = (float*)(dec + 288);
+            for (int l = 0; l < 8; l++)
+            {
+                int dot = 0;
+                for (int j = 0; j < 8; j++)
+                {
+                    for (int c = 0; c < 4; c++)
+                    {
+                        int o = j * 32 + l * 4 + c;
+                        dot += (TDec.Signed ? (sbyte)dec[o] : dec[o]) * a[o];
+                    }
+                }
+                long b = bo + g * 8 + l;
+                dot -= bias * x.Sums[b];
+                sum += scale[l] * x.D[b] * dot;
+                if (TDec.HasMin)
+                    sum -= min[l] * x.DS[b];
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,28 @@
+// What a block-quantized weight type contributes to the shared int8 matmul driver (GroupKernel):
+// a decoder from its file blocks to 256 unsigned codes in the interleaved layout of
+// QuantizedActivations, with one scale and one min per 32 weights.
+namespace Meridian.Backends.Cpu.Kernels;
+
+/// <summary>
+/// Decodes one group of 256 weights (8 blocks of 32) so that weight i of block l equals
+/// scale[l] · (code − 2^BiasShift) − min[l]. codes: [8 × 32] bytes, byte (j·32 + l·4 + c) = code of
+/// element j·4 + c of block l; unsigned codes must be at most 127 (AVX2's vpmaddubsw pairs could saturate beyond); signed
+/// codes (<see cref="Signed"/>) are any int8.
+/// </summary>
+internal unsafe interface IGroupDecoder
+{
+    /// <summary>Bytes of the file format per 256 weights (8 blocks, or one K-quant super-block).</summary>
+    static abstract int GroupBytes { get; }
+
+    /// <summary>log2 of the code offset (8 → 3, 32 → 5); negative when there is none.</summary>
+    static abstract int BiasShift { get; }
+
+    /// <summary>True when codes are signed int8 (Q8_0, IQ4_NL): the driver offsets them itself.</summary>
+    static abstract bool Signed { get; }
+
+    /// <summary>True when the type has a per-block min (Q4_1, Q5_1, K-quants with mins).</summary>
+    static abstract bool HasMin { get; }
+
+    /// <summary>codes: [256] u8 interleaved; scale, min: [8] f32 (min untouched when !HasMin). src: GroupBytes bytes.</summary>
+    static abstract void Decode(byte* src, byte* codes, float* scale, float* min);
+}

@@ -1,0 +1,68 @@
+// Register transposes that turn 8 blocks' natural dword order into the interleaved group layout
+// (lane l of output vector j = dword j of block l). Standard AVX2 unpack/permute networks.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Meridian.Backends.Cpu.Kernels;
+
+internal static class Transpose
+{
+    /// <summary>8 blocks of 4 dwords (b0..b7) → x0..x3, lane l of xj = dword j of bl.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Dwords8x4(Vector128<int> b0, Vector128<int> b1, Vector128<int> b2, Vector128<int> b3,
+        Vector128<int> b4, Vector128<int> b5, Vector128<int> b6, Vector128<int> b7,
+        out Vector256<int> x0, out Vector256<int> x1, out Vector256<int> x2, out Vector256<int> x3)
+    {
+        var y0 = Vector256.Create(b0, b4);
+        var y1 = Vector256.Create(b1, b5);
+        var y2 = Vector256.Create(b2, b6);
+        var y3 = Vector256.Create(b3, b7);
+        var t0 = Avx2.UnpackLow(y0, y1).AsInt64();
+        var t1 = Avx2.UnpackHigh(y0, y1).AsInt64();
+        var t2 = Avx2.UnpackLow(y2, y3).AsInt64();
+        var t3 = Avx2.UnpackHigh(y2, y3).AsInt64();
+        x0 = Avx2.UnpackLow(t0, t2).AsInt32();
+        x1 = Avx2.UnpackHigh(t0, t2).AsInt32();
+        x2 = Avx2.UnpackLow(t1, t3).AsInt32();
+        x3 = Avx2.UnpackHigh(t1, t3).AsInt32();
+    }
+
+    /// <summary>8 blocks of 8 dwords, loaded from src + l·stride, stored transposed to dst[j·32 + l·4].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Dwords8x8(byte* src, int stride, byte* dst, Vector256<byte> xor)
+    {
+        var b0 = Vector256.Load(src).AsInt32();
+        var b1 = Vector256.Load(src + stride).AsInt32();
+        var b2 = Vector256.Load(src + 2 * stride).AsInt32();
+        var b3 = Vector256.Load(src + 3 * stride).AsInt32();
+        var b4 = Vector256.Load(src + 4 * stride).AsInt32();
+        var b5 = Vector256.Load(src + 5 * stride).AsInt32();
+        var b6 = Vector256.Load(src + 6 * stride).AsInt32();
+        var b7 = Vector256.Load(src + 7 * stride).AsInt32();
+        var t0 = Avx2.UnpackLow(b0, b1).AsInt64();
+        var t1 = Avx2.UnpackHigh(b0, b1).AsInt64();
+        var t2 = Avx2.UnpackLow(b2, b3).AsInt64();
+        var t3 = Avx2.UnpackHigh(b2, b3).AsInt64();
+        var t4 = Avx2.UnpackLow(b4, b5).AsInt64();
+        var t5 = Avx2.UnpackHigh(b4, b5).AsInt64();
+        var t6 = Avx2.UnpackLow(b6, b7).AsInt64();
+        var t7 = Avx2.UnpackHigh(b6, b7).AsInt64();
+        var u0 = Avx2.UnpackLow(t0, t2);
+        var u1 = Avx2.UnpackHigh(t0, t2);
+        var u2 = Avx2.UnpackLow(t1, t3);
+        var u3 = Avx2.UnpackHigh(t1, t3);
+        var u4 = Avx2.UnpackLow(t4, t6);
+        var u5 = Avx2.UnpackHigh(t4, t6);
+        var u6 = Avx2.UnpackLow(t5, t7);
+        var u7 = Avx2.UnpackHigh(t5, t7);
+        (Avx2.Permute2x128(u0, u4, 0x20).AsByte() ^ xor).Store(dst);
+        (Avx2.Permute2x128(u1, u5, 0x20).AsByte() ^ xor).Store(dst + 32);
+        (Avx2.Permute2x128(u2, u6, 0x20).AsByte() ^ xor).Store(dst + 64);
+        (Avx2.Permute2x128(u3, u7, 0x20).AsByte() ^ xor).Store(dst + 96);
+        (Avx2.Permute2x128(u0, u4, 0x31).AsByte() ^ xor).Store(dst + 128);
+        (Avx2.Permute2x128(u1, u5, 0x31).AsByte() ^ xor).Store(dst + 160);
+        (Avx2.Permute2x128(u2, u6, 0x31).AsByte() ^ xor).Store(dst + 192);
+        (Avx2.Permute2x128(u3, u7, 0x31).AsByte() ^ xor).Store(dst + 224);
+    }
+}
