@@ -1,7 +1,6 @@
-// Progress of a long benchmark on stderr (results stay on stdout): a Spectre.Console progress bar when stderr
-// is a terminal, plain lines when it is redirected (logs, CI, `meridian bench` under a test). The bar never
-// redraws on its own (AutoRefresh off): it is drawn only between timed runs, so no render thread competes
-// with the engines for cores while a timer runs.
+// Progress of a long benchmark on stderr (results stay on stdout): a Spectre.Console bar when stderr is a terminal,
+// plain lines when redirected. AutoRefresh is off: the bar is drawn only between timed runs, so no render thread
+// competes with the engines for cores while a timer runs.
 using Spectre.Console;
 
 namespace Meridian.Bench;
