@@ -1,6 +1,7 @@
 // The root `meridian` command; each subcommand lives in its own folder.
 using System.CommandLine;
 using System.Text;
+using Meridian.Cli.Bench;
 using Meridian.Cli.Chat;
 using Meridian.Cli.Inspect;
 using Meridian.Cli.Run;
@@ -29,6 +30,7 @@ internal static class MeridianCommand
             TemplateCommand.Create(stdout, stderr),
             RunCommand.Create(stdout, stderr),
             ChatCommand.Create(stdin ?? Console.In, stdout, stderr),
+            BenchCommand.Create(stdout, stderr),
         };
         // No @response files: an argument such as `--text "@everyone hi"` is the user's text, not a path.
         var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };

@@ -1,8 +1,7 @@
-// `bench model (--model PATH | --synthetic SHAPE) [--type T,...] [-p 512] [-n 128] [-t N,...] [-r 5] [--vs llama.cpp] [--json] [--report FILE.html]`:
-// llama-bench's pp/tg figures for Meridian, and for llama.cpp through LLamaSharp on the same file,
-// threads, context and batch, the engines interleaved rep by rep. Results on stdout, progress on stderr.
+// `bench model` (options in ModelBenchArguments; `meridian bench` launches it): llama-bench's pp/tg for Meridian and
+// llama.cpp (LLamaSharp) on the same file, threads, context and batch, one untimed warm-up each, then interleaved
+// rep by rep; tg rows also as a share of the memory read bandwidth measured first. Results stdout, progress stderr.
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using Meridian.Formats.Gguf;
 using Meridian.Models.Synthetic;
@@ -15,56 +14,66 @@ internal static class ModelBenchCommand
 
     public static Command Create()
     {
-        var model = new Option<string?>("--model", "-m") { Description = "A GGUF file to measure" };
-        var synthetic = new Option<string?>("--synthetic") { Description = $"Write (once, cached in the temp folder) a random-weight model of this shape: {string.Join(", ", SyntheticModels.Shapes.Keys)}" };
-        var types = new Option<string>("--type") { Description = "Weight types of the synthetic model, comma-separated: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, Q4_K_M", DefaultValueFactory = _ => "Q4_0" };
-        var pure = new Option<bool>("--pure") { Description = "Every matrix in the one type (llama-quantize --pure); otherwise output.weight is Q6_K in quantized models" };
-        var prompt = new Option<int>("-p") { Description = "Prompt tokens for pp (one prefill)", DefaultValueFactory = _ => 512 };
-        var generate = new Option<int>("-n") { Description = "Tokens decoded for tg", DefaultValueFactory = _ => 128 };
-        var threads = new Option<string>("-t") { Description = "Thread counts, comma-separated (default: all processors)", DefaultValueFactory = _ => Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) };
-        var reps = new Option<int>("-r") { Description = "Repetitions of each test", DefaultValueFactory = _ => 5 };
-        var vs = new Option<string?>("--vs") { Description = "Peer to run interleaved: llama.cpp" };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table" };
-        var html = new Option<string?>("--report") { Description = "Also write a self-contained HTML page with charts of the figures to this file" };
-        var command = new Command("model", "Prompt processing and generation tokens/s, Meridian against llama.cpp")
-        {
-            model, synthetic, types, pure, prompt, generate, threads, reps, vs, json, html,
-        };
+        var arguments = new ModelBenchArguments();
+        var command = new Command("model", "Prompt processing and generation tokens/s, Meridian against llama.cpp");
+        arguments.AddTo(command);
         command.SetAction(parse =>
         {
-            var options = new ModelBenchOptions(
-                parse.GetValue(model), parse.GetValue(synthetic),
-                parse.GetValue(types)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                parse.GetValue(pure), parse.GetValue(prompt), parse.GetValue(generate),
-                parse.GetValue(threads)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray(),
-                parse.GetValue(reps), parse.GetValue(vs));
-            if (options.Validate() is { } error)
+            var (options, error) = arguments.Read(parse);
+            if (options is null)
             {
                 Console.Error.WriteLine($"error: {error}");
                 return 2;
             }
-            var report = Run(options);
-            if (parse.GetValue(json))
+            var report = BenchProgress.Run(Steps(options), progress => Run(options, progress));
+            if (options.Json)
                 Console.Out.WriteLine(JsonSerializer.Serialize(report, BenchJsonContext.Default.ModelBenchReport));
             else
                 ModelBenchTable.Write(Console.Out, report);
-            if (parse.GetValue(html) is { } reportPath)
+            if (options.Report is { } reportPath)
             {
                 File.WriteAllText(reportPath, ModelBenchHtml.Render(report));
-                Progress($"wrote {reportPath}");
+                Console.Error.WriteLine($"wrote {reportPath}");
             }
             return 0;
         });
         return command;
     }
 
-    private static ModelBenchReport Run(ModelBenchOptions o)
+    // The counted steps of Run: the bandwidth pass, one per model file, then per model × threads × engine
+    // a load, a warm-up and one per rep and test.
+    private static int Steps(ModelBenchOptions o)
     {
+        int models = o.Model is null ? o.Types.Length : 1;
+        int engines = o.Vs is null ? 1 : 2;
+        int tests = (o.Prompt > 0 ? 1 : 0) + (o.Generate > 0 ? 1 : 0);
+        return 1 + models + models * o.Threads.Length * engines * (2 + o.Reps * tests);
+    }
+
+    private static ModelBenchReport Run(ModelBenchOptions o, BenchProgress progress)
+    {
+        // First, while nothing else is loaded: the bandwidth the tg figures are compared with.
+        int bandwidthThreads = o.Threads.Max();
+        progress.Step($"memory read bandwidth: {bandwidthThreads} threads, {MemoryBandwidth.DefaultBytes >> 20} MiB, best of {MemoryBandwidth.DefaultPasses}");
+        double bandwidth = MemoryBandwidth.Measure(bandwidthThreads);
+        var machine = MachineInfo.Current() with { MemoryBandwidthGbPerS = bandwidth, MemoryBandwidthThreads = bandwidthThreads };
+
         var results = new List<ModelBenchResult>();
         var ratios = new List<ModelBenchRatio>();
-        var models = o.Model is { } path
-            ? [(Path.GetFileName(path), "file", path)]
-            : o.Types.Select(t => (o.Synthetic!, t.ToUpperInvariant(), SyntheticPath(o.Synthetic!, t, o.Pure))).ToList();
+        var models = new List<(string Name, string Type, string File)>();
+        if (o.Model is { } path)
+        {
+            progress.Step($"model {path}");
+            models.Add((Path.GetFileName(path), "file", path));
+        }
+        else
+        {
+            foreach (string t in o.Types)
+            {
+                progress.Step($"model {o.Synthetic} {t.ToUpperInvariant()}");
+                models.Add((o.Synthetic!, t.ToUpperInvariant(), SyntheticPath(o.Synthetic!, t, o.Pure, progress)));
+            }
+        }
         int capacity = o.Prompt + o.Generate + 16;
         var rng = new Random(Seed);
         foreach (var (name, type, file) in models)
@@ -73,49 +82,55 @@ internal static class ModelBenchCommand
             int vocab = VocabSize(file);
             int[] promptTokens = Enumerable.Range(0, o.Prompt).Select(_ => rng.Next(3, vocab)).ToArray();
             int[] decodeTokens = Enumerable.Range(0, o.Generate).Select(_ => rng.Next(3, vocab)).ToArray();
+            string pp = $"pp{o.Prompt}", tg = $"tg{o.Generate}";
             foreach (int t in o.Threads)
             {
                 var engines = new List<IModelEngine>();
                 try
                 {
-                    Progress($"{name} {type} t={t}: loading meridian");
+                    progress.Step($"{name} {type} t={t}: loading meridian");
                     engines.Add(new MeridianModelEngine(file, t, capacity));
                     if (o.Vs is not null)
                     {
-                        Progress($"{name} {type} t={t}: loading llama.cpp");
+                        progress.Step($"{name} {type} t={t}: loading llama.cpp");
                         engines.Add(new LlamaCppModelEngine(file, t, capacity, Math.Max(1, o.Prompt)));
                     }
                     // One untimed full run each first (llama-bench does the same): JIT tiers, page cache, thread pools.
                     foreach (var e in engines)
                     {
-                        Progress($"{name} {type} t={t}: warm-up {e.Name}");
+                        progress.Step($"{name} {type} t={t}: warm-up {e.Name}");
                         if (o.Prompt > 0)
                             e.Prefill(promptTokens);
                         if (o.Generate > 0)
                             e.Decode(decodeTokens);
                     }
-                    var pp = engines.ToDictionary(e => e.Name, _ => new List<double>());
-                    var tg = engines.ToDictionary(e => e.Name, _ => new List<double>());
+                    var ppTps = engines.ToDictionary(e => e.Name, _ => new List<double>());
+                    var tgTps = engines.ToDictionary(e => e.Name, _ => new List<double>());
                     for (int r = 0; r < o.Reps; r++)
                     {
                         foreach (var e in engines)
                         {
-                            Progress($"{name} {type} t={t} rep {r + 1}/{o.Reps}: {e.Name} pp{o.Prompt}, tg{o.Generate}");
                             if (o.Prompt > 0)
-                                pp[e.Name].Add(o.Prompt / e.Prefill(promptTokens));
+                            {
+                                progress.Step($"{name} {type} t={t} rep {r + 1}/{o.Reps}: {e.Name} {pp}");
+                                ppTps[e.Name].Add(o.Prompt / e.Prefill(promptTokens));
+                            }
                             if (o.Generate > 0)
-                                tg[e.Name].Add(o.Generate / e.Decode(decodeTokens));
+                            {
+                                progress.Step($"{name} {type} t={t} rep {r + 1}/{o.Reps}: {e.Name} {tg}");
+                                tgTps[e.Name].Add(o.Generate / e.Decode(decodeTokens));
+                            }
                         }
                     }
                     foreach (var e in engines)
                     {
                         if (o.Prompt > 0)
-                            results.Add(Result(e.Name, name, type, t, $"pp{o.Prompt}", pp[e.Name], null));
+                            results.Add(Result(e.Name, name, type, t, pp, ppTps[e.Name], null, bandwidth));
                         if (o.Generate > 0)
-                            results.Add(Result(e.Name, name, type, t, $"tg{o.Generate}", tg[e.Name], bytesPerToken));
+                            results.Add(Result(e.Name, name, type, t, tg, tgTps[e.Name], bytesPerToken, bandwidth));
                     }
                     if (engines.Count == 2)
-                        foreach (var (test, samples) in new[] { ($"pp{o.Prompt}", pp), ($"tg{o.Generate}", tg) })
+                        foreach (var (test, samples) in new[] { (pp, ppTps), (tg, tgTps) })
                             if (samples["meridian"].Count > 0)
                                 ratios.Add(new ModelBenchRatio(type, t, test, samples["meridian"].Average() / samples["llama.cpp"].Average()));
                 }
@@ -126,18 +141,19 @@ internal static class ModelBenchCommand
                 }
             }
         }
-        return new ModelBenchReport(MachineInfo.Current(), results, ratios);
+        return new ModelBenchReport(machine, results, ratios);
     }
 
-    private static ModelBenchResult Result(string engine, string model, string type, int threads, string test, List<double> tps, double? bytesPerToken)
+    private static ModelBenchResult Result(string engine, string model, string type, int threads, string test, List<double> tps, double? bytesPerToken, double bandwidth)
     {
         double mean = tps.Average();
         double sd = tps.Count > 1 ? Math.Sqrt(tps.Sum(x => (x - mean) * (x - mean)) / (tps.Count - 1)) : 0;
-        return new ModelBenchResult(engine, model, type, threads, test, mean, sd, bytesPerToken * mean / 1e9);
+        double? gbPerS = bytesPerToken * mean / 1e9;
+        return new ModelBenchResult(engine, model, type, threads, test, mean, sd, gbPerS, gbPerS / bandwidth);
     }
 
     // The cached synthetic file, written on first use (deterministic: shape, type, pure, seed).
-    private static string SyntheticPath(string shapeName, string type, bool pure)
+    private static string SyntheticPath(string shapeName, string type, bool pure, BenchProgress progress)
     {
         var shape = SyntheticModels.Shapes[shapeName];
         string dir = Path.Combine(Path.GetTempPath(), "meridian-bench");
@@ -145,8 +161,8 @@ internal static class ModelBenchCommand
         string path = Path.Combine(dir, $"{shape.Name}-{type.ToUpperInvariant()}{(pure ? "-pure" : "")}-seed{Seed}.gguf");
         if (!File.Exists(path))
         {
-            Progress($"writing {path}");
-            SyntheticModels.Write(path, shape, type, pure, Seed, tensor => Progress($"  {tensor}"));
+            progress.Status($"writing {path}");
+            SyntheticModels.Write(path, shape, type, pure, Seed, tensor => progress.Status($"  {tensor}"));
         }
         return path;
     }
@@ -166,6 +182,4 @@ internal static class ModelBenchCommand
         using var file = GgufFile.Open(path);
         return (int)file.GetTensor("token_embd.weight").Dimensions[1];
     }
-
-    private static void Progress(string message) => Console.Error.WriteLine(message);
 }

@@ -1,9 +1,12 @@
-// What `bench model` was asked to measure, checked before anything is loaded.
+// What `bench model` (and `meridian bench`, which links this file) was asked to measure, checked before
+// anything is loaded or launched.
 using Meridian.Models.Synthetic;
 
 namespace Meridian.Bench.Model;
 
-internal sealed record ModelBenchOptions(string? Model, string? Synthetic, string[] Types, bool Pure, int Prompt, int Generate, int[] Threads, int Reps, string? Vs)
+internal sealed record ModelBenchOptions(
+    string? Model, string? Synthetic, string[] Types, bool Pure, int Prompt, int Generate, int[] Threads, int Reps, string? Vs,
+    bool Json, string? Report)
 {
     /// <summary>The first problem with the options, or null.</summary>
     public string? Validate()
@@ -12,6 +15,8 @@ internal sealed record ModelBenchOptions(string? Model, string? Synthetic, strin
             return "give exactly one of --model PATH and --synthetic SHAPE";
         if (Synthetic is not null && !SyntheticModels.Shapes.ContainsKey(Synthetic))
             return $"unknown --synthetic shape '{Synthetic}'; known: {string.Join(", ", SyntheticModels.Shapes.Keys)}";
+        if (Synthetic is not null && Types.Length == 0)
+            return "--type needs at least one weight type";
         if (Synthetic is not null && Types.FirstOrDefault(t => !SyntheticModels.IsKnownType(t)) is { } bad)
             return $"unknown --type '{bad}'";
         if (Model is not null && !File.Exists(Model))
@@ -24,6 +29,8 @@ internal sealed record ModelBenchOptions(string? Model, string? Synthetic, strin
             return "-t needs thread counts of at least 1";
         if (Vs is not null && Vs != "llama.cpp")
             return $"--vs knows only llama.cpp, not '{Vs}'";
+        if (Report is not null && Path.GetDirectoryName(Path.GetFullPath(Report)) is { } dir && !Directory.Exists(dir))
+            return $"--report: no such directory: {dir}";
         return null;
     }
 }

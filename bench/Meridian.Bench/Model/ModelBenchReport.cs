@@ -4,7 +4,9 @@ namespace Meridian.Bench.Model;
 
 internal sealed record ModelBenchReport(MachineInfo Machine, IReadOnlyList<ModelBenchResult> Results, IReadOnlyList<ModelBenchRatio> Ratios);
 
-/// <summary>tokens/s mean and sample stddev over reps; gb_per_s (tg only) = weight bytes read per token × tokens/s.</summary>
-internal sealed record ModelBenchResult(string Engine, string Model, string Type, int Threads, string Test, double TokensPerSecond, double Stddev, double? GbPerS);
+/// <summary>tokens/s mean and sample stddev over reps; gb_per_s (tg only) = weight bytes read per token × tokens/s;
+/// bandwidth_fraction (tg only) = gb_per_s / the machine's memory_bandwidth_gb_per_s.</summary>
+internal sealed record ModelBenchResult(
+    string Engine, string Model, string Type, int Threads, string Test, double TokensPerSecond, double Stddev, double? GbPerS, double? BandwidthFraction);
 
 internal sealed record ModelBenchRatio(string Type, int Threads, string Test, double MeridianOverLlamacpp);
