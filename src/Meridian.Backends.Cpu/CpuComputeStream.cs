@@ -42,9 +42,30 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         // was most of the decode step's allocations).
         if (!(x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows && x.Type == DType.F32 && y.Type == DType.F32))
             ThrowMatMulShapes(w, x, y);
-        if (_matMul.Set(w.Type, Ptr(w), w.RowBytes, w.Rows, w.Cols, (float*)Ptr(x), (float*)Ptr(y), x.Rows))
-            _pool.For(x.Rows, _matMul.Activations);
-        _pool.For(w.Rows, _matMul);
+        _matMul.Begin((float*)Ptr(x), x.Rows, x.Cols);
+        _matMul.Add(w.Type, Ptr(w), w.RowBytes, w.Rows, (float*)Ptr(y));
+        RunMatMul(x.Rows);
+    }
+
+    public void MatMulShared(DeviceTensor x, ReadOnlySpan<DeviceTensor> ws, ReadOnlySpan<DeviceTensor> ys)
+    {
+        Check(ws.Length == ys.Length && ws.Length <= MatMulJob.MaxSegments, "MatMulShared: one output per weight, at most 4");
+        _matMul.Begin((float*)Ptr(x), x.Rows, x.Cols);
+        for (int i = 0; i < ws.Length; i++)
+        {
+            DeviceTensor w = ws[i], y = ys[i];
+            if (!(x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows && x.Type == DType.F32 && y.Type == DType.F32))
+                ThrowMatMulShapes(w, x, y);
+            _matMul.Add(w.Type, Ptr(w), w.RowBytes, w.Rows, (float*)Ptr(y));
+        }
+        RunMatMul(x.Rows);
+    }
+
+    private void RunMatMul(int tokens)
+    {
+        if (_matMul.Prepare())
+            _pool.For(tokens, _matMul.Activations);
+        _pool.For(_matMul.Rows, _matMul);
     }
 
     public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor dst)

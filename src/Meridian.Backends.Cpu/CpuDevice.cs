@@ -38,6 +38,15 @@ public sealed class CpuDevice : IDevice
         _ => type == DType.F32,
     };
 
+    /// <summary>
+    /// True when this backend's matmuls with <paramref name="weightType"/> weights of <paramref name="k"/>
+    /// columns quantize the activations to int8 per block of 32 (scale max|x|/127, round half to even:
+    /// Core's ActivationQuantReference) and dot on the weight blocks, as ggml's CPU backend does with
+    /// Q8_0/Q8_K; false when they keep activations in f32.
+    /// </summary>
+    public static bool QuantizesActivations(DType weightType, int k) =>
+        Kernels.MatMulKernels.ActivationsFor(weightType, k) == Kernels.ActFormat.Q8;
+
     /// <inheritdoc />
     public IDeviceBuffer Allocate(long bytes, BufferUsage usage) => CpuBuffer.Allocate(this, bytes, usage);
 

@@ -131,6 +131,36 @@ public sealed class CpuStreamTests : IDisposable
         AssertClose(expected, Get(y), DotTolerance * MathF.Sqrt(k), type.Name());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void MatMulShared_MixedTypes_EqualsSeparateMatMuls(int t)
+    {
+        // One shared-input call over weights of different types (a kernel type, a decoded type, f32)
+        // must give exactly what one MatMul per weight gives: same kernels, same sums.
+        const int k = 320;
+        DType[] types = [DType.Q4_0, DType.F16, DType.F32];
+        int[] rows = [37, 5, 64];
+        var ws = new DeviceTensor[3];
+        for (int i = 0; i < 3; i++)
+        {
+            var wq = new byte[types[i].ByteSize(rows[i] * k)];
+            QuantCodecs.QuantizeReference(types[i], Random(rows[i] * k, 40 + i), wq);
+            ws[i] = new DeviceTensor(_device.LoadWeights(wq), 0, types[i], rows[i], k);
+        }
+        var x = Put(Random(t * k, 50), t, k);
+        var shared = new DeviceTensor[3];
+        for (int i = 0; i < 3; i++)
+            shared[i] = Put(new float[t * rows[i]], t, rows[i]);
+        _stream.MatMulShared(x, ws, shared);
+        for (int i = 0; i < 3; i++)
+        {
+            var alone = Put(new float[t * rows[i]], t, rows[i]);
+            _stream.MatMul(ws[i], x, alone);
+            Assert.Equal(Get(alone), Get(shared[i]));
+        }
+    }
+
     [Fact]
     public void EmbeddingLookup_F16_MatchesReference()
     {

@@ -37,6 +37,12 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
     // ~2e-3 after emulating the f16 activations; not traced further (within the bound).
     // f32: only summation order differs; measured 2e-6. The bound for f32 weights.
     private const float F32Tolerance = 1e-4f;
+
+    // Scalar forward vs Meridian when both round activations through int8: an activation that lands
+    // on a rounding boundary moves by one code (max|x|/127 of its block) when the sums before it
+    // differ in the last bits, and these random models amplify that through the layers. Measured:
+    // ≤ 2e-3 for most models, 0.045 worst (llama Q4_0, qwen2 Q4_0); a wrong block or scale is ≥ 0.5.
+    private const float Int8ActivationTolerance = 0.06f;
     // f16: activations rounded to f16 (relative step 2^-11); measured 2.5e-3.
     private const float F16Tolerance = 5e-3f;
     // bf16: activations rounded to bf16 (relative step 2^-8, 8× f16's); measured 1.8e-2.
@@ -140,7 +146,12 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
         // kernels decode blocks exactly and keep activations in f32, whatever the dtype).
         // llama.cpp reads Llama/Mistral GGUF Q/K as interleaved pairs, Qwen2/3 as rotate-half.
         var layout = arch is "qwen2" or "qwen3" ? RopeLayout.RotateHalf : RopeLayout.Interleaved;
-        LlamaReferenceTests.AssertClose(synthetic.ReferenceForward(Prompt, layout), actual, F32Tolerance, $"{arch} {type.Name()} vs scalar forward");
+        // Where Meridian's kernels quantize activations to int8 (as ggml does), the reference rounds
+        // each matmul input the same way; a code can still round the other way when upstream sums
+        // differ in the last bits, hence the looser bound there.
+        bool int8 = CpuDevice.QuantizesActivations(type, Shape.D);
+        LlamaReferenceTests.AssertClose(synthetic.ReferenceForward(Prompt, layout, int8 ? (_, cols) => CpuDevice.QuantizesActivations(type, cols) : null),
+            actual, int8 ? Int8ActivationTolerance : F32Tolerance, $"{arch} {type.Name()} vs scalar forward");
     }
 
     // Deterministic: the same arguments give the same bytes (whatever the architecture name).

@@ -178,9 +178,11 @@ internal sealed class SyntheticModel
 
     /// <summary>
     /// Logits [T, V] of a plain scalar forward pass (Core's ReferenceOps, f32) over <see cref="Weights"/>,
-    /// RoPE in <paramref name="layout"/>.
+    /// RoPE in <paramref name="layout"/>. With <paramref name="quantizeActivations"/>, each matmul's
+    /// input rows are first rounded through int8 per 32-block (ActivationQuantReference) when the
+    /// predicate says the backend does so for that weight (name, columns).
     /// </summary>
-    public float[] ReferenceForward(int[] tokens, RopeLayout layout)
+    public float[] ReferenceForward(int[] tokens, RopeLayout layout, Func<string, int, bool>? quantizeActivations = null)
     {
         // T = tokens, D = hidden, H = heads, Hkv = kv heads, Dh = head dim
         var s = Shape;
@@ -191,6 +193,8 @@ internal sealed class SyntheticModel
         {
             var (rows, cols, data) = w[name];
             var y = new float[t * rows];
+            if (quantizeActivations?.Invoke(name, cols) == true)
+                x = RoundThroughInt8(x, cols);
             ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
             return y;
         }
@@ -237,6 +241,21 @@ internal sealed class SyntheticModel
             x = AddTo(x, Mm(b + "ffn_down.weight", g));
         }
         return Mm("output.weight", Norm("output_norm.weight", x));
+    }
+
+    // x: [R, cols] f32 → the values int8 codes per 32-block stand for (what an int8 kernel multiplies).
+    private static float[] RoundThroughInt8(float[] x, int cols)
+    {
+        var y = new float[x.Length];
+        var qs = new sbyte[cols];
+        var d = new float[cols / 32];
+        var sums = new int[cols / 32];
+        for (int r = 0; r < x.Length / cols; r++)
+        {
+            ActivationQuantReference.Quantize(x.AsSpan(r * cols, cols), 32, 32, qs, d, sums);
+            ActivationQuantReference.Dequantize(qs, d, 32, y.AsSpan(r * cols, cols));
+        }
+        return y;
     }
 
     /// <summary>"&lt;unk&gt;", "&lt;s&gt;", "&lt;/s&gt;", then "&lt;0x00&gt;".."&lt;0xFF&gt;" (byte b is token 3 + b).</summary>

@@ -20,6 +20,19 @@ public interface IComputeStream : IDisposable
     void MatMul(DeviceTensor w, DeviceTensor x, DeviceTensor y);
 
     /// <summary>
+    /// ys[i] = x · ws[i]ᵀ for every i: several weights applied to one input (Q, K and V; gate and up).
+    /// Same shapes as <see cref="MatMul"/> per pair. A backend may prepare x once and run the products
+    /// as one dispatch; the default runs them one by one.
+    /// </summary>
+    void MatMulShared(DeviceTensor x, ReadOnlySpan<DeviceTensor> ws, ReadOnlySpan<DeviceTensor> ys)
+    {
+        if (ws.Length != ys.Length)
+            throw new ArgumentException("MatMulShared: one output per weight");
+        for (int i = 0; i < ws.Length; i++)
+            MatMul(ws[i], x, ys[i]);
+    }
+
+    /// <summary>
     /// dst[r] = x[r] / sqrt(mean(x[r]²) + eps) · weight. weight: [1, C] f32; x, dst: [R, C] f32
     /// (per-head norms pass x viewed as [T·H, Dh]). dst may be x.
     /// </summary>

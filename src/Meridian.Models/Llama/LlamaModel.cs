@@ -78,9 +78,7 @@ public sealed class LlamaModel : ILanguageModel
 
             // Attention: x += Wo · attention(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
             op.RmsNorm(x, b.AttnNorm, c.RmsNormEps, xn);
-            op.MatMul(b.Wq, xn, q);
-            op.MatMul(b.Wk, xn, k);
-            op.MatMul(b.Wv, xn, val);
+            MatMul3(op, xn, b.Wq, q, b.Wk, k, b.Wv, val);
             if (b.Bq is { } bq)
             {
                 op.Add(q, bq, q);
@@ -102,8 +100,7 @@ public sealed class LlamaModel : ILanguageModel
 
             // Feed-forward: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x))
             op.RmsNorm(x, b.FfnNorm, c.RmsNormEps, xn);
-            op.MatMul(b.WGate, xn, gate);
-            op.MatMul(b.WUp, xn, up);
+            MatMul3(op, xn, b.WGate, gate, b.WUp, up);
             op.SwiGlu(gate, up, gate);
             op.MatMul(b.WDown, gate, xn);
             op.Add(x, xn, x);
@@ -118,6 +115,28 @@ public sealed class LlamaModel : ILanguageModel
         op.RmsNorm(rows, w.OutputNorm, c.RmsNormEps, normed);
         op.MatMul(w.Output, normed, result);
         op.Download(result, logits);
+    }
+
+    // Two or three weights on one input as one backend call (one activation pass, one dispatch).
+    private static void MatMul3(IComputeStream op, DeviceTensor x, DeviceTensor w0, DeviceTensor y0, DeviceTensor w1, DeviceTensor y1,
+        DeviceTensor? w2 = null, DeviceTensor? y2 = null)
+    {
+        var ws = new Tensors3();
+        var ys = new Tensors3();
+        (ws[0], ys[0], ws[1], ys[1]) = (w0, y0, w1, y1);
+        int n = 2;
+        if (w2 is { } w && y2 is { } y)
+        {
+            (ws[2], ys[2]) = (w, y);
+            n = 3;
+        }
+        op.MatMulShared(x, ((ReadOnlySpan<DeviceTensor>)ws)[..n], ((ReadOnlySpan<DeviceTensor>)ys)[..n]);
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(3)]
+    private struct Tensors3
+    {
+        private DeviceTensor _element;
     }
 
     private ReadOnlySpan<int> Positions(int start, int count)
