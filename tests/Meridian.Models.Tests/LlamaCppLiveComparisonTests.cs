@@ -41,7 +41,7 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
     // Scalar forward vs Meridian when both round activations through int8: an activation that lands
     // on a rounding boundary moves by one code (max|x|/127 of its block) when the sums before it
     // differ in the last bits, and these random models amplify that through the layers. Measured:
-    // ≤ 2e-3 for most models, 0.045 worst (llama Q4_0, qwen2 Q4_0); a wrong block or scale is ≥ 0.5.
+    // ≤ 2e-3 for most models, 0.045 worst (llama Q4_0, qwen2 Q4_0).
     private const float Int8ActivationTolerance = 0.06f;
     // f16: activations rounded to f16 (relative step 2^-11); measured 2.5e-3.
     private const float F16Tolerance = 5e-3f;
