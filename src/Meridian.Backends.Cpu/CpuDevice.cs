@@ -56,7 +56,12 @@ public sealed class CpuDevice : IDevice
         CpuBuffer.View(this, (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data)), data.Length);
 
     /// <inheritdoc />
-    public IComputeStream CreateStream() => new CpuComputeStream(this, _pool);
+    public IComputeStream CreateStream()
+    {
+        var stream = new CpuComputeStream(this, _pool);
+        // MERIDIAN_PROFILE=1: time every op and print a table to stderr when the stream is disposed.
+        return Environment.GetEnvironmentVariable("MERIDIAN_PROFILE") == "1" ? new ProfilingComputeStream(stream) : stream;
+    }
 
     /// <inheritdoc />
     public void Dispose() => _pool.Dispose();
