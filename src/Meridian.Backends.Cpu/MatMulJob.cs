@@ -98,9 +98,11 @@ internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
                 int r0 = Math.Max(start, s.First) - s.First, r1 = Math.Min(end, s.First + s.N) - s.First;
                 if (r0 >= r1)
                     continue;
-                bool done = MatMulKernels.ActivationsFor(s.Type, _k) == ActFormat.Q8
-                    && MatMulKernels.Run(s.Type, s.W, s.RowBytes, r0, r1, Activations, t0, t1, s.Y, s.N, _kernelScratch[worker]);
-                if (!done)
+                if (MatMulKernels.ActivationsFor(s.Type, _k) == ActFormat.Q8)
+                    MatMulKernels.Run(s.Type, s.W, s.RowBytes, r0, r1, Activations, t0, t1, s.Y, s.N, _kernelScratch[worker]);
+                else if (FloatKernel.Supports(s.Type))
+                    FloatKernel.Run(s.Type, s.W, s.RowBytes, r0, r1, _x, _k, t0, t1, s.Y, s.N);
+                else
                     RunDecoded(in s, r0, r1, worker, t0, t1);
             }
         }

@@ -50,7 +50,13 @@ internal static class IntDot
     public static unsafe Vector256<float> Halves8(byte* p, int stride)
     {
         var index = Vector256.Create(0, stride, 2 * stride, 3 * stride, 4 * stride, 5 * stride, 6 * stride, 7 * stride);
-        var h = Avx2.GatherVector256((int*)p, index, 1);
+        return HalfBitsToSingle(Avx2.GatherVector256((int*)p, index, 1));
+    }
+
+    /// <summary>The f16 values in the low 16 bits of each lane, widened to f32 exactly (upper bits ignored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HalfBitsToSingle(Vector256<int> h)
+    {
         var magnitude = h & Vector256.Create(0x7FFF);
         var f = Vector256.ShiftLeft(magnitude, 13).AsSingle() * Vector256.Create(5.192297e33f); // 2^112
         var special = Vector256.GreaterThanOrEqual(magnitude, Vector256.Create(0x7C00)).AsSingle();
