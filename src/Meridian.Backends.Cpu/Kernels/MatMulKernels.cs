@@ -13,6 +13,7 @@ internal static unsafe class MatMulKernels
     public static ActFormat? ActivationsFor(DType type, int k) => type switch
     {
         DType.Q4_0 or DType.Q8_0 when k % 32 == 0 => ActFormat.Q8,
+        DType.Q6_K when k % 256 == 0 => ActFormat.Q8,
         _ => null,
     };
 
@@ -23,6 +24,7 @@ internal static unsafe class MatMulKernels
         {
             case DType.Q4_0: GroupKernel<Q4_0Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             case DType.Q8_0: GroupKernel<Q8_0Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q6_K: GroupKernel<Q6_KDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             default: return false;
         }
     }

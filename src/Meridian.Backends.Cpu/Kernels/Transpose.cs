@@ -32,14 +32,24 @@ internal static class Transpose
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Dwords8x8(byte* src, int stride, byte* dst, Vector256<byte> xor)
     {
-        var b0 = Vector256.Load(src).AsInt32();
-        var b1 = Vector256.Load(src + stride).AsInt32();
-        var b2 = Vector256.Load(src + 2 * stride).AsInt32();
-        var b3 = Vector256.Load(src + 3 * stride).AsInt32();
-        var b4 = Vector256.Load(src + 4 * stride).AsInt32();
-        var b5 = Vector256.Load(src + 5 * stride).AsInt32();
-        var b6 = Vector256.Load(src + 6 * stride).AsInt32();
-        var b7 = Vector256.Load(src + 7 * stride).AsInt32();
+        Dwords8x8(Vector256.Load(src), Vector256.Load(src + stride), Vector256.Load(src + 2 * stride), Vector256.Load(src + 3 * stride),
+            Vector256.Load(src + 4 * stride), Vector256.Load(src + 5 * stride), Vector256.Load(src + 6 * stride), Vector256.Load(src + 7 * stride),
+            dst, xor);
+    }
+
+    /// <summary>8 blocks of 32 bytes in registers (c0..c7), stored transposed by dwords to dst[j·32 + l·4].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Dwords8x8(Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> c2, Vector256<byte> c3,
+        Vector256<byte> c4, Vector256<byte> c5, Vector256<byte> c6, Vector256<byte> c7, byte* dst, Vector256<byte> xor)
+    {
+        var b0 = c0.AsInt32();
+        var b1 = c1.AsInt32();
+        var b2 = c2.AsInt32();
+        var b3 = c3.AsInt32();
+        var b4 = c4.AsInt32();
+        var b5 = c5.AsInt32();
+        var b6 = c6.AsInt32();
+        var b7 = c7.AsInt32();
         var t0 = Avx2.UnpackLow(b0, b1).AsInt64();
         var t1 = Avx2.UnpackHigh(b0, b1).AsInt64();
         var t2 = Avx2.UnpackLow(b2, b3).AsInt64();
