@@ -13,7 +13,7 @@ internal static unsafe class MatMulKernels
     public static ActFormat? ActivationsFor(DType type, int k) => type switch
     {
         DType.Q4_0 or DType.Q8_0 when k % 32 == 0 => ActFormat.Q8,
-        DType.Q6_K when k % 256 == 0 => ActFormat.Q8,
+        DType.Q4_K or DType.Q5_K or DType.Q6_K when k % 256 == 0 => ActFormat.Q8,
         _ => null,
     };
 
@@ -24,6 +24,8 @@ internal static unsafe class MatMulKernels
         {
             case DType.Q4_0: GroupKernel<Q4_0Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             case DType.Q8_0: GroupKernel<Q8_0Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q4_K: GroupKernel<Q4_KDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q5_K: GroupKernel<Q5_KDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             case DType.Q6_K: GroupKernel<Q6_KDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             default: return false;
         }

@@ -14,7 +14,7 @@ public sealed unsafe class QuantMatMulKernelTests
     // Kernel and reference sum in different orders (and the reference in double); relative to Σ|w·x̂|.
     private const double RelativeTolerance = 1e-5;
 
-    public static TheoryData<DType> KernelTypes => new() { DType.Q4_0, DType.Q8_0, DType.Q6_K };
+    public static TheoryData<DType> KernelTypes => new() { DType.Q4_0, DType.Q8_0, DType.Q4_K, DType.Q5_K, DType.Q6_K };
 
     [Fact]
     public void QuantizeRow_AllLengths_MatchReference()
@@ -146,6 +146,8 @@ public sealed unsafe class QuantMatMulKernelTests
                 {
                     DType.Q4_0 => GroupKernel<Q4_0Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
                     DType.Q8_0 => GroupKernel<Q8_0Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q4_K => GroupKernel<Q4_KDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q5_K => GroupKernel<Q5_KDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
                     DType.Q6_K => GroupKernel<Q6_KDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
                     _ => throw new ArgumentException(type.Name()),
                 };
