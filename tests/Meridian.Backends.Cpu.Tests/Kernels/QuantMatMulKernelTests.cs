@@ -14,7 +14,10 @@ public sealed unsafe class QuantMatMulKernelTests
     // Kernel and reference sum in different orders (and the reference in double); relative to Σ|w·x̂|.
     private const double RelativeTolerance = 1e-5;
 
-    public static TheoryData<DType> KernelTypes => new() { DType.Q4_0, DType.Q8_0, DType.Q4_K, DType.Q5_K, DType.Q6_K };
+    public static TheoryData<DType> KernelTypes => new()
+    {
+        DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.Q8_0, DType.IQ4_NL, DType.Q4_K, DType.Q5_K, DType.Q6_K,
+    };
 
     [Fact]
     public void QuantizeRow_AllLengths_MatchReference()
@@ -85,9 +88,11 @@ public sealed unsafe class QuantMatMulKernelTests
 
     private static void CheckAgainstReference(DType type, int n, int k, int t, int seed, bool scalar = false)
     {
-        float[] wf = Random(n * k, seed, scale: 0.5f);
         var wq = new byte[type.ByteSize(n * k)];
-        QuantCodecs.QuantizeReference(type, wf, wq);
+        if (QuantCodecs.CanQuantize(type))
+            QuantCodecs.QuantizeReference(type, Random(n * k, seed, scale: 0.5f), wq);
+        else
+            RandomBlocks(type, wq, seed);
         float[] x = Random(t * k, seed + 1, scale: 2f);
         long rowBytes = type.ByteSize(k);
 
@@ -145,7 +150,11 @@ public sealed unsafe class QuantMatMulKernelTests
                 y[ti * n + r] = type switch
                 {
                     DType.Q4_0 => GroupKernel<Q4_0Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q4_1 => GroupKernel<Q4_1Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q5_0 => GroupKernel<Q5_0Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q5_1 => GroupKernel<Q5_1Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
                     DType.Q8_0 => GroupKernel<Q8_0Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.IQ4_NL => GroupKernel<IQ4_NLDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
                     DType.Q4_K => GroupKernel<Q4_KDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
                     DType.Q5_K => GroupKernel<Q5_KDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
                     DType.Q6_K => GroupKernel<Q6_KDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
@@ -153,6 +162,18 @@ public sealed unsafe class QuantMatMulKernelTests
                 };
             }
         }
+    }
+
+    // Types without a reference encoder (IQ4_NL): random indices under a random f16 scale in
+    // [-0.004, 0.004] at the start of each 18-byte block, so weights stay within ±0.5.
+    private static void RandomBlocks(DType type, byte[] wq, int seed)
+    {
+        if (type != DType.IQ4_NL)
+            throw new ArgumentException(type.Name());
+        var rng = new Random(seed);
+        rng.NextBytes(wq);
+        for (int b = 0; b < wq.Length; b += 18)
+            BitConverter.TryWriteBytes(wq.AsSpan(b, 2), (Half)((rng.NextDouble() * 2 - 1) * 0.004));
     }
 
     private static float[] Random(int n, int seed, float scale)
