@@ -12,8 +12,12 @@ namespace Meridian.Backends.Cpu.Kernels;
 /// <summary>y = x · wᵀ for a weight type decoded by <typeparamref name="TDec"/>.</summary>
 internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
 {
-    /// <summary>Bytes of one decoded group in scratch: 256 codes, 8 scales, 8 mins.</summary>
-    public const int DecodedBytes = 256 + 32 + 32;
+    /// <summary>Bytes of one decoded group in scratch: 256 codes, 8 scales (16 with HalfScales), 8 mins.</summary>
+    public const int DecodedBytes = 256 + 64 + 32;
+
+    // Offsets in a decoded group: scales of the blocks (of their first halves with HalfScales), of the
+    // second halves, and the mins.
+    private const int ScaleAt = 256, Scale2At = 288, MinAt = 320;
 
     /// <summary>Tokens per register tile of the prefill path.</summary>
     private const int Tile = 4;
@@ -60,7 +64,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         int full = k / QuantizedActivations.GroupSize;
         if (g < full)
         {
-            TDec.Decode(row + (long)g * TDec.GroupBytes, dst, (float*)(dst + 256), (float*)(dst + 288));
+            TDec.Decode(row + (long)g * TDec.GroupBytes, dst, (float*)(dst + ScaleAt), (float*)(dst + MinAt));
             return;
         }
         DecodeTail(row, k, g, full, dst);
@@ -76,8 +80,16 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         new Span<byte>(pad, TDec.GroupBytes).Clear();
         int blocks = (k - full * QuantizedActivations.GroupSize) / 32;
         Buffer.MemoryCopy(row + (long)g * TDec.GroupBytes, pad, TDec.GroupBytes, blocks * (TDec.GroupBytes / 8));
-        TDec.Decode(pad, dst, (float*)(dst + 256), (float*)(dst + 288));
+        TDec.Decode(pad, dst, (float*)(dst + ScaleAt), (float*)(dst + MinAt));
     }
+
+    /// <summary>
+    /// Token t's code sums for group g as <see cref="Init"/> reads them: the 8 block sums, or with
+    /// HalfScales the 8 first-half sums followed by the 8 second-half sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int* SumsOf(QuantizedActivations x, int t, int g) =>
+        TDec.HalfScales ? x.Sums16 + (long)t * x.Blocks * 2 + g * 16 : x.Sums + (long)t * x.Blocks + g * 8;
 
     /// <summary>One row against one token, decoding group by group through a small stack buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -93,7 +105,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         for (int g = 0; g < groups; g++)
         {
             DecodeGroup(row, k, g, dec);
-            acc = Accumulate(dec, x.Qs + ko + g * 256, x.D + bo + g * 8, x.DS + bo + g * 8, x.Sums + bo + g * 8, acc);
+            acc = Accumulate(dec, x.Qs + ko + g * 256, x.D + bo + g * 8, x.DS + bo + g * 8, SumsOf(x, t, g), acc);
         }
         return Vector256.Sum(acc);
     }
@@ -106,30 +118,40 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         long bo = (long)t * x.Blocks;
         var acc = Vector256<float>.Zero;
         for (int g = 0; g < groups; g++)
-            acc = Accumulate(dec + g * DecodedBytes, x.Qs + ko + g * 256, x.D + bo + g * 8, x.DS + bo + g * 8, x.Sums + bo + g * 8, acc);
+            acc = Accumulate(dec + g * DecodedBytes, x.Qs + ko + g * 256, x.D + bo + g * 8, x.DS + bo + g * 8, SumsOf(x, t, g), acc);
         return Vector256.Sum(acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Accumulate(byte* dec, sbyte* a, float* da, float* ds, int* sums, Vector256<float> acc)
     {
-        // Two independent chains of 4 dot instructions instead of one of 8 (latency, not throughput, bound).
-        var i = Init(sums);
-        var i1 = DotCodes(Vector256<int>.Zero, Vector256.Load(dec + 32), Vector256.Load(a + 32));
-        i = DotCodes(i, Vector256.Load(dec), Vector256.Load(a));
-        i1 = DotCodes(i1, Vector256.Load(dec + 96), Vector256.Load(a + 96));
-        i = DotCodes(i, Vector256.Load(dec + 64), Vector256.Load(a + 64));
+        // Two independent chains of 4 dot instructions instead of one of 8 (latency, not throughput, bound):
+        // i0 over the first halves of the blocks (vectors 0..3), i1 over the second halves, so that
+        // with HalfScales each chain is one scale's sum.
+        var i0 = Init(sums);
+        var i1 = TDec.HalfScales ? Init(sums + 8) : Vector256<int>.Zero;
+        i0 = DotCodes(i0, Vector256.Load(dec), Vector256.Load(a));
+        i1 = DotCodes(i1, Vector256.Load(dec + 128), Vector256.Load(a + 128));
+        i0 = DotCodes(i0, Vector256.Load(dec + 32), Vector256.Load(a + 32));
         i1 = DotCodes(i1, Vector256.Load(dec + 160), Vector256.Load(a + 160));
-        i = DotCodes(i, Vector256.Load(dec + 128), Vector256.Load(a + 128));
+        i0 = DotCodes(i0, Vector256.Load(dec + 64), Vector256.Load(a + 64));
+        i1 = DotCodes(i1, Vector256.Load(dec + 192), Vector256.Load(a + 192));
+        i0 = DotCodes(i0, Vector256.Load(dec + 96), Vector256.Load(a + 96));
         i1 = DotCodes(i1, Vector256.Load(dec + 224), Vector256.Load(a + 224));
-        i = DotCodes(i, Vector256.Load(dec + 192), Vector256.Load(a + 192)) + i1;
-        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i), Vector256.Load((float*)(dec + 256)) * Vector256.Load(da), acc);
+        var d = Vector256.Load(da);
+        if (TDec.HalfScales)
+        {
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), Vector256.Load((float*)(dec + ScaleAt)) * d, acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), Vector256.Load((float*)(dec + Scale2At)) * d, acc);
+        }
+        else
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0 + i1), Vector256.Load((float*)(dec + ScaleAt)) * d, acc);
         if (TDec.HasMin)
-            acc = Fma.MultiplyAddNegated(Vector256.Load((float*)(dec + 288)), Vector256.Load(ds), acc);
+            acc = Fma.MultiplyAddNegated(Vector256.Load((float*)(dec + MinAt)), Vector256.Load(ds), acc);
         return acc;
     }
 
-    /// <summary>The int32 lanes' start value: minus offset · Σ codes of each block (0 without an offset).</summary>
+    /// <summary>The int32 lanes' start value: minus offset · Σ codes of each block or half block (0 without an offset).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Init(int* sums)
     {
@@ -156,23 +178,26 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
 
     // 4 tokens against one decoded row. Per code vector j the four tokens' dot instructions are
     // issued back to back into four accumulators, so no instruction waits on its predecessor's result.
+    // With HalfScales the accumulators are scaled and restarted between the two halves (j = 128).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tile4(byte* scratch, int groups, QuantizedActivations x, int t, float* y, int ldy)
     {
         long kp = x.PaddedK, nb = x.Blocks;
         sbyte* a0 = x.Qs + t * kp, a1 = a0 + kp, a2 = a1 + kp, a3 = a2 + kp;
         float* d0 = x.D + t * nb, d1 = d0 + nb, d2 = d1 + nb, d3 = d2 + nb;
-        int* u0 = x.Sums + t * nb, u1 = u0 + nb, u2 = u1 + nb, u3 = u2 + nb;
+        // Per token, the sums Init reads (SumsOf): 8 per group, or 16 with HalfScales.
+        long ns = TDec.HalfScales ? 2 * nb : nb;
+        int* u0 = SumsOf(x, t, 0), u1 = u0 + ns, u2 = u1 + ns, u3 = u2 + ns;
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
         for (int g = 0; g < groups; g++)
         {
             byte* dec = scratch + g * DecodedBytes;
-            long go = g * 256, bo = g * 8;
-            var i0 = Init(u0 + bo);
-            var i1 = Init(u1 + bo);
-            var i2 = Init(u2 + bo);
-            var i3 = Init(u3 + bo);
-            for (int j = 0; j < 256; j += 32)
+            long go = g * 256, bo = g * 8, so = TDec.HalfScales ? g * 16 : g * 8;
+            var i0 = Init(u0 + so);
+            var i1 = Init(u1 + so);
+            var i2 = Init(u2 + so);
+            var i3 = Init(u3 + so);
+            for (int j = 0; j < 128; j += 32)
             {
                 var w = Prepare(Vector256.Load(dec + j));
                 i0 = DotPrepared(i0, w, Vector256.Load(a0 + go + j));
@@ -180,14 +205,34 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
                 i2 = DotPrepared(i2, w, Vector256.Load(a2 + go + j));
                 i3 = DotPrepared(i3, w, Vector256.Load(a3 + go + j));
             }
-            var scale = Vector256.Load((float*)(dec + 256));
+            if (TDec.HalfScales)
+            {
+                var first = Vector256.Load((float*)(dec + ScaleAt));
+                c0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), first * Vector256.Load(d0 + bo), c0);
+                c1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), first * Vector256.Load(d1 + bo), c1);
+                c2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i2), first * Vector256.Load(d2 + bo), c2);
+                c3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i3), first * Vector256.Load(d3 + bo), c3);
+                i0 = Init(u0 + so + 8);
+                i1 = Init(u1 + so + 8);
+                i2 = Init(u2 + so + 8);
+                i3 = Init(u3 + so + 8);
+            }
+            for (int j = 128; j < 256; j += 32)
+            {
+                var w = Prepare(Vector256.Load(dec + j));
+                i0 = DotPrepared(i0, w, Vector256.Load(a0 + go + j));
+                i1 = DotPrepared(i1, w, Vector256.Load(a1 + go + j));
+                i2 = DotPrepared(i2, w, Vector256.Load(a2 + go + j));
+                i3 = DotPrepared(i3, w, Vector256.Load(a3 + go + j));
+            }
+            var scale = Vector256.Load((float*)(dec + (TDec.HalfScales ? Scale2At : ScaleAt)));
             c0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), scale * Vector256.Load(d0 + bo), c0);
             c1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), scale * Vector256.Load(d1 + bo), c1);
             c2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i2), scale * Vector256.Load(d2 + bo), c2);
             c3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i3), scale * Vector256.Load(d3 + bo), c3);
             if (TDec.HasMin)
             {
-                var min = Vector256.Load((float*)(dec + 288));
+                var min = Vector256.Load((float*)(dec + MinAt));
                 float* s0 = x.DS + t * nb + bo;
                 c0 = Fma.MultiplyAddNegated(min, Vector256.Load(s0), c0);
                 c1 = Fma.MultiplyAddNegated(min, Vector256.Load(s0 + nb), c1);
@@ -212,21 +257,28 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         {
             DecodeGroup(row, k, g, dec);
             sbyte* a = x.Qs + ko + g * 256;
-            float* scale = (float*)(dec + 256), min = (float*)(dec + 288);
+            float* scale = (float*)(dec + ScaleAt), min = (float*)(dec + MinAt);
             for (int l = 0; l < 8; l++)
             {
-                int dot = 0;
+                // Per half block: vectors j < 4 hold elements 0..15, j >= 4 elements 16..31.
+                int dot0 = 0, dot1 = 0;
                 for (int j = 0; j < 8; j++)
                 {
                     for (int c = 0; c < 4; c++)
                     {
                         int o = j * 32 + l * 4 + c;
-                        dot += (TDec.Signed ? (sbyte)dec[o] : dec[o]) * a[o];
+                        int p = (TDec.Signed ? (sbyte)dec[o] : dec[o]) * a[o];
+                        if (j < 4) dot0 += p; else dot1 += p;
                     }
                 }
                 long b = bo + g * 8 + l;
-                dot -= bias * x.Sums[b];
-                sum += scale[l] * x.D[b] * dot;
+                if (TDec.HalfScales)
+                {
+                    int* halves = x.Sums16 + 2 * bo + g * 16 + l;
+                    sum += scale[l] * x.D[b] * (dot0 - bias * halves[0]) + scale[8 + l] * x.D[b] * (dot1 - bias * halves[8]);
+                }
+                else
+                    sum += scale[l] * x.D[b] * (dot0 + dot1 - bias * x.Sums[b]);
                 if (TDec.HasMin)
                     sum -= min[l] * x.DS[b];
             }

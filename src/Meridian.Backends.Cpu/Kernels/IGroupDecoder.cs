@@ -1,11 +1,12 @@
 // What a block-quantized weight type contributes to the shared int8 matmul driver (GroupKernel):
 // a decoder from its file blocks to 256 unsigned codes in the interleaved layout of
-// QuantizedActivations, with one scale and one min per 32 weights.
+// QuantizedActivations, with one scale (or one per 16, Q6_K) and one min per 32 weights.
 namespace Meridian.Backends.Cpu.Kernels;
 
 /// <summary>
 /// Decodes one group of 256 weights (8 blocks of 32) so that weight i of block l equals
-/// scale[l] · (code − 2^BiasShift) − min[l]. codes: [8 × 32] bytes, byte (j·32 + l·4 + c) = code of
+/// scale[l] · (code − 2^BiasShift) − min[l] (with <see cref="HalfScales"/>, elements 16..31 of block l
+/// take scale[8 + l] instead). codes: [8 × 32] bytes, byte (j·32 + l·4 + c) = code of
 /// element j·4 + c of block l; unsigned codes must be at most 127 (AVX2's vpmaddubsw pairs could saturate beyond); signed
 /// codes (<see cref="Signed"/>) are any int8.
 /// </summary>
@@ -23,6 +24,13 @@ internal unsafe interface IGroupDecoder
     /// <summary>True when the type has a per-block min (Q4_1, Q5_1, K-quants with mins).</summary>
     static abstract bool HasMin { get; }
 
-    /// <summary>codes: [256] u8 interleaved; scale, min: [8] f32 (min untouched when !HasMin). src: GroupBytes bytes.</summary>
+    /// <summary>True when each half block (16 weights) has its own scale (Q6_K): the driver then keeps two sums per block.</summary>
+    static abstract bool HalfScales { get; }
+
+    /// <summary>
+    /// codes: [256] u8 interleaved; scale: [8] f32, or [16] with HalfScales (first halves, then second
+    /// halves); min: [8] f32, untouched when !HasMin. src: GroupBytes bytes. Types whose group is one
+    /// super-block (K-quants) only ever see whole groups: their rows are whole super-blocks.
+    /// </summary>
     static abstract void Decode(byte* src, byte* codes, float* scale, float* min);
 }

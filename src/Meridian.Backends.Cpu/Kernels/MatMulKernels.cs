@@ -12,7 +12,8 @@ internal static unsafe class MatMulKernels
     /// <summary>The activation format <paramref name="type"/>'s kernel reads, or null when no kernel serves it (row decode fallback).</summary>
     public static ActFormat? ActivationsFor(DType type, int k) => type switch
     {
-        DType.Q4_0 or DType.Q8_0 when k % 32 == 0 => ActFormat.Q8,
+        DType.Q4_0 or DType.Q4_1 or DType.Q5_0 or DType.Q5_1 or DType.Q8_0 or DType.IQ4_NL when k % 32 == 0 => ActFormat.Q8,
+        DType.Q4_K or DType.Q5_K or DType.Q6_K when k % 256 == 0 => ActFormat.Q8,
         _ => null,
     };
 
@@ -22,7 +23,14 @@ internal static unsafe class MatMulKernels
         switch (type)
         {
             case DType.Q4_0: GroupKernel<Q4_0Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q4_1: GroupKernel<Q4_1Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q5_0: GroupKernel<Q5_0Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q5_1: GroupKernel<Q5_1Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             case DType.Q8_0: GroupKernel<Q8_0Decoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.IQ4_NL: GroupKernel<IQ4_NLDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q4_K: GroupKernel<Q4_KDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q5_K: GroupKernel<Q5_KDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q6_K: GroupKernel<Q6_KDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             default: return false;
         }
     }

@@ -17,19 +17,23 @@ internal unsafe struct Q4_0Decoder : IGroupDecoder
 
     public static bool HasMin => false;
 
+    public static bool HalfScales => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* src, byte* codes, float* scale, float* min)
     {
         if (CpuIsa.Avx2)
         {
             IntDot.Halves8(src, BlockBytes).Store(scale);
-            Transpose.Dwords8x4(Q(src, 0), Q(src, 1), Q(src, 2), Q(src, 3), Q(src, 4), Q(src, 5), Q(src, 6), Q(src, 7),
-                out var x0, out var x1, out var x2, out var x3);
-            var mask = Vector256.Create((byte)0x0F);
-            Store(x0, 0, codes, mask);
-            Store(x1, 1, codes, mask);
-            Store(x2, 2, codes, mask);
-            Store(x3, 3, codes, mask);
+            Transpose.Nibbles(src + 2, BlockBytes, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+            c0.Store(codes);
+            c1.Store(codes + 32);
+            c2.Store(codes + 64);
+            c3.Store(codes + 96);
+            c4.Store(codes + 128);
+            c5.Store(codes + 160);
+            c6.Store(codes + 192);
+            c7.Store(codes + 224);
             return;
         }
         for (int l = 0; l < 8; l++)
@@ -43,14 +47,5 @@ internal unsafe struct Q4_0Decoder : IGroupDecoder
                 codes[(i / 4 + 4) * 32 + l * 4 + i % 4] = (byte)(q >> 4);
             }
         }
-    }
-
-    private static Vector128<int> Q(byte* src, int l) => Vector128.Load(src + l * BlockBytes + 2).AsInt32();
-
-    // Dword j holds elements 4j..4j+3 in its low nibbles and 4(j+4)..4(j+4)+3 in its high ones.
-    private static void Store(Vector256<int> x, int j, byte* codes, Vector256<byte> mask)
-    {
-        (x.AsByte() & mask).Store(codes + j * 32);
-        (Vector256.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & mask).Store(codes + (j + 4) * 32);
     }
 }

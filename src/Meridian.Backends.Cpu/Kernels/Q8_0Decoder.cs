@@ -16,6 +16,8 @@ internal unsafe struct Q8_0Decoder : IGroupDecoder
 
     public static bool HasMin => false;
 
+    public static bool HalfScales => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* src, byte* codes, float* scale, float* min)
     {

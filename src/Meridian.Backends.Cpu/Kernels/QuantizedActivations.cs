@@ -10,7 +10,9 @@
 //   D    [T, Kp/32]   f32 block scales, natural order (8 per group: one vector load).
 //   DS   [T, Kp/32]   f32 d · Σ codes of the block (the min/offset term of Q4_1, Q5_1, Q4_K, Q5_K).
 //   Sums [T, Kp/32]   int32 Σ codes of the block.
-//   Sums16 [T, Kp/16] int32 Σ codes of each half block (the 16-element sub-blocks of Q6_K...).
+//   Sums16 [T, Kp/16] int32 Σ codes of each half block (the 16-element sub-blocks of Q6_K), per group
+//                     the 8 first-half sums then the 8 second-half sums: half h of block b is at
+//                     b/8·16 + h·8 + b%8, so each half's sums of a group are one vector load.
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -56,7 +58,7 @@ internal sealed unsafe class QuantizedActivations : IParallelJob, IDisposable
     /// <summary>[T, PaddedK / 32] code sums per block.</summary>
     public int* Sums { get; private set; }
 
-    /// <summary>[T, PaddedK / 16] code sums per half block.</summary>
+    /// <summary>[T, PaddedK / 16] code sums per half block; half h of block b at b/8·16 + h·8 + b%8.</summary>
     public int* Sums16 { get; private set; }
 
     /// <summary>Points at x and sizes the code buffers; <see cref="IParallelJob.Run"/> over [0, T) then fills them.</summary>
@@ -130,8 +132,8 @@ internal sealed unsafe class QuantizedActivations : IParallelJob, IDisposable
             d[b] = scale;
             sums[b] = s0 + s1;
             ds[b] = scale * (s0 + s1);
-            sums16[2 * b] = s0;
-            sums16[2 * b + 1] = s1;
+            sums16[b / 8 * 16 + b % 8] = s0;
+            sums16[b / 8 * 16 + 8 + b % 8] = s1;
             // Scatter the block's 8 dwords to their interleaved places in its group.
             sbyte* group = qs + b / 8 * GroupSize + b % 8 * 4;
             var dwords = MemoryMarshal.Cast<sbyte, int>(block);

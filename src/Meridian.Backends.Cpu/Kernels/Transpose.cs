@@ -28,18 +28,68 @@ internal static class Transpose
         x3 = Avx2.UnpackHigh(t1, t3).AsInt32();
     }
 
+    /// <summary>
+    /// 8 blocks of 16 nibble bytes at src + l·stride (byte i: element i in the low nibble, element
+    /// i + 16 in the high one, the Q4_0 family's packing) → c0..c7, byte 4l + c of cj = element 4j + c
+    /// of block l as a value 0..15.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Nibbles(byte* src, int stride,
+        out Vector256<byte> c0, out Vector256<byte> c1, out Vector256<byte> c2, out Vector256<byte> c3,
+        out Vector256<byte> c4, out Vector256<byte> c5, out Vector256<byte> c6, out Vector256<byte> c7)
+    {
+        Dwords8x4(Vector128.Load(src).AsInt32(), Vector128.Load(src + stride).AsInt32(), Vector128.Load(src + 2 * stride).AsInt32(),
+            Vector128.Load(src + 3 * stride).AsInt32(), Vector128.Load(src + 4 * stride).AsInt32(), Vector128.Load(src + 5 * stride).AsInt32(),
+            Vector128.Load(src + 6 * stride).AsInt32(), Vector128.Load(src + 7 * stride).AsInt32(),
+            out var x0, out var x1, out var x2, out var x3);
+        // Dword j of a block holds elements 4j..4j+3 in its low nibbles and 4(j+4)..4(j+4)+3 in its high ones.
+        var mask = Vector256.Create((byte)0x0F);
+        c0 = x0.AsByte() & mask;
+        c1 = x1.AsByte() & mask;
+        c2 = x2.AsByte() & mask;
+        c3 = x3.AsByte() & mask;
+        c4 = Vector256.ShiftRightLogical(x0.AsUInt16(), 4).AsByte() & mask;
+        c5 = Vector256.ShiftRightLogical(x1.AsUInt16(), 4).AsByte() & mask;
+        c6 = Vector256.ShiftRightLogical(x2.AsUInt16(), 4).AsByte() & mask;
+        c7 = Vector256.ShiftRightLogical(x3.AsUInt16(), 4).AsByte() & mask;
+    }
+
+    /// <summary>
+    /// Byte 4l + c of the result = <paramref name="value"/> when bit 4j + c of lane l of bits is set, else 0:
+    /// per-element flag bits of 8 blocks (Q5_0's qh) spread onto output vector j of the interleaved layout.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Bits(Vector256<int> bits, int j, byte value)
+    {
+        // Copy byte j/2 of each dword to its 4 bytes, then test nibble j%2's bits one per byte.
+        var spread = Vector256.Create((byte)0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12, 0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12);
+        var rep = Avx2.Shuffle(bits.AsByte(), spread + Vector256.Create((byte)(j >> 1)));
+        var m = Vector256.Create((j & 1) == 0 ? 0x08040201u : 0x80402010u).AsByte();
+        return Vector256.Equals(rep & m, m) & Vector256.Create(value);
+    }
+
     /// <summary>8 blocks of 8 dwords, loaded from src + l·stride, stored transposed to dst[j·32 + l·4].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Dwords8x8(byte* src, int stride, byte* dst, Vector256<byte> xor)
     {
-        var b0 = Vector256.Load(src).AsInt32();
-        var b1 = Vector256.Load(src + stride).AsInt32();
-        var b2 = Vector256.Load(src + 2 * stride).AsInt32();
-        var b3 = Vector256.Load(src + 3 * stride).AsInt32();
-        var b4 = Vector256.Load(src + 4 * stride).AsInt32();
-        var b5 = Vector256.Load(src + 5 * stride).AsInt32();
-        var b6 = Vector256.Load(src + 6 * stride).AsInt32();
-        var b7 = Vector256.Load(src + 7 * stride).AsInt32();
+        Dwords8x8(Vector256.Load(src), Vector256.Load(src + stride), Vector256.Load(src + 2 * stride), Vector256.Load(src + 3 * stride),
+            Vector256.Load(src + 4 * stride), Vector256.Load(src + 5 * stride), Vector256.Load(src + 6 * stride), Vector256.Load(src + 7 * stride),
+            dst, xor);
+    }
+
+    /// <summary>8 blocks of 32 bytes in registers (c0..c7), stored transposed by dwords to dst[j·32 + l·4].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Dwords8x8(Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> c2, Vector256<byte> c3,
+        Vector256<byte> c4, Vector256<byte> c5, Vector256<byte> c6, Vector256<byte> c7, byte* dst, Vector256<byte> xor)
+    {
+        var b0 = c0.AsInt32();
+        var b1 = c1.AsInt32();
+        var b2 = c2.AsInt32();
+        var b3 = c3.AsInt32();
+        var b4 = c4.AsInt32();
+        var b5 = c5.AsInt32();
+        var b6 = c6.AsInt32();
+        var b7 = c7.AsInt32();
         var t0 = Avx2.UnpackLow(b0, b1).AsInt64();
         var t1 = Avx2.UnpackHigh(b0, b1).AsInt64();
         var t2 = Avx2.UnpackLow(b2, b3).AsInt64();

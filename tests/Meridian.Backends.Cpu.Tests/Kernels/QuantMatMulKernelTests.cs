@@ -14,7 +14,10 @@ public sealed unsafe class QuantMatMulKernelTests
     // Kernel and reference sum in different orders (and the reference in double); relative to Σ|w·x̂|.
     private const double RelativeTolerance = 1e-5;
 
-    public static TheoryData<DType> KernelTypes => new() { DType.Q4_0, DType.Q8_0 };
+    public static TheoryData<DType> KernelTypes => new()
+    {
+        DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.Q8_0, DType.IQ4_NL, DType.Q4_K, DType.Q5_K, DType.Q6_K,
+    };
 
     [Fact]
     public void QuantizeRow_AllLengths_MatchReference()
@@ -48,8 +51,8 @@ public sealed unsafe class QuantMatMulKernelTests
                 bool real = b < nb;
                 Assert.Equal(real ? d[b] : 0f, acts.D[b]);
                 Assert.Equal(real ? sums[b] : 0, acts.Sums[b]);
-                Assert.Equal(real ? sums16[2 * b] : 0, acts.Sums16[2 * b]);
-                Assert.Equal(real ? sums16[2 * b + 1] : 0, acts.Sums16[2 * b + 1]);
+                Assert.Equal(real ? sums16[2 * b] : 0, acts.Sums16[b / 8 * 16 + b % 8]);
+                Assert.Equal(real ? sums16[2 * b + 1] : 0, acts.Sums16[b / 8 * 16 + 8 + b % 8]);
                 Assert.Equal(real ? d[b] * sums[b] : 0f, acts.DS[b]);
             }
             for (int i = k; i < acts.PaddedK; i++)
@@ -62,10 +65,11 @@ public sealed unsafe class QuantMatMulKernelTests
     public void Run_AllBlockCounts_MatchReference(DType type)
     {
         const int n = 3;
+        int unit = type.Info().BlockSize;
         foreach (int t in new[] { 1, 6 })
         {
-            for (int nb = 1; nb <= 257; nb++)
-                CheckAgainstReference(type, n, nb * 32, t, seed: nb * 10 + t);
+            for (int nb = 1; nb <= MaxBlocks(type); nb++)
+                CheckAgainstReference(type, n, nb * unit, t, seed: nb * 10 + t);
         }
     }
 
@@ -73,15 +77,22 @@ public sealed unsafe class QuantMatMulKernelTests
     [MemberData(nameof(KernelTypes))]
     public void DotScalar_AllBlockCounts_MatchReference(DType type)
     {
-        for (int nb = 1; nb <= 257; nb += 7)
-            CheckAgainstReference(type, 2, nb * 32, 2, seed: nb, scalar: true);
+        for (int nb = 1; nb <= MaxBlocks(type); nb += 7)
+            CheckAgainstReference(type, 2, nb * type.Info().BlockSize, 2, seed: nb, scalar: true);
     }
+
+    // Blocks of 32: every count to 257 (every tail of 0..7 blocks after 0..32 whole groups). K-quant
+    // super-blocks are whole groups with no tail, so 1..257 of them adds no case to 1..40 and would
+    // spend minutes in the reference quantizer.
+    private static int MaxBlocks(DType type) => type.Info().BlockSize == 32 ? 257 : 40;
 
     private static void CheckAgainstReference(DType type, int n, int k, int t, int seed, bool scalar = false)
     {
-        float[] wf = Random(n * k, seed, scale: 0.5f);
         var wq = new byte[type.ByteSize(n * k)];
-        QuantCodecs.QuantizeReference(type, wf, wq);
+        if (QuantCodecs.CanQuantize(type))
+            QuantCodecs.QuantizeReference(type, Random(n * k, seed, scale: 0.5f), wq);
+        else
+            RandomBlocks(type, wq, seed);
         float[] x = Random(t * k, seed + 1, scale: 2f);
         long rowBytes = type.ByteSize(k);
 
@@ -139,11 +150,30 @@ public sealed unsafe class QuantMatMulKernelTests
                 y[ti * n + r] = type switch
                 {
                     DType.Q4_0 => GroupKernel<Q4_0Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q4_1 => GroupKernel<Q4_1Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q5_0 => GroupKernel<Q5_0Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q5_1 => GroupKernel<Q5_1Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
                     DType.Q8_0 => GroupKernel<Q8_0Decoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.IQ4_NL => GroupKernel<IQ4_NLDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q4_K => GroupKernel<Q4_KDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q5_K => GroupKernel<Q5_KDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
+                    DType.Q6_K => GroupKernel<Q6_KDecoder>.DotScalar(w + r * rowBytes, k, groups, acts, ti, dec),
                     _ => throw new ArgumentException(type.Name()),
                 };
             }
         }
+    }
+
+    // Types without a reference encoder (IQ4_NL): random indices under a random f16 scale in
+    // [-0.004, 0.004] at the start of each 18-byte block, so weights stay within ±0.5.
+    private static void RandomBlocks(DType type, byte[] wq, int seed)
+    {
+        if (type != DType.IQ4_NL)
+            throw new ArgumentException(type.Name());
+        var rng = new Random(seed);
+        rng.NextBytes(wq);
+        for (int b = 0; b < wq.Length; b += 18)
+            BitConverter.TryWriteBytes(wq.AsSpan(b, 2), (Half)((rng.NextDouble() * 2 - 1) * 0.004));
     }
 
     private static float[] Random(int n, int seed, float scale)
