@@ -30,6 +30,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
     public static void Run(byte* w, long rowBytes, int r0, int r1, QuantizedActivations x, int t0, int t1, float* y, int ldy, byte* scratch)
     {
         int groups = x.PaddedK / QuantizedActivations.GroupSize;
+        byte* scratch1 = scratch + (long)groups * DecodedBytes;
         for (int r = r0; r < r1; r++)
         {
             byte* row = w + r * rowBytes;
@@ -37,6 +38,20 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
             {
                 DecodeRow(row, x.K, groups, scratch);
                 int t = t0;
+                if (!TDec.HalfScales && r + 1 < r1)
+                {
+                    // Two rows at once: each activation load feeds two dot instructions.
+                    DecodeRow(row + rowBytes, x.K, groups, scratch1);
+                    for (; t + Tile <= t1; t += Tile)
+                        Tile2x4(scratch, scratch1, groups, x, t, y + (long)t * ldy + r, ldy);
+                    for (; t < t1; t++)
+                    {
+                        y[(long)t * ldy + r] = DotDecoded(scratch, groups, x, t);
+                        y[(long)t * ldy + r + 1] = DotDecoded(scratch1, groups, x, t);
+                    }
+                    r++;
+                    continue;
+                }
                 for (; t + Tile <= t1; t += Tile)
                     Tile4(scratch, groups, x, t, y + (long)t * ldy + r, ldy);
                 for (; t < t1; t++)
@@ -244,6 +259,79 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         y[ldy] = Vector256.Sum(c1);
         y[2 * ldy] = Vector256.Sum(c2);
         y[3 * ldy] = Vector256.Sum(c3);
+    }
+
+    // 2 rows x 4 tokens (types with one scale per block): 8 int32 accumulators stay in registers,
+    // each activation vector is loaded once for both rows; the 8 float sums live in a stack array
+    // (touched once per group) so the register allocator keeps the accumulators.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile2x4(byte* scratch0, byte* scratch1, int groups, QuantizedActivations x, int t, float* y, int ldy)
+    {
+        long kp = x.PaddedK, nb = x.Blocks;
+        sbyte* a0 = x.Qs + t * kp, a1 = a0 + kp, a2 = a1 + kp, a3 = a2 + kp;
+        float* d0 = x.D + t * nb;
+        int* u0 = SumsOf(x, t, 0);
+        var c = stackalloc Vector256<float>[8]; // [row · 4 + token]
+        for (int i = 0; i < 8; i++)
+            c[i] = Vector256<float>.Zero;
+        for (int g = 0; g < groups; g++)
+        {
+            byte* dec0 = scratch0 + g * DecodedBytes, dec1 = scratch1 + g * DecodedBytes;
+            long go = g * 256, bo = g * 8;
+            var j0 = Init(u0 + bo);
+            var j1 = Init(u0 + nb + bo);
+            var j2 = Init(u0 + 2 * nb + bo);
+            var j3 = Init(u0 + 3 * nb + bo);
+            Vector256<int> i00 = j0, i01 = j1, i02 = j2, i03 = j3, i10 = j0, i11 = j1, i12 = j2, i13 = j3;
+            for (int j = 0; j < 256; j += 32)
+            {
+                var w0 = Prepare(Vector256.Load(dec0 + j));
+                var w1 = Prepare(Vector256.Load(dec1 + j));
+                var a = Vector256.Load(a0 + go + j);
+                i00 = DotPrepared(i00, w0, a);
+                i10 = DotPrepared(i10, w1, a);
+                a = Vector256.Load(a1 + go + j);
+                i01 = DotPrepared(i01, w0, a);
+                i11 = DotPrepared(i11, w1, a);
+                a = Vector256.Load(a2 + go + j);
+                i02 = DotPrepared(i02, w0, a);
+                i12 = DotPrepared(i12, w1, a);
+                a = Vector256.Load(a3 + go + j);
+                i03 = DotPrepared(i03, w0, a);
+                i13 = DotPrepared(i13, w1, a);
+            }
+            var s0 = Vector256.Load((float*)(dec0 + ScaleAt));
+            var s1 = Vector256.Load((float*)(dec1 + ScaleAt));
+            var da = Vector256.Load(d0 + bo);
+            c[0] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i00), s0 * da, c[0]);
+            c[4] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i10), s1 * da, c[4]);
+            da = Vector256.Load(d0 + nb + bo);
+            c[1] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i01), s0 * da, c[1]);
+            c[5] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i11), s1 * da, c[5]);
+            da = Vector256.Load(d0 + 2 * nb + bo);
+            c[2] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i02), s0 * da, c[2]);
+            c[6] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i12), s1 * da, c[6]);
+            da = Vector256.Load(d0 + 3 * nb + bo);
+            c[3] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i03), s0 * da, c[3]);
+            c[7] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i13), s1 * da, c[7]);
+            if (TDec.HasMin)
+            {
+                var m0 = Vector256.Load((float*)(dec0 + MinAt));
+                var m1 = Vector256.Load((float*)(dec1 + MinAt));
+                float* ds = x.DS + t * nb + bo;
+                for (int k = 0; k < 4; k++)
+                {
+                    var dsk = Vector256.Load(ds + k * nb);
+                    c[k] = Fma.MultiplyAddNegated(m0, dsk, c[k]);
+                    c[4 + k] = Fma.MultiplyAddNegated(m1, dsk, c[4 + k]);
+                }
+            }
+        }
+        for (int k = 0; k < 4; k++)
+        {
+            y[k * ldy] = Vector256.Sum(c[k]);
+            y[k * ldy + 1] = Vector256.Sum(c[4 + k]);
+        }
     }
 
     /// <summary>The portable path (no AVX2): the same decode, then plain integer loops over the interleaved layout.</summary>

@@ -6,8 +6,8 @@ namespace Meridian.Backends.Cpu.Kernels;
 
 internal static unsafe class MatMulKernels
 {
-    /// <summary>Per-worker scratch bytes a call with rows of K weights needs.</summary>
-    public static long ScratchBytes(int k) => (long)(k + QuantizedActivations.GroupSize - 1) / QuantizedActivations.GroupSize * GroupKernel<Q4_0Decoder>.DecodedBytes;
+    /// <summary>Per-worker scratch bytes a call with rows of K weights needs: two rows decoded for GroupKernel.</summary>
+    public static long ScratchBytes(int k) => 2L * ((k + QuantizedActivations.GroupSize - 1) / QuantizedActivations.GroupSize) * GroupKernel<Q4_0Decoder>.DecodedBytes;
 
     /// <summary>The activation format <paramref name="type"/>'s kernel reads, or null when no kernel serves it (row decode fallback).</summary>
     public static ActFormat? ActivationsFor(DType type, int k) => type switch
