@@ -38,7 +38,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
             {
                 DecodeRow(row, x.K, groups, scratch);
                 int t = t0;
-                if (!TDec.HalfScales && r + 1 < r1)
+                if (r + 1 < r1)
                 {
                     // Two rows at once: each activation load feeds two dot instructions.
                     DecodeRow(row + rowBytes, x.K, groups, scratch1);
@@ -56,6 +56,13 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
                     Tile4(scratch, groups, x, t, y + (long)t * ldy + r, ldy);
                 for (; t < t1; t++)
                     y[(long)t * ldy + r] = DotDecoded(scratch, groups, x, t);
+            }
+            else if (CpuIsa.Avx2 && r + 1 < r1)
+            {
+                // Decode (one or a few tokens): two rows per pass give the core two independent streams.
+                for (int t = t0; t < t1; t++)
+                    Dot2(row, row + rowBytes, x.K, groups, x, t, y + (long)t * ldy + r);
+                r++;
             }
             else
             {
@@ -123,6 +130,29 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
             acc = Accumulate(dec, x.Qs + ko + g * 256, x.D + bo + g * 8, x.DS + bo + g * 8, SumsOf(x, t, g), acc);
         }
         return Vector256.Sum(acc);
+    }
+
+    /// <summary>Two rows against one token: y[0] = row0 · x_t, y[1] = row1 · x_t (AVX2 only).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Dot2(byte* row0, byte* row1, int k, int groups, QuantizedActivations x, int t, float* y)
+    {
+        byte* buffer = stackalloc byte[2 * DecodedBytes + 32];
+        byte* dec0 = (byte*)(((nint)buffer + 31) & ~(nint)31), dec1 = dec0 + DecodedBytes;
+        long ko = (long)t * x.PaddedK;
+        long bo = (long)t * x.Blocks;
+        Vector256<float> acc0 = default, acc1 = default;
+        for (int g = 0; g < groups; g++)
+        {
+            DecodeGroup(row0, k, g, dec0);
+            DecodeGroup(row1, k, g, dec1);
+            sbyte* a = x.Qs + ko + g * 256;
+            float* da = x.D + bo + g * 8, ds = x.DS + bo + g * 8;
+            int* sums = SumsOf(x, t, g);
+            acc0 = Accumulate(dec0, a, da, ds, sums, acc0);
+            acc1 = Accumulate(dec1, a, da, ds, sums, acc1);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[1] = Vector256.Sum(acc1);
     }
 
     /// <summary>One decoded row (scratch) against one token.</summary>
@@ -261,14 +291,15 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         y[3 * ldy] = Vector256.Sum(c3);
     }
 
-    // 2 rows x 4 tokens (types with one scale per block): 8 int32 accumulators stay in registers,
-    // each activation vector is loaded once for both rows; the 8 float sums live in a stack array
-    // (touched once per group) so the register allocator keeps the accumulators.
+    // 2 rows x 4 tokens: 8 int32 accumulators stay in registers, each activation vector is loaded
+    // once for both rows; the 8 float sums live in a stack array (touched once per half group) so
+    // the register allocator keeps the accumulators. HalfScales: scaled and restarted at j = 128.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tile2x4(byte* scratch0, byte* scratch1, int groups, QuantizedActivations x, int t, float* y, int ldy)
     {
         long kp = x.PaddedK, nb = x.Blocks;
-        sbyte* a0 = x.Qs + t * kp, a1 = a0 + kp, a2 = a1 + kp, a3 = a2 + kp;
+        long ns = TDec.HalfScales ? 2 * nb : nb; // per token, the sums Init reads (SumsOf)
+        sbyte* a0 = x.Qs + t * kp;
         float* d0 = x.D + t * nb;
         int* u0 = SumsOf(x, t, 0);
         var c = stackalloc Vector256<float>[8]; // [row · 4 + token]
@@ -277,43 +308,14 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         for (int g = 0; g < groups; g++)
         {
             byte* dec0 = scratch0 + g * DecodedBytes, dec1 = scratch1 + g * DecodedBytes;
-            long go = g * 256, bo = g * 8;
-            var j0 = Init(u0 + bo);
-            var j1 = Init(u0 + nb + bo);
-            var j2 = Init(u0 + 2 * nb + bo);
-            var j3 = Init(u0 + 3 * nb + bo);
-            Vector256<int> i00 = j0, i01 = j1, i02 = j2, i03 = j3, i10 = j0, i11 = j1, i12 = j2, i13 = j3;
-            for (int j = 0; j < 256; j += 32)
+            long go = g * 256, bo = g * 8, so = TDec.HalfScales ? g * 16 : g * 8;
+            if (TDec.HalfScales)
             {
-                var w0 = Prepare(Vector256.Load(dec0 + j));
-                var w1 = Prepare(Vector256.Load(dec1 + j));
-                var a = Vector256.Load(a0 + go + j);
-                i00 = DotPrepared(i00, w0, a);
-                i10 = DotPrepared(i10, w1, a);
-                a = Vector256.Load(a1 + go + j);
-                i01 = DotPrepared(i01, w0, a);
-                i11 = DotPrepared(i11, w1, a);
-                a = Vector256.Load(a2 + go + j);
-                i02 = DotPrepared(i02, w0, a);
-                i12 = DotPrepared(i12, w1, a);
-                a = Vector256.Load(a3 + go + j);
-                i03 = DotPrepared(i03, w0, a);
-                i13 = DotPrepared(i13, w1, a);
+                Half(dec0, dec1, a0 + go, kp, u0 + so, ns, 0, ScaleAt, d0 + bo, nb, c);
+                Half(dec0, dec1, a0 + go, kp, u0 + so + 8, ns, 128, Scale2At, d0 + bo, nb, c);
             }
-            var s0 = Vector256.Load((float*)(dec0 + ScaleAt));
-            var s1 = Vector256.Load((float*)(dec1 + ScaleAt));
-            var da = Vector256.Load(d0 + bo);
-            c[0] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i00), s0 * da, c[0]);
-            c[4] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i10), s1 * da, c[4]);
-            da = Vector256.Load(d0 + nb + bo);
-            c[1] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i01), s0 * da, c[1]);
-            c[5] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i11), s1 * da, c[5]);
-            da = Vector256.Load(d0 + 2 * nb + bo);
-            c[2] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i02), s0 * da, c[2]);
-            c[6] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i12), s1 * da, c[6]);
-            da = Vector256.Load(d0 + 3 * nb + bo);
-            c[3] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i03), s0 * da, c[3]);
-            c[7] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i13), s1 * da, c[7]);
+            else
+                Half(dec0, dec1, a0 + go, kp, u0 + so, ns, 0, ScaleAt, d0 + bo, nb, c, whole: true);
             if (TDec.HasMin)
             {
                 var m0 = Vector256.Load((float*)(dec0 + MinAt));
@@ -332,6 +334,51 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
             y[k * ldy] = Vector256.Sum(c[k]);
             y[k * ldy + 1] = Vector256.Sum(c[4 + k]);
         }
+    }
+
+    // Code vectors [j0, j0 + 128) (or all 256 when whole) of one group for 2 rows x 4 tokens, then
+    // c[row · 4 + token] += lanes · (scale at scaleAt) · activation scales.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Half(byte* dec0, byte* dec1, sbyte* a0, long kp, int* sums, long ns, int j0, int scaleAt,
+        float* d0, long nb, Vector256<float>* c, bool whole = false)
+    {
+        var j0i = Init(sums);
+        var j1i = Init(sums + ns);
+        var j2i = Init(sums + 2 * ns);
+        var j3i = Init(sums + 3 * ns);
+        Vector256<int> i00 = j0i, i01 = j1i, i02 = j2i, i03 = j3i, i10 = j0i, i11 = j1i, i12 = j2i, i13 = j3i;
+        int end = whole ? 256 : j0 + 128;
+        for (int j = j0; j < end; j += 32)
+        {
+            var w0 = Prepare(Vector256.Load(dec0 + j));
+            var w1 = Prepare(Vector256.Load(dec1 + j));
+            var a = Vector256.Load(a0 + j);
+            i00 = DotPrepared(i00, w0, a);
+            i10 = DotPrepared(i10, w1, a);
+            a = Vector256.Load(a0 + kp + j);
+            i01 = DotPrepared(i01, w0, a);
+            i11 = DotPrepared(i11, w1, a);
+            a = Vector256.Load(a0 + 2 * kp + j);
+            i02 = DotPrepared(i02, w0, a);
+            i12 = DotPrepared(i12, w1, a);
+            a = Vector256.Load(a0 + 3 * kp + j);
+            i03 = DotPrepared(i03, w0, a);
+            i13 = DotPrepared(i13, w1, a);
+        }
+        var s0 = Vector256.Load((float*)(dec0 + scaleAt));
+        var s1 = Vector256.Load((float*)(dec1 + scaleAt));
+        var da = Vector256.Load(d0);
+        c[0] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i00), s0 * da, c[0]);
+        c[4] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i10), s1 * da, c[4]);
+        da = Vector256.Load(d0 + nb);
+        c[1] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i01), s0 * da, c[1]);
+        c[5] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i11), s1 * da, c[5]);
+        da = Vector256.Load(d0 + 2 * nb);
+        c[2] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i02), s0 * da, c[2]);
+        c[6] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i12), s1 * da, c[6]);
+        da = Vector256.Load(d0 + 3 * nb);
+        c[3] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i03), s0 * da, c[3]);
+        c[7] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i13), s1 * da, c[7]);
     }
 
     /// <summary>The portable path (no AVX2): the same decode, then plain integer loops over the interleaved layout.</summary>
