@@ -77,7 +77,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         Check(numHeads % numKvHeads == 0 && q.Cols == numHeads * dh && keys.Cols == numKvHeads * dh && values.Cols == keys.Cols
               && startPos + q.Rows <= keys.Rows && dst.Rows == q.Rows && dst.Cols == q.Cols, "Attention: shapes");
         _attention.Set((float*)Ptr(q), (float*)Ptr(keys), (float*)Ptr(values), (float*)Ptr(dst), q.Rows, startPos, numHeads, numKvHeads, dh, keys.Rows);
-        _pool.For(q.Rows * numHeads, _attention);
+        _pool.For(_attention.Items, _attention);
     }
 
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)

@@ -130,13 +130,18 @@ public sealed class CpuStreamTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0, 1)]
-    [InlineData(0, 6)]
-    [InlineData(4, 1)]
-    [InlineData(3, 5)]
-    public void Attention_GroupedQuery_MatchesReference(int startPos, int t)
+    [InlineData(0, 1, 4, 2, 8)]
+    [InlineData(0, 6, 4, 2, 8)]
+    [InlineData(4, 1, 4, 2, 8)]
+    [InlineData(3, 5, 4, 2, 8)]
+    [InlineData(300, 1, 8, 2, 64)]   // long decode context, 4 query heads per KV head
+    [InlineData(300, 64, 8, 2, 64)]  // a prefill chunk after a long context
+    [InlineData(0, 37, 4, 4, 20)]    // no grouping; Dh not a multiple of the vector width
+    [InlineData(9, 3, 6, 1, 6)]      // one KV head; Dh shorter than a vector
+    [InlineData(130, 2, 32, 4, 64)]  // TinyLlama's heads: decode splits each group over items
+    public void Attention_GroupedQuery_MatchesReference(int startPos, int t, int h, int hkv, int dh)
     {
-        const int h = 4, hkv = 2, dh = 8, capacity = 16;
+        int capacity = startPos + t + 3;
         float[] q = Random(t * h * dh, 21), keys = Random(capacity * hkv * dh, 22), values = Random(capacity * hkv * dh, 23);
         int used = (startPos + t) * hkv * dh;
         var expected = new float[t * h * dh];
