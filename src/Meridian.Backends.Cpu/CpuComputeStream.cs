@@ -1,5 +1,6 @@
 // The CPU implementation of IComputeStream: ops run synchronously on the calling thread, the heavy
-// ones (matmul, attention) split over the device's worker pool. Tested against Core ReferenceOps.
+// ones (matmul, attention) split over the device's worker pool, and the row ops (norm, RoPE, SwiGLU)
+// too when a long prompt makes them big enough to pay for the hand-off. Tested against Core ReferenceOps.
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using Meridian.Core;
@@ -13,6 +14,13 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     private readonly WorkerPool _pool;
     private readonly MatMulJob _matMul;
     private readonly AttentionJob _attention;
+    private readonly RmsNormJob _rmsNorm = new();
+    private readonly RopeJob _rope = new();
+    private readonly SwiGluJob _swiGlu = new();
+
+    /// <summary>Elements from which a row op is split over the pool (a decode step's rows stay on the caller:
+    /// a few thousand elements take less time than waking a worker).</summary>
+    internal const int ParallelElements = 1 << 16;
 
     public CpuComputeStream(CpuDevice device, WorkerPool pool)
     {
@@ -71,25 +79,19 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor dst)
     {
         int c = weight.Cols;
-        Check(x.Cols % c == 0 && dst.Rows * dst.Cols == x.Rows * x.Cols, "RmsNorm: shapes");
-        var src = F32(x);
-        var w = F32(weight);
-        var d = F32(dst);
-        for (int r = 0; r < src.Length / Math.Max(c, 1); r++)
-        {
-            var row = src.Slice(r * c, c);
-            float ss = TensorPrimitives.Dot(row, row);
-            float scale = 1f / MathF.Sqrt(ss / c + eps);
-            var o = d.Slice(r * c, c);
-            TensorPrimitives.Multiply(row, scale, o);
-            TensorPrimitives.Multiply(o, w, o);
-        }
+        Check(c == 0 ? x.Cols == 0 : x.Cols % c == 0 && dst.Rows * dst.Cols == x.Rows * x.Cols, "RmsNorm: shapes");
+        if (c == 0)
+            return;
+        _rmsNorm.Set(P32(x), P32(weight), eps, P32(dst), c);
+        Rows(x.Rows * (x.Cols / c), (long)x.Rows * x.Cols, _rmsNorm);
     }
 
     public void Rope(DeviceTensor x, ReadOnlySpan<int> positions, RopeSpec spec)
     {
-        Check(x.Rows == positions.Length && x.Cols % spec.HeadDim == 0 && spec.HeadDim % 2 == 0, "Rope: x must be [T, H·Dh] with even Dh");
-        RopeKernel.Apply(F32(x), x.Cols, positions, spec);
+        Check(x.Rows == positions.Length && spec.HeadDim > 0 && x.Cols % spec.HeadDim == 0 && spec.HeadDim % 2 == 0,
+              "Rope: x must be [T, H·Dh] with even Dh");
+        _rope.Set(P32(x), x.Cols, positions, spec);
+        Rows(x.Rows, (long)x.Rows * x.Cols, _rope);
     }
 
     public void Attention(DeviceTensor q, DeviceTensor keys, DeviceTensor values, int startPos, int numHeads, int numKvHeads, DeviceTensor dst)
@@ -98,25 +100,14 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         Check(numHeads % numKvHeads == 0 && q.Cols == numHeads * dh && keys.Cols == numKvHeads * dh && values.Cols == keys.Cols
               && startPos + q.Rows <= keys.Rows && dst.Rows == q.Rows && dst.Cols == q.Cols, "Attention: shapes");
         _attention.Set((float*)Ptr(q), (float*)Ptr(keys), (float*)Ptr(values), (float*)Ptr(dst), q.Rows, startPos, numHeads, numKvHeads, dh, keys.Rows);
-        _pool.For(q.Rows * numHeads, _attention);
+        _pool.For(_attention.Items, _attention);
     }
 
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
     {
-        var g = F32(gate);
-        var d = F32(dst);
-        Check(g.Length == d.Length && F32(up).Length == d.Length, "SwiGlu: shapes");
-        var u = F32(up);
-        // silu(g) · up = g · sigmoid(g) · up, in chunks through a stack buffer so dst may alias gate or up.
-        Span<float> tmp = stackalloc float[256];
-        for (int i = 0; i < d.Length; i += tmp.Length)
-        {
-            int n = Math.Min(tmp.Length, d.Length - i);
-            var s = tmp[..n];
-            TensorPrimitives.Sigmoid(g.Slice(i, n), s);
-            TensorPrimitives.Multiply(s, g.Slice(i, n), s);
-            TensorPrimitives.Multiply(s, u.Slice(i, n), d.Slice(i, n));
-        }
+        Check(gate.Rows * gate.Cols == dst.Rows * dst.Cols && up.Rows * up.Cols == dst.Rows * dst.Cols, "SwiGlu: shapes");
+        _swiGlu.Set(P32(gate), P32(up), P32(dst), dst.Cols);
+        Rows(dst.Rows, (long)dst.Rows * dst.Cols, _swiGlu);
     }
 
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
@@ -167,11 +158,26 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
 
     public void Dispose() => _matMul.Dispose();
 
+    // A row job on the caller, or over the pool when it is big enough.
+    private void Rows(int rows, long elements, IParallelJob job)
+    {
+        if (rows > 1 && elements >= ParallelElements)
+            _pool.For(rows, job);
+        else
+            job.Run(0, rows, 0);
+    }
+
     private static byte* Ptr(DeviceTensor t)
     {
         var buffer = (CpuBuffer)t.Buffer;
         Debug.Assert(t.ByteOffset + t.ByteLength <= buffer.ByteLength);
         return buffer.Pointer + t.ByteOffset;
+    }
+
+    private static float* P32(DeviceTensor t)
+    {
+        Debug.Assert(t.Type == DType.F32);
+        return (float*)Ptr(t);
     }
 
     private static Span<float> F32(DeviceTensor t)

@@ -14,6 +14,9 @@ public sealed class CpuStreamTests : IDisposable
     // and uses its own exp; a few ulps per element, relative to magnitudes near 1.
     private const float ElementwiseTolerance = 1e-5f;
     private const float DotTolerance = 1e-4f;
+    // RoPE: same tables and the reference's rounding order (no fused multiply-add), so only the sign of
+    // zero could differ; a tolerance still guards against a JIT that contracts a·b + c.
+    private const float RopeTolerance = 1e-6f;
 
     private readonly CpuDevice _device = new(threads: 3);
     private readonly IComputeStream _stream;
@@ -29,7 +32,7 @@ public sealed class CpuStreamTests : IDisposable
     [Fact]
     public void RmsNorm_AllLengths_MatchReference()
     {
-        for (int n = 1; n <= 257; n++)
+        for (int n = 0; n <= 257; n++)
         {
             float[] x = Random(2 * n, n), w = Random(n, n + 1000);
             var expected = new float[2 * n];
@@ -90,7 +93,78 @@ public sealed class CpuStreamTests : IDisposable
         ReferenceOps.RopeReference(expected, positions, spec);
         var tx = Put(x, t, heads * dh);
         _stream.Rope(tx, positions, spec);
-        AssertClose(expected, Get(tx), 1e-5f, layout.ToString());
+        AssertClose(expected, Get(tx), RopeTolerance, layout.ToString());
+    }
+
+    [Theory]
+    [InlineData(RopeLayout.Interleaved, false)]
+    [InlineData(RopeLayout.RotateHalf, false)]
+    [InlineData(RopeLayout.RotateHalf, true)]
+    public void Rope_AllHeadDims_MatchReference(RopeLayout layout, bool llama3)
+    {
+        // Every even head dim up to 256: each vector width, and every scalar tail after it.
+        int[] positions = [0, 3, 1000];
+        for (int dh = 2; dh <= 256; dh += 2)
+        {
+            var spec = new RopeSpec(dh, 10000f, layout, llama3 ? RopeSpec.Llama3FreqFactors(dh, 500000f, 8f, 1f, 4f, 64) : null);
+            float[] x = Random(positions.Length * 2 * dh, dh);
+            var expected = (float[])x.Clone();
+            ReferenceOps.RopeReference(expected, positions, spec);
+            var tx = Put(x, positions.Length, 2 * dh);
+            _stream.Rope(tx, positions, spec);
+            AssertClose(expected, Get(tx), RopeTolerance, $"{layout} dh={dh}");
+        }
+    }
+
+    [Fact]
+    public void Rope_TableKeptAcrossCalls_RebuiltWhenPositionsOrSpecChange()
+    {
+        // The cos/sin table is kept between calls; each call here changes one thing it depends on.
+        var interleaved = new RopeSpec(8, 10000f, RopeLayout.Interleaved);
+        var rotateHalf = new RopeSpec(8, 10000f, RopeLayout.RotateHalf);
+        var calls = new (int[] Positions, RopeSpec Spec)[]
+        {
+            ([4, 5], interleaved), ([4, 5], interleaved), ([4, 6], interleaved), ([4], interleaved),
+            ([4], rotateHalf), ([4], interleaved with { Theta = 500000f }), ([9, 4, 5], interleaved),
+        };
+        for (int c = 0; c < calls.Length; c++)
+        {
+            var (positions, spec) = calls[c];
+            float[] x = Random(positions.Length * 16, 40 + c);
+            var expected = (float[])x.Clone();
+            ReferenceOps.RopeReference(expected, positions, spec);
+            var tx = Put(x, positions.Length, 16);
+            _stream.Rope(tx, positions, spec);
+            AssertClose(expected, Get(tx), RopeTolerance, $"call {c}");
+        }
+    }
+
+    [Fact]
+    public void RowOps_LongPrompt_SplitOverPoolAndMatchReference()
+    {
+        // Big enough (>= ParallelElements) that the stream splits each op over its 3 workers.
+        const int t = 80, d = 1024, dh = 64;
+        Assert.True(t * d >= CpuComputeStream.ParallelElements);
+        float[] x = Random(t * d, 50), w = Random(d, 51), up = Random(t * d, 52);
+        var expected = new float[t * d];
+
+        ReferenceOps.RmsNormReference(x, w, 1e-6f, expected);
+        var tx = Put(x, t, d);
+        _stream.RmsNorm(tx, Put(w, 1, d), 1e-6f, tx);
+        AssertClose(expected, Get(tx), ElementwiseTolerance, "rmsnorm");
+
+        ReferenceOps.SwiGluReference(x, up, expected);
+        var tg = Put(x, t, d);
+        _stream.SwiGlu(tg, Put(up, t, d), tg);
+        AssertClose(expected, Get(tg), ElementwiseTolerance, "swiglu");
+
+        var spec = new RopeSpec(dh, 10000f, RopeLayout.Interleaved);
+        int[] positions = Enumerable.Range(300, t).ToArray();
+        x.CopyTo(expected, 0);
+        ReferenceOps.RopeReference(expected, positions, spec);
+        var tr = Put(x, t, d);
+        _stream.Rope(tr, positions, spec);
+        AssertClose(expected, Get(tr), RopeTolerance, "rope");
     }
 
     [Theory]
@@ -176,13 +250,18 @@ public sealed class CpuStreamTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0, 1)]
-    [InlineData(0, 6)]
-    [InlineData(4, 1)]
-    [InlineData(3, 5)]
-    public void Attention_GroupedQuery_MatchesReference(int startPos, int t)
+    [InlineData(0, 1, 4, 2, 8)]
+    [InlineData(0, 6, 4, 2, 8)]
+    [InlineData(4, 1, 4, 2, 8)]
+    [InlineData(3, 5, 4, 2, 8)]
+    [InlineData(300, 1, 8, 2, 64)]   // long decode context, 4 query heads per KV head
+    [InlineData(300, 64, 8, 2, 64)]  // a prefill chunk after a long context
+    [InlineData(0, 37, 4, 4, 20)]    // no grouping; Dh not a multiple of the vector width
+    [InlineData(9, 3, 6, 1, 6)]      // one KV head; Dh shorter than a vector
+    [InlineData(130, 2, 32, 4, 64)]  // TinyLlama's heads: decode splits each group over items
+    public void Attention_GroupedQuery_MatchesReference(int startPos, int t, int h, int hkv, int dh)
     {
-        const int h = 4, hkv = 2, dh = 8, capacity = 16;
+        int capacity = startPos + t + 3;
         float[] q = Random(t * h * dh, 21), keys = Random(capacity * hkv * dh, 22), values = Random(capacity * hkv * dh, 23);
         int used = (startPos + t) * hkv * dh;
         var expected = new float[t * h * dh];
