@@ -107,7 +107,7 @@ internal static unsafe class FloatKernel
     private struct F16Weights : IFloatWeights
     {
         public static Vector256<float> Load8(byte* row, int i) =>
-            IntDot.HalfBitsToSingle(Avx2.ConvertToVector256Int32(Vector128.Load((ushort*)row + i)));
+            IntDot.HalfToSingle(Avx2.ConvertToVector256Int32(Vector128.Load((ushort*)row + i)));
 
         public static float Load1(byte* row, int i) => IntDot.Half(row + 2 * i);
     }

@@ -24,8 +24,9 @@ internal unsafe struct Q4_1Decoder : IGroupDecoder
     {
         if (CpuIsa.Avx2)
         {
-            IntDot.Halves8(src, BlockBytes).Store(scale);
-            (-IntDot.Halves8(src + 2, BlockBytes)).Store(min);
+            IntDot.HalfPairs8(src, BlockBytes, out var d, out var m);
+            d.Store(scale);
+            (-m).Store(min);
             Transpose.Nibbles(src + 4, BlockBytes, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
             c0.Store(codes);
             c1.Store(codes + 32);

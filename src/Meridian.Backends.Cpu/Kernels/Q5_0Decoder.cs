@@ -2,7 +2,6 @@
 // packed as Q4_0's; w = d·(q − 16)), ggml-quants.c dequantize_row_q5_0 (MIT), decoded for GroupKernel.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Meridian.Backends.Cpu.Kernels;
 
@@ -40,8 +39,8 @@ internal unsafe struct Q5_0Decoder : IGroupDecoder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Store(byte* src, int stride, byte* codes)
     {
-        var index = Vector256.Create(0, stride, 2 * stride, 3 * stride, 4 * stride, 5 * stride, 6 * stride, 7 * stride);
-        var qh = Avx2.GatherVector256((int*)src, index, 1);
+        var qh = Vector256.Create(*(int*)src, *(int*)(src + stride), *(int*)(src + 2 * stride), *(int*)(src + 3 * stride),
+            *(int*)(src + 4 * stride), *(int*)(src + 5 * stride), *(int*)(src + 6 * stride), *(int*)(src + 7 * stride));
         Transpose.Nibbles(src + 4, stride, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
         (c0 | Transpose.Bits(qh, 0, 0x10)).Store(codes);
         (c1 | Transpose.Bits(qh, 1, 0x10)).Store(codes + 32);

@@ -24,8 +24,9 @@ internal unsafe struct Q5_1Decoder : IGroupDecoder
     {
         if (CpuIsa.Avx2)
         {
-            IntDot.Halves8(src, BlockBytes).Store(scale);
-            (-IntDot.Halves8(src + 2, BlockBytes)).Store(min);
+            IntDot.HalfPairs8(src, BlockBytes, out var d, out var m);
+            d.Store(scale);
+            (-m).Store(min);
             Q5_0Decoder.Store(src + 4, BlockBytes, codes);
             return;
         }

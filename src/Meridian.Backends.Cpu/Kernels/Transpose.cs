@@ -61,9 +61,12 @@ internal static class Transpose
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> Bits(Vector256<int> bits, int j, byte value)
     {
-        // Copy byte j/2 of each dword to its 4 bytes, then test nibble j%2's bits one per byte.
-        var spread = Vector256.Create((byte)0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12, 0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12);
-        var rep = Avx2.Shuffle(bits.AsByte(), spread + Vector256.Create((byte)(j >> 1)));
+        // Copy byte j/2 of each dword to its 4 bytes, then test nibble j%2's bits one per byte. With j a
+        // constant at the (inlined) call site, both masks are constants.
+        byte b0 = (byte)(j >> 1), b1 = (byte)(b0 + 4), b2 = (byte)(b0 + 8), b3 = (byte)(b0 + 12);
+        var spread = Vector256.Create(b0, b0, b0, b0, b1, b1, b1, b1, b2, b2, b2, b2, b3, b3, b3, b3,
+                                      b0, b0, b0, b0, b1, b1, b1, b1, b2, b2, b2, b2, b3, b3, b3, b3);
+        var rep = Avx2.Shuffle(bits.AsByte(), spread);
         var m = Vector256.Create((j & 1) == 0 ? 0x08040201u : 0x80402010u).AsByte();
         return Vector256.Equals(rep & m, m) & Vector256.Create(value);
     }
