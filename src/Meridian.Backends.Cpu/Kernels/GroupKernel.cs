@@ -5,6 +5,7 @@
 // Hot methods are AggressiveOptimization: jitted once, fully optimised, never run as tier-0 or OSR code.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace Meridian.Backends.Cpu.Kernels;
@@ -120,7 +121,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         byte* dec = stackalloc byte[DecodedBytes + 32];
         dec = (byte*)(((nint)dec + 31) & ~(nint)31);
         if (!CpuIsa.Avx2)
-            return DotScalar(row, k, groups, x, t, dec);
+            return Dot128Supported ? DotVector128(row, k, groups, x, t, dec) : DotScalar(row, k, groups, x, t, dec);
         long ko = (long)t * x.PaddedK;
         long bo = (long)t * x.Blocks;
         var acc = Vector256<float>.Zero;
@@ -379,6 +380,73 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         da = Vector256.Load(d0 + 3 * nb);
         c[3] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i03), s0 * da, c[3]);
         c[7] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i13), s1 * da, c[7]);
+    }
+
+    // The 128-bit path for CPUs without AVX2: ARM64's sdot (4 int8 products per int32 lane, signed x
+    // signed, so no offset trick) or SSSE3's pmaddubsw + pmaddwd. Lanes: low half = blocks 0..3,
+    // high half = blocks 4..7 of the group.
+    private static bool Dot128Supported => Dp.IsSupported || Ssse3.IsSupported;
+
+    /// <summary>One row against one token on the 128-bit path; same decode and sums as <see cref="Dot"/>.</summary>
+    internal static float DotVector128(byte* row, int k, int groups, QuantizedActivations x, int t, byte* dec)
+    {
+        long ko = (long)t * x.PaddedK, bo = (long)t * x.Blocks;
+        var acc = Vector128<float>.Zero;
+        for (int g = 0; g < groups; g++)
+        {
+            DecodeGroup(row, k, g, dec);
+            sbyte* a = x.Qs + ko + g * 256;
+            int* sums = SumsOf(x, t, g);
+            Vector128<int> lo0 = Init128(sums), hi0 = Init128(sums + 4);
+            Vector128<int> lo1 = TDec.HalfScales ? Init128(sums + 8) : Vector128<int>.Zero;
+            Vector128<int> hi1 = TDec.HalfScales ? Init128(sums + 12) : Vector128<int>.Zero;
+            for (int j = 0; j < 128; j += 32)
+            {
+                lo0 = Dot128(lo0, dec + j, a + j);
+                hi0 = Dot128(hi0, dec + j + 16, a + j + 16);
+            }
+            for (int j = 128; j < 256; j += 32)
+            {
+                lo1 = Dot128(lo1, dec + j, a + j);
+                hi1 = Dot128(hi1, dec + j + 16, a + j + 16);
+            }
+            float* d = x.D + bo + g * 8, sc = (float*)(dec + ScaleAt);
+            Vector128<float> dLo = Vector128.Load(d), dHi = Vector128.Load(d + 4);
+            if (TDec.HalfScales)
+            {
+                float* sc2 = (float*)(dec + Scale2At);
+                acc += Vector128.ConvertToSingle(lo0) * Vector128.Load(sc) * dLo + Vector128.ConvertToSingle(hi0) * Vector128.Load(sc + 4) * dHi
+                     + Vector128.ConvertToSingle(lo1) * Vector128.Load(sc2) * dLo + Vector128.ConvertToSingle(hi1) * Vector128.Load(sc2 + 4) * dHi;
+            }
+            else
+                acc += Vector128.ConvertToSingle(lo0 + lo1) * Vector128.Load(sc) * dLo + Vector128.ConvertToSingle(hi0 + hi1) * Vector128.Load(sc + 4) * dHi;
+            if (TDec.HasMin)
+            {
+                float* min = (float*)(dec + MinAt), ds = x.DS + bo + g * 8;
+                acc -= Vector128.Load(min) * Vector128.Load(ds) + Vector128.Load(min + 4) * Vector128.Load(ds + 4);
+            }
+        }
+        return Vector128.Sum(acc);
+    }
+
+    // Start of the 128-bit lanes: minus offset · Σ codes for unsigned codes; signed codes need none here.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Init128(int* sums) =>
+        TDec.Signed || TDec.BiasShift < 0 ? Vector128<int>.Zero : Vector128<int>.Zero - Vector128.ShiftLeft(Vector128.Load(sums), TDec.BiasShift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Dot128(Vector128<int> acc, byte* codes, sbyte* a)
+    {
+        var u = Vector128.Load(codes);
+        var av = Vector128.Load(a);
+        if (Dp.IsSupported)
+            return Dp.DotProduct(acc, u.AsSByte(), av);
+        if (TDec.Signed)
+        {
+            av = Ssse3.Sign(av, u.AsSByte());
+            u = Ssse3.Abs(u.AsSByte());
+        }
+        return acc + Sse2.MultiplyAddAdjacent(Ssse3.MultiplyAddAdjacent(u, av), Vector128.Create((short)1));
     }
 
     /// <summary>The portable path (no AVX2): the same decode, then plain integer loops over the interleaved layout.</summary>
