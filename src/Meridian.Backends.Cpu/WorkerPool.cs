@@ -1,6 +1,7 @@
 // A fixed pool of worker threads that split one job by static partition. No Task per op and no
-// allocation per run: the caller reuses job objects. Waiting spins briefly on a generation counter
-// before blocking on a semaphore, so the back-to-back ops of a decode step pay no futex wake-up.
+// allocation per run: the caller reuses job objects. A waiting thread polls a generation counter,
+// yielding the core between polls, for up to 50 µs before blocking on a semaphore, so the back-to-back
+// ops of a decode step pay no futex wake-up.
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
@@ -30,7 +31,7 @@ internal interface IParallelJob
 /// </remarks>
 internal sealed class WorkerPool : IDisposable
 {
-    /// <summary>How long a waiting thread spins before it blocks: longer than the gaps between the ops of
+    /// <summary>How long a waiting thread polls before it blocks: longer than the gaps between the ops of
     /// a decode step (single-threaded norms, adds, copies), far shorter than a token.</summary>
     public static readonly TimeSpan DefaultSpin = TimeSpan.FromMicroseconds(50);
 
