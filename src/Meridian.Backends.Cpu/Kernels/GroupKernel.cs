@@ -20,6 +20,12 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
     // second halves, and the mins.
     private const int ScaleAt = 256, Scale2At = 288, MinAt = 320;
 
+    /// <summary>
+    /// How far ahead of the group being decoded the decode path prefetches weights. TinyLlama Q4_0 tg64,
+    /// 2 threads: none 36.3 t/s, 512 B 41.5, 1 KiB 38.9, 2 KiB 42.0, 4 KiB 40.9 (±0.5 within a run).
+    /// </summary>
+    private const int PrefetchAhead = 2048;
+
     /// <summary>Tokens per register tile of the prefill path.</summary>
     private const int Tile = 4;
 
@@ -144,6 +150,13 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         Vector256<float> acc0 = default, acc1 = default;
         for (int g = 0; g < groups; g++)
         {
+            // Decoding streams weights from DRAM with nothing to hide the latency behind: ask for the
+            // lines PrefetchAhead bytes on (past a row's end that is the next row pair, rows being contiguous).
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(row0 + (long)g * TDec.GroupBytes + PrefetchAhead);
+                Sse.Prefetch0(row1 + (long)g * TDec.GroupBytes + PrefetchAhead);
+            }
             DecodeGroup(row0, k, g, dec0);
             DecodeGroup(row1, k, g, dec1);
             sbyte* a = x.Qs + ko + g * 256;
