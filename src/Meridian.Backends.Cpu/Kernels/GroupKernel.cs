@@ -148,6 +148,11 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         long ko = (long)t * x.PaddedK;
         long bo = (long)t * x.Blocks;
         Vector256<float> acc0 = default, acc1 = default;
+        if (TDec.HasRegisterDecode)
+        {
+            Dot2Registers(row0, row1, k, groups, x, t, y, dec0);
+            return;
+        }
         for (int g = 0; g < groups; g++)
         {
             // Decoding streams weights from DRAM with nothing to hide the latency behind: ask for the
@@ -167,6 +172,54 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         }
         y[0] = Vector256.Sum(acc0);
         y[1] = Vector256.Sum(acc1);
+    }
+
+    // Dot2 for types with a register decode: each group goes from the file bytes straight into the
+    // dot instructions; the Init vector and activation addresses are shared by the two rows.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot2Registers(byte* row0, byte* row1, int k, int groups, QuantizedActivations x, int t, float* y, byte* dec)
+    {
+        long ko = (long)t * x.PaddedK;
+        long bo = (long)t * x.Blocks;
+        int full = k / QuantizedActivations.GroupSize;
+        Vector256<float> acc0 = default, acc1 = default;
+        for (int g = 0; g < groups; g++)
+        {
+            sbyte* a = x.Qs + ko + g * 256;
+            var da = Vector256.Load(x.D + bo + g * 8);
+            var init = Init(SumsOf(x, t, g));
+            if (g < full)
+            {
+                Sse.Prefetch0(row0 + (long)g * TDec.GroupBytes + PrefetchAhead);
+                Sse.Prefetch0(row1 + (long)g * TDec.GroupBytes + PrefetchAhead);
+                acc0 = DotRegisters(row0 + (long)g * TDec.GroupBytes, a, da, init, acc0);
+                acc1 = DotRegisters(row1 + (long)g * TDec.GroupBytes, a, da, init, acc1);
+            }
+            else
+            {
+                DecodeGroup(row0, k, g, dec);
+                acc0 = Accumulate(dec, a, x.D + bo + g * 8, x.DS + bo + g * 8, SumsOf(x, t, g), acc0);
+                DecodeGroup(row1, k, g, dec);
+                acc1 = Accumulate(dec, a, x.D + bo + g * 8, x.DS + bo + g * 8, SumsOf(x, t, g), acc1);
+            }
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[1] = Vector256.Sum(acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> DotRegisters(byte* src, sbyte* a, Vector256<float> da, Vector256<int> init, Vector256<float> acc)
+    {
+        TDec.DecodeRegisters(src, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7, out var scale);
+        var ia = DotCodes(init, c0, Vector256.Load(a));
+        var ib = DotCodes(Vector256<int>.Zero, c2, Vector256.Load(a + 64));
+        var ic = DotCodes(Vector256<int>.Zero, c4, Vector256.Load(a + 128));
+        var id = DotCodes(Vector256<int>.Zero, c6, Vector256.Load(a + 192));
+        ia = DotCodes(ia, c1, Vector256.Load(a + 32));
+        ib = DotCodes(ib, c3, Vector256.Load(a + 96));
+        ic = DotCodes(ic, c5, Vector256.Load(a + 160));
+        id = DotCodes(id, c7, Vector256.Load(a + 224));
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single((ia + ib) + (ic + id)), scale * da, acc);
     }
 
     /// <summary>One decoded row (scratch) against one token.</summary>

@@ -33,4 +33,17 @@ internal unsafe interface IGroupDecoder
     /// super-block (K-quants) only ever see whole groups: their rows are whole super-blocks.
     /// </summary>
     static abstract void Decode(byte* src, byte* codes, float* scale, float* min);
+
+    /// <summary>
+    /// True when <see cref="DecodeRegisters"/> serves this type (AVX2, one scale per block, no min):
+    /// the decode path (T = 1) then keeps the group in registers instead of a trip through memory.
+    /// </summary>
+    static virtual bool HasRegisterDecode => false;
+
+    /// <summary><see cref="Decode"/> into registers: c0..c7 are the 8 interleaved code vectors.</summary>
+    static virtual void DecodeRegisters(byte* src, out System.Runtime.Intrinsics.Vector256<byte> c0, out System.Runtime.Intrinsics.Vector256<byte> c1,
+        out System.Runtime.Intrinsics.Vector256<byte> c2, out System.Runtime.Intrinsics.Vector256<byte> c3, out System.Runtime.Intrinsics.Vector256<byte> c4,
+        out System.Runtime.Intrinsics.Vector256<byte> c5, out System.Runtime.Intrinsics.Vector256<byte> c6, out System.Runtime.Intrinsics.Vector256<byte> c7,
+        out System.Runtime.Intrinsics.Vector256<float> scale) =>
+        throw new NotSupportedException("no register decode for this type");
 }

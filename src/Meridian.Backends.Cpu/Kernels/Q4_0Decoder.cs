@@ -19,6 +19,16 @@ internal unsafe struct Q4_0Decoder : IGroupDecoder
 
     public static bool HalfScales => false;
 
+    public static bool HasRegisterDecode => CpuIsa.Avx2;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DecodeRegisters(byte* src, out Vector256<byte> c0, out Vector256<byte> c1, out Vector256<byte> c2, out Vector256<byte> c3,
+        out Vector256<byte> c4, out Vector256<byte> c5, out Vector256<byte> c6, out Vector256<byte> c7, out Vector256<float> scale)
+    {
+        scale = IntDot.Halves8(src, BlockBytes);
+        Transpose.Nibbles(src + 2, BlockBytes, out c0, out c1, out c2, out c3, out c4, out c5, out c6, out c7);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* src, byte* codes, float* scale, float* min)
     {
