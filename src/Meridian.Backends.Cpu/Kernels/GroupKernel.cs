@@ -175,7 +175,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
     }
 
     // Dot2 for types with a register decode: each group goes from the file bytes straight into the
-    // dot instructions; the Init vector and activation addresses are shared by the two rows.
+    // dot instructions; Init vectors and activation scales are shared by the two rows.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Dot2Registers(byte* row0, byte* row1, int k, int groups, QuantizedActivations x, int t, float* y, byte* dec)
     {
@@ -186,40 +186,57 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         for (int g = 0; g < groups; g++)
         {
             sbyte* a = x.Qs + ko + g * 256;
-            var da = Vector256.Load(x.D + bo + g * 8);
-            var init = Init(SumsOf(x, t, g));
+            float* da = x.D + bo + g * 8, ds = x.DS + bo + g * 8;
+            int* sums = SumsOf(x, t, g);
             if (g < full)
             {
                 Sse.Prefetch0(row0 + (long)g * TDec.GroupBytes + PrefetchAhead);
                 Sse.Prefetch0(row1 + (long)g * TDec.GroupBytes + PrefetchAhead);
-                acc0 = DotRegisters(row0 + (long)g * TDec.GroupBytes, a, da, init, acc0);
-                acc1 = DotRegisters(row1 + (long)g * TDec.GroupBytes, a, da, init, acc1);
+                var vda = Vector256.Load(da);
+                var init = Init(sums);
+                var init2 = TDec.HalfScales ? Init(sums + 8) : Vector256<int>.Zero;
+                var vds = TDec.HasMin ? Vector256.Load(ds) : default;
+                acc0 = DotRegisters(row0 + (long)g * TDec.GroupBytes, a, vda, vds, init, init2, acc0);
+                acc1 = DotRegisters(row1 + (long)g * TDec.GroupBytes, a, vda, vds, init, init2, acc1);
             }
             else
             {
                 DecodeGroup(row0, k, g, dec);
-                acc0 = Accumulate(dec, a, x.D + bo + g * 8, x.DS + bo + g * 8, SumsOf(x, t, g), acc0);
+                acc0 = Accumulate(dec, a, da, ds, sums, acc0);
                 DecodeGroup(row1, k, g, dec);
-                acc1 = Accumulate(dec, a, x.D + bo + g * 8, x.DS + bo + g * 8, SumsOf(x, t, g), acc1);
+                acc1 = Accumulate(dec, a, da, ds, sums, acc1);
             }
         }
         y[0] = Vector256.Sum(acc0);
         y[1] = Vector256.Sum(acc1);
     }
 
+    // One group of one row from its file bytes: four chains of two dot instructions (first halves of
+    // the blocks in ia/ib, second halves in ic/id, so HalfScales can scale them apart).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> DotRegisters(byte* src, sbyte* a, Vector256<float> da, Vector256<int> init, Vector256<float> acc)
+    private static Vector256<float> DotRegisters(byte* src, sbyte* a, Vector256<float> da, Vector256<float> ds,
+        Vector256<int> init, Vector256<int> init2, Vector256<float> acc)
     {
-        TDec.DecodeRegisters(src, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7, out var scale);
+        TDec.DecodeRegisters(src, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7,
+            out var scale, out var scale2, out var min);
         var ia = DotCodes(init, c0, Vector256.Load(a));
         var ib = DotCodes(Vector256<int>.Zero, c2, Vector256.Load(a + 64));
-        var ic = DotCodes(Vector256<int>.Zero, c4, Vector256.Load(a + 128));
+        var ic = DotCodes(init2, c4, Vector256.Load(a + 128));
         var id = DotCodes(Vector256<int>.Zero, c6, Vector256.Load(a + 192));
         ia = DotCodes(ia, c1, Vector256.Load(a + 32));
         ib = DotCodes(ib, c3, Vector256.Load(a + 96));
         ic = DotCodes(ic, c5, Vector256.Load(a + 160));
         id = DotCodes(id, c7, Vector256.Load(a + 224));
-        return Fma.MultiplyAdd(Avx.ConvertToVector256Single((ia + ib) + (ic + id)), scale * da, acc);
+        if (TDec.HalfScales)
+        {
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(ia + ib), scale * da, acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(ic + id), scale2 * da, acc);
+        }
+        else
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single((ia + ib) + (ic + id)), scale * da, acc);
+        if (TDec.HasMin)
+            acc = Fma.MultiplyAddNegated(min, ds, acc);
+        return acc;
     }
 
     /// <summary>One decoded row (scratch) against one token.</summary>

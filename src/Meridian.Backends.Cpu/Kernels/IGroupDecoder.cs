@@ -1,6 +1,8 @@
 // What a block-quantized weight type contributes to the shared int8 matmul driver (GroupKernel):
 // a decoder from its file blocks to 256 unsigned codes in the interleaved layout of
 // QuantizedActivations, with one scale (or one per 16, Q6_K) and one min per 32 weights.
+using System.Runtime.Intrinsics;
+
 namespace Meridian.Backends.Cpu.Kernels;
 
 /// <summary>
@@ -35,15 +37,17 @@ internal unsafe interface IGroupDecoder
     static abstract void Decode(byte* src, byte* codes, float* scale, float* min);
 
     /// <summary>
-    /// True when <see cref="DecodeRegisters"/> serves this type (AVX2, one scale per block, no min):
-    /// the decode path (T = 1) then keeps the group in registers instead of a trip through memory.
+    /// True when <see cref="DecodeRegisters"/> serves this type (AVX2 only): the decode path (T = 1)
+    /// then keeps the group in registers instead of a trip through memory.
     /// </summary>
     static virtual bool HasRegisterDecode => false;
 
-    /// <summary><see cref="Decode"/> into registers: c0..c7 are the 8 interleaved code vectors.</summary>
-    static virtual void DecodeRegisters(byte* src, out System.Runtime.Intrinsics.Vector256<byte> c0, out System.Runtime.Intrinsics.Vector256<byte> c1,
-        out System.Runtime.Intrinsics.Vector256<byte> c2, out System.Runtime.Intrinsics.Vector256<byte> c3, out System.Runtime.Intrinsics.Vector256<byte> c4,
-        out System.Runtime.Intrinsics.Vector256<byte> c5, out System.Runtime.Intrinsics.Vector256<byte> c6, out System.Runtime.Intrinsics.Vector256<byte> c7,
-        out System.Runtime.Intrinsics.Vector256<float> scale) =>
+    /// <summary>
+    /// <see cref="Decode"/> into registers: c0..c7 the 8 interleaved code vectors, scale (first halves
+    /// with HalfScales), scale2 (second halves; HalfScales only), min (HasMin only).
+    /// </summary>
+    static virtual void DecodeRegisters(byte* src, out Vector256<byte> c0, out Vector256<byte> c1, out Vector256<byte> c2, out Vector256<byte> c3,
+        out Vector256<byte> c4, out Vector256<byte> c5, out Vector256<byte> c6, out Vector256<byte> c7,
+        out Vector256<float> scale, out Vector256<float> scale2, out Vector256<float> min) =>
         throw new NotSupportedException("no register decode for this type");
 }

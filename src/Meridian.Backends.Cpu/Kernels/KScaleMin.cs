@@ -9,6 +9,24 @@ namespace Meridian.Backends.Cpu.Kernels;
 
 internal static unsafe class KScaleMin
 {
+    /// <summary><see cref="Decode"/> into registers (AVX2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DecodeRegisters(byte* p, float d, float dmin, out Vector256<float> scale, out Vector256<float> min)
+    {
+        Unpack(p, out ulong scales, out ulong mins);
+        scale = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalar(scales).AsByte())) * Vector256.Create(d);
+        min = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalar(mins).AsByte())) * Vector256.Create(dmin);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unpack(byte* p, out ulong scales, out ulong mins)
+    {
+        uint u0 = *(uint*)p, u1 = *(uint*)(p + 4), u2 = *(uint*)(p + 8);
+        const uint Low6 = 0x3F3F3F3F, Low4 = 0x0F0F0F0F, Low2 = 0x03030303;
+        scales = (u0 & Low6) | (ulong)((u2 & Low4) | (((u0 >> 6) & Low2) << 4)) << 32;
+        mins = (u1 & Low6) | (ulong)(((u2 >> 4) & Low4) | (((u1 >> 6) & Low2) << 4)) << 32;
+    }
+
     /// <summary>scale[l] = d · sc_l and min[l] = dmin · m_l for the 8 sub-blocks; p: the 12 bytes. scale, min: [8] f32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* p, float d, float dmin, float* scale, float* min)
@@ -16,10 +34,7 @@ internal static unsafe class KScaleMin
         // Bytes 0..3 hold scales 0..3 and bytes 4..7 mins 0..3 in their low 6 bits; byte 8 + j holds
         // the low nibbles of scale 4 + j and (high nibble) min 4 + j, whose top 2 bits sit in bits 6..7
         // of bytes j and 4 + j. All four lanes of a dword at once.
-        uint u0 = *(uint*)p, u1 = *(uint*)(p + 4), u2 = *(uint*)(p + 8);
-        const uint Low6 = 0x3F3F3F3F, Low4 = 0x0F0F0F0F, Low2 = 0x03030303;
-        ulong scales = (u0 & Low6) | (ulong)((u2 & Low4) | (((u0 >> 6) & Low2) << 4)) << 32;
-        ulong mins = (u1 & Low6) | (ulong)(((u2 >> 4) & Low4) | (((u1 >> 6) & Low2) << 4)) << 32;
+        Unpack(p, out ulong scales, out ulong mins);
         if (CpuIsa.Avx2)
         {
             var s = Avx2.ConvertToVector256Int32(Vector128.CreateScalar(scales).AsByte());

@@ -23,9 +23,11 @@ internal unsafe struct Q4_0Decoder : IGroupDecoder
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void DecodeRegisters(byte* src, out Vector256<byte> c0, out Vector256<byte> c1, out Vector256<byte> c2, out Vector256<byte> c3,
-        out Vector256<byte> c4, out Vector256<byte> c5, out Vector256<byte> c6, out Vector256<byte> c7, out Vector256<float> scale)
+        out Vector256<byte> c4, out Vector256<byte> c5, out Vector256<byte> c6, out Vector256<byte> c7,
+        out Vector256<float> scale, out Vector256<float> scale2, out Vector256<float> min)
     {
         scale = IntDot.Halves8(src, BlockBytes);
+        scale2 = min = default;
         Transpose.Nibbles(src + 2, BlockBytes, out c0, out c1, out c2, out c3, out c4, out c5, out c6, out c7);
     }
 

@@ -22,6 +22,24 @@ internal unsafe struct Q4_KDecoder : IGroupDecoder
 
     // Sub-blocks 2i and 2i + 1 share the 32 bytes qs[32i ..): element l of 2i is the low nibble of
     // byte l, element l of 2i + 1 its high nibble.
+    public static bool HasRegisterDecode => CpuIsa.Avx2;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DecodeRegisters(byte* src, out Vector256<byte> c0, out Vector256<byte> c1, out Vector256<byte> c2, out Vector256<byte> c3,
+        out Vector256<byte> c4, out Vector256<byte> c5, out Vector256<byte> c6, out Vector256<byte> c7,
+        out Vector256<float> scale, out Vector256<float> scale2, out Vector256<float> min)
+    {
+        KScaleMin.DecodeRegisters(src + 4, IntDot.Half(src), IntDot.Half(src + 2), out scale, out min);
+        scale2 = default;
+        var m4 = Vector256.Create((byte)0x0F);
+        var q0 = Vector256.Load(src + QsAt);
+        var q1 = Vector256.Load(src + QsAt + 32);
+        var q2 = Vector256.Load(src + QsAt + 64);
+        var q3 = Vector256.Load(src + QsAt + 96);
+        Transpose.Dwords8x8(q0 & m4, High(q0, m4), q1 & m4, High(q1, m4), q2 & m4, High(q2, m4), q3 & m4, High(q3, m4),
+            out c0, out c1, out c2, out c3, out c4, out c5, out c6, out c7);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* src, byte* codes, float* scale, float* min)
     {

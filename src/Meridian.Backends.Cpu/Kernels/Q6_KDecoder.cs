@@ -24,6 +24,24 @@ internal unsafe struct Q6_KDecoder : IGroupDecoder
     // Block b = 4h + k of the super-block (elements 128h + 32k + l, l = 0..31): low bits from
     // ql[64h + 32·(k % 2) + l] (low nibble for k < 2, high for k >= 2), high bits from bits 2k, 2k+1
     // of qh[32h + l]; its halves are sub-blocks 2b and 2b + 1.
+    public static bool HasRegisterDecode => CpuIsa.Avx2;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DecodeRegisters(byte* src, out Vector256<byte> c0, out Vector256<byte> c1, out Vector256<byte> c2, out Vector256<byte> c3,
+        out Vector256<byte> c4, out Vector256<byte> c5, out Vector256<byte> c6, out Vector256<byte> c7,
+        out Vector256<float> scale, out Vector256<float> scale2, out Vector256<float> min)
+    {
+        float d = IntDot.Half(src + DAt);
+        Half(src, 0, out var b0, out var b1, out var b2, out var b3);
+        Half(src, 1, out var b4, out var b5, out var b6, out var b7);
+        Transpose.Dwords8x8(b0, b1, b2, b3, b4, b5, b6, b7, out c0, out c1, out c2, out c3, out c4, out c5, out c6, out c7);
+        var sc = Ssse3.Shuffle(Vector128.Load((sbyte*)src + ScalesAt), Vector128.Create((byte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15).AsSByte());
+        var vd = Vector256.Create(d);
+        scale = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(sc)) * vd;
+        scale2 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(sc, 8))) * vd;
+        min = default;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* src, byte* codes, float* scale, float* min)
     {

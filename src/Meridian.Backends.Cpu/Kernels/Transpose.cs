@@ -85,22 +85,32 @@ internal static class Transpose
     public static unsafe void Dwords8x8(Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> c2, Vector256<byte> c3,
         Vector256<byte> c4, Vector256<byte> c5, Vector256<byte> c6, Vector256<byte> c7, byte* dst, Vector256<byte> xor)
     {
-        var b0 = c0.AsInt32();
-        var b1 = c1.AsInt32();
-        var b2 = c2.AsInt32();
-        var b3 = c3.AsInt32();
-        var b4 = c4.AsInt32();
-        var b5 = c5.AsInt32();
-        var b6 = c6.AsInt32();
-        var b7 = c7.AsInt32();
-        var t0 = Avx2.UnpackLow(b0, b1).AsInt64();
-        var t1 = Avx2.UnpackHigh(b0, b1).AsInt64();
-        var t2 = Avx2.UnpackLow(b2, b3).AsInt64();
-        var t3 = Avx2.UnpackHigh(b2, b3).AsInt64();
-        var t4 = Avx2.UnpackLow(b4, b5).AsInt64();
-        var t5 = Avx2.UnpackHigh(b4, b5).AsInt64();
-        var t6 = Avx2.UnpackLow(b6, b7).AsInt64();
-        var t7 = Avx2.UnpackHigh(b6, b7).AsInt64();
+        Dwords8x8(c0, c1, c2, c3, c4, c5, c6, c7, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5, out var x6, out var x7);
+        (x0 ^ xor).Store(dst);
+        (x1 ^ xor).Store(dst + 32);
+        (x2 ^ xor).Store(dst + 64);
+        (x3 ^ xor).Store(dst + 96);
+        (x4 ^ xor).Store(dst + 128);
+        (x5 ^ xor).Store(dst + 160);
+        (x6 ^ xor).Store(dst + 192);
+        (x7 ^ xor).Store(dst + 224);
+    }
+
+    /// <summary>8 blocks of 32 bytes (c0..c7) transposed by dwords: lane l of xj = dword j of cl.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Dwords8x8(Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> c2, Vector256<byte> c3,
+        Vector256<byte> c4, Vector256<byte> c5, Vector256<byte> c6, Vector256<byte> c7,
+        out Vector256<byte> x0, out Vector256<byte> x1, out Vector256<byte> x2, out Vector256<byte> x3,
+        out Vector256<byte> x4, out Vector256<byte> x5, out Vector256<byte> x6, out Vector256<byte> x7)
+    {
+        var t0 = Avx2.UnpackLow(c0.AsInt32(), c1.AsInt32()).AsInt64();
+        var t1 = Avx2.UnpackHigh(c0.AsInt32(), c1.AsInt32()).AsInt64();
+        var t2 = Avx2.UnpackLow(c2.AsInt32(), c3.AsInt32()).AsInt64();
+        var t3 = Avx2.UnpackHigh(c2.AsInt32(), c3.AsInt32()).AsInt64();
+        var t4 = Avx2.UnpackLow(c4.AsInt32(), c5.AsInt32()).AsInt64();
+        var t5 = Avx2.UnpackHigh(c4.AsInt32(), c5.AsInt32()).AsInt64();
+        var t6 = Avx2.UnpackLow(c6.AsInt32(), c7.AsInt32()).AsInt64();
+        var t7 = Avx2.UnpackHigh(c6.AsInt32(), c7.AsInt32()).AsInt64();
         var u0 = Avx2.UnpackLow(t0, t2);
         var u1 = Avx2.UnpackHigh(t0, t2);
         var u2 = Avx2.UnpackLow(t1, t3);
@@ -109,13 +119,13 @@ internal static class Transpose
         var u5 = Avx2.UnpackHigh(t4, t6);
         var u6 = Avx2.UnpackLow(t5, t7);
         var u7 = Avx2.UnpackHigh(t5, t7);
-        (Avx2.Permute2x128(u0, u4, 0x20).AsByte() ^ xor).Store(dst);
-        (Avx2.Permute2x128(u1, u5, 0x20).AsByte() ^ xor).Store(dst + 32);
-        (Avx2.Permute2x128(u2, u6, 0x20).AsByte() ^ xor).Store(dst + 64);
-        (Avx2.Permute2x128(u3, u7, 0x20).AsByte() ^ xor).Store(dst + 96);
-        (Avx2.Permute2x128(u0, u4, 0x31).AsByte() ^ xor).Store(dst + 128);
-        (Avx2.Permute2x128(u1, u5, 0x31).AsByte() ^ xor).Store(dst + 160);
-        (Avx2.Permute2x128(u2, u6, 0x31).AsByte() ^ xor).Store(dst + 192);
-        (Avx2.Permute2x128(u3, u7, 0x31).AsByte() ^ xor).Store(dst + 224);
+        x0 = Avx2.Permute2x128(u0, u4, 0x20).AsByte();
+        x1 = Avx2.Permute2x128(u1, u5, 0x20).AsByte();
+        x2 = Avx2.Permute2x128(u2, u6, 0x20).AsByte();
+        x3 = Avx2.Permute2x128(u3, u7, 0x20).AsByte();
+        x4 = Avx2.Permute2x128(u0, u4, 0x31).AsByte();
+        x5 = Avx2.Permute2x128(u1, u5, 0x31).AsByte();
+        x6 = Avx2.Permute2x128(u2, u6, 0x31).AsByte();
+        x7 = Avx2.Permute2x128(u3, u7, 0x31).AsByte();
     }
 }
