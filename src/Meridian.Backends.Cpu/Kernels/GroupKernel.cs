@@ -157,11 +157,8 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         {
             // Decoding streams weights from DRAM with nothing to hide the latency behind: ask for the
             // lines PrefetchAhead bytes on (past a row's end that is the next row pair, rows being contiguous).
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(row0 + (long)g * TDec.GroupBytes + PrefetchAhead);
-                Sse.Prefetch0(row1 + (long)g * TDec.GroupBytes + PrefetchAhead);
-            }
+            Prefetch(row0 + (long)g * TDec.GroupBytes + PrefetchAhead);
+            Prefetch(row1 + (long)g * TDec.GroupBytes + PrefetchAhead);
             DecodeGroup(row0, k, g, dec0);
             DecodeGroup(row1, k, g, dec1);
             sbyte* a = x.Qs + ko + g * 256;
@@ -190,8 +187,8 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
             int* sums = SumsOf(x, t, g);
             if (g < full)
             {
-                Sse.Prefetch0(row0 + (long)g * TDec.GroupBytes + PrefetchAhead);
-                Sse.Prefetch0(row1 + (long)g * TDec.GroupBytes + PrefetchAhead);
+                Prefetch(row0 + (long)g * TDec.GroupBytes + PrefetchAhead);
+                Prefetch(row1 + (long)g * TDec.GroupBytes + PrefetchAhead);
                 var vda = Vector256.Load(da);
                 var init = Init(sums);
                 var init2 = TDec.HalfScales ? Init(sums + 8) : Vector256<int>.Zero;
@@ -237,6 +234,16 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         if (TDec.HasMin)
             acc = Fma.MultiplyAddNegated(min, ds, acc);
         return acc;
+    }
+
+    // Every cache line of one group's bytes (GroupBytes is 144..272: three to five lines).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(byte* p)
+    {
+        if (!Sse.IsSupported)
+            return;
+        for (int o = 0; o < TDec.GroupBytes; o += 64)
+            Sse.Prefetch0(p + o);
     }
 
     /// <summary>One decoded row (scratch) against one token.</summary>
