@@ -173,7 +173,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
 
     // Dot2 for types with a register decode: each group goes from the file bytes straight into the
     // dot instructions; Init vectors and activation scales are shared by the two rows.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Dot2Registers(byte* row0, byte* row1, int k, int groups, QuantizedActivations x, int t, float* y, byte* dec)
     {
         long ko = (long)t * x.PaddedK;
@@ -197,15 +197,22 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
                 acc1 = DotRegisters(row1 + (long)g * TDec.GroupBytes, a, vda, vds, init, init2, acc1);
             }
             else
-            {
-                DecodeGroup(row0, k, g, dec);
-                acc0 = Accumulate(dec, a, da, ds, sums, acc0);
-                DecodeGroup(row1, k, g, dec);
-                acc1 = Accumulate(dec, a, da, ds, sums, acc1);
-            }
+                Dot2Tail(row0, row1, k, g, dec, a, da, ds, sums, ref acc0, ref acc1);
         }
         y[0] = Vector256.Sum(acc0);
         y[1] = Vector256.Sum(acc1);
+    }
+
+    // The zero-padded last group of rows whose length is not a whole group, through memory. Kept out
+    // of line so that the hot loop above stays within the JIT's inlining budget.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Dot2Tail(byte* row0, byte* row1, int k, int g, byte* dec, sbyte* a, float* da, float* ds, int* sums,
+        ref Vector256<float> acc0, ref Vector256<float> acc1)
+    {
+        DecodeGroup(row0, k, g, dec);
+        acc0 = Accumulate(dec, a, da, ds, sums, acc0);
+        DecodeGroup(row1, k, g, dec);
+        acc1 = Accumulate(dec, a, da, ds, sums, acc1);
     }
 
     // One group of one row from its file bytes: four chains of two dot instructions (first halves of
