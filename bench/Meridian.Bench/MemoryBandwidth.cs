@@ -86,6 +86,7 @@ internal static unsafe class MemoryBandwidth
 
     // Sum of the u64s in [p, p + length); length is a multiple of Chunk. Four independent accumulators so
     // the adds never wait on each other: the loads are the only limit.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ulong Sum(byte* p, long length)
     {
         if (Vector256.IsHardwareAccelerated)
