@@ -191,12 +191,20 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
             {
                 Prefetch(row0 + (long)g * TDec.GroupBytes + PrefetchAhead);
                 Prefetch(row1 + (long)g * TDec.GroupBytes + PrefetchAhead);
-                var vda = Vector256.Load(da);
-                var init = Init(sums);
-                var init2 = TDec.HalfScales ? Init(sums + 8) : Vector256<int>.Zero;
-                var vds = TDec.HasMin ? Vector256.Load(ds) : default;
-                acc0 = DotRegisters(row0 + (long)g * TDec.GroupBytes, a, vda, vds, init, init2, acc0);
-                acc1 = DotRegisters(row1 + (long)g * TDec.GroupBytes, a, vda, vds, init, init2, acc1);
+                if (TDec.HalfScales)
+                {
+                    // Few values live across the two rows: this type's decode needs the registers.
+                    acc0 = DotRegisters(row0 + (long)g * TDec.GroupBytes, a, Vector256.Load(da), default, Init(sums), Init(sums + 8), acc0);
+                    acc1 = DotRegisters(row1 + (long)g * TDec.GroupBytes, a, Vector256.Load(da), default, Init(sums), Init(sums + 8), acc1);
+                }
+                else
+                {
+                    var vda = Vector256.Load(da);
+                    var init = Init(sums);
+                    var vds = TDec.HasMin ? Vector256.Load(ds) : default;
+                    acc0 = DotRegisters(row0 + (long)g * TDec.GroupBytes, a, vda, vds, init, Vector256<int>.Zero, acc0);
+                    acc1 = DotRegisters(row1 + (long)g * TDec.GroupBytes, a, vda, vds, init, Vector256<int>.Zero, acc1);
+                }
             }
             else
                 Dot2Tail(row0, row1, k, g, dec, a, da, ds, sums, ref acc0, ref acc1);
