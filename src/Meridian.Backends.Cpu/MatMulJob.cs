@@ -16,8 +16,8 @@ internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
     /// <summary>Weights one call can share an input between.</summary>
     public const int MaxSegments = 4;
 
-    // 64 tokens x K int8 codes: 128 KiB at K = 2048, a fraction of a 1 MiB L2.
-    private const int TokenBlock = 64;
+    // 60 tokens (12 tiles of 5, 15 of 4) x K int8 codes: 120 KiB at K = 2048, a fraction of a 1 MiB L2.
+    private const int TokenBlock = 60;
 
     private readonly float[][] _scratch; // per worker: one decoded row [K] f32 (types without a kernel)
     private readonly byte*[] _kernelScratch; // per worker: one row decoded for GroupKernel, 32-byte aligned

@@ -28,6 +28,10 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
     /// </summary>
     private const int PrefetchAhead = 16384;
 
+    /// <summary>Tokens per register tile of the two-row prefill tile: 10 int32 accumulators, so each
+    /// dot instruction's result is needed only 5 instructions later (its latency), at 2 per cycle.</summary>
+    private const int PairTile = 5;
+
     /// <summary>Tokens per register tile of the prefill path.</summary>
     private const int Tile = 4;
 
@@ -51,8 +55,8 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
                 {
                     // Two rows at once: each activation load feeds two dot instructions.
                     DecodeRow(row + rowBytes, x.K, groups, scratch1);
-                    for (; t + Tile <= t1; t += Tile)
-                        Tile2x4(scratch, scratch1, groups, x, t, y + (long)t * ldy + r, ldy);
+                    for (; t + PairTile <= t1; t += PairTile)
+                        Tile2x5(scratch, scratch1, groups, x, t, y + (long)t * ldy + r, ldy);
                     for (; t < t1; t++)
                     {
                         y[(long)t * ldy + r] = DotDecoded(scratch, groups, x, t);
@@ -402,19 +406,20 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         y[3 * ldy] = Vector256.Sum(c3);
     }
 
-    // 2 rows x 4 tokens: 8 int32 accumulators stay in registers, each activation vector is loaded
-    // once for both rows; the 8 float sums live in a stack array (touched once per half group) so
-    // the register allocator keeps the accumulators. HalfScales: scaled and restarted at j = 128.
+    // 2 rows x 5 tokens: 10 int32 accumulators stay in registers (with 2 code and 1 activation vector:
+    // 13 of the 16 a VEX dot instruction can name), each activation vector is loaded once for both
+    // rows; the 10 float sums live in a stack array (touched once per half group).
+    // HalfScales: scaled and restarted at j = 128.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile2x4(byte* scratch0, byte* scratch1, int groups, QuantizedActivations x, int t, float* y, int ldy)
+    private static void Tile2x5(byte* scratch0, byte* scratch1, int groups, QuantizedActivations x, int t, float* y, int ldy)
     {
         long kp = x.PaddedK, nb = x.Blocks;
         long ns = TDec.HalfScales ? 2 * nb : nb; // per token, the sums Init reads (SumsOf)
         sbyte* a0 = x.Qs + t * kp;
         float* d0 = x.D + t * nb;
         int* u0 = SumsOf(x, t, 0);
-        var c = stackalloc Vector256<float>[8]; // [row · 4 + token]
-        for (int i = 0; i < 8; i++)
+        var c = stackalloc Vector256<float>[10]; // [row · 5 + token]
+        for (int i = 0; i < 10; i++)
             c[i] = Vector256<float>.Zero;
         for (int g = 0; g < groups; g++)
         {
@@ -432,23 +437,23 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
                 var m0 = Vector256.Load((float*)(dec0 + MinAt));
                 var m1 = Vector256.Load((float*)(dec1 + MinAt));
                 float* ds = x.DS + t * nb + bo;
-                for (int k = 0; k < 4; k++)
+                for (int k = 0; k < 5; k++)
                 {
                     var dsk = Vector256.Load(ds + k * nb);
                     c[k] = Fma.MultiplyAddNegated(m0, dsk, c[k]);
-                    c[4 + k] = Fma.MultiplyAddNegated(m1, dsk, c[4 + k]);
+                    c[5 + k] = Fma.MultiplyAddNegated(m1, dsk, c[5 + k]);
                 }
             }
         }
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 5; k++)
         {
             y[k * ldy] = Vector256.Sum(c[k]);
-            y[k * ldy + 1] = Vector256.Sum(c[4 + k]);
+            y[k * ldy + 1] = Vector256.Sum(c[5 + k]);
         }
     }
 
-    // Code vectors [j0, j0 + 128) (or all 256 when whole) of one group for 2 rows x 4 tokens, then
-    // c[row · 4 + token] += lanes · (scale at scaleAt) · activation scales.
+    // Code vectors [j0, j0 + 128) (or all 256 when whole) of one group for 2 rows x 5 tokens, then
+    // c[row · 5 + token] += lanes · (scale at scaleAt) · activation scales.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Half(byte* dec0, byte* dec1, sbyte* a0, long kp, int* sums, long ns, int j0, int scaleAt,
         float* d0, long nb, Vector256<float>* c, bool whole = false)
@@ -457,7 +462,8 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         var j1i = Init(sums + ns);
         var j2i = Init(sums + 2 * ns);
         var j3i = Init(sums + 3 * ns);
-        Vector256<int> i00 = j0i, i01 = j1i, i02 = j2i, i03 = j3i, i10 = j0i, i11 = j1i, i12 = j2i, i13 = j3i;
+        var j4i = Init(sums + 4 * ns);
+        Vector256<int> i00 = j0i, i01 = j1i, i02 = j2i, i03 = j3i, i04 = j4i, i10 = j0i, i11 = j1i, i12 = j2i, i13 = j3i, i14 = j4i;
         int end = whole ? 256 : j0 + 128;
         for (int j = j0; j < end; j += 32)
         {
@@ -475,21 +481,27 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
             a = Vector256.Load(a0 + 3 * kp + j);
             i03 = DotPrepared(i03, w0, a);
             i13 = DotPrepared(i13, w1, a);
+            a = Vector256.Load(a0 + 4 * kp + j);
+            i04 = DotPrepared(i04, w0, a);
+            i14 = DotPrepared(i14, w1, a);
         }
         var s0 = Vector256.Load((float*)(dec0 + scaleAt));
         var s1 = Vector256.Load((float*)(dec1 + scaleAt));
         var da = Vector256.Load(d0);
         c[0] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i00), s0 * da, c[0]);
-        c[4] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i10), s1 * da, c[4]);
+        c[5] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i10), s1 * da, c[5]);
         da = Vector256.Load(d0 + nb);
         c[1] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i01), s0 * da, c[1]);
-        c[5] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i11), s1 * da, c[5]);
+        c[6] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i11), s1 * da, c[6]);
         da = Vector256.Load(d0 + 2 * nb);
         c[2] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i02), s0 * da, c[2]);
-        c[6] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i12), s1 * da, c[6]);
+        c[7] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i12), s1 * da, c[7]);
         da = Vector256.Load(d0 + 3 * nb);
         c[3] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i03), s0 * da, c[3]);
-        c[7] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i13), s1 * da, c[7]);
+        c[8] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i13), s1 * da, c[8]);
+        da = Vector256.Load(d0 + 4 * nb);
+        c[4] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i04), s0 * da, c[4]);
+        c[9] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i14), s1 * da, c[9]);
     }
 
     // The 128-bit path for CPUs without AVX2: ARM64's sdot (4 int8 products per int32 lane, signed x
