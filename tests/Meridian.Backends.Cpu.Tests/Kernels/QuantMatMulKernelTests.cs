@@ -64,7 +64,7 @@ public sealed unsafe class QuantMatMulKernelTests
     [MemberData(nameof(KernelTypes))]
     public void Run_AllBlockCounts_MatchReference(DType type)
     {
-        const int n = 3;
+        const int n = 5; // four-row decode pass + one; two-row prefill pairs + one
         int unit = type.Info().BlockSize;
         foreach (int t in new[] { 1, 6 })
         {
