@@ -464,24 +464,27 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         var j3i = Init(sums + 3 * ns);
         var j4i = Init(sums + 4 * ns);
         Vector256<int> i00 = j0i, i01 = j1i, i02 = j2i, i03 = j3i, i04 = j4i, i10 = j0i, i11 = j1i, i12 = j2i, i13 = j3i, i14 = j4i;
-        int end = whole ? 256 : j0 + 128;
-        for (int j = j0; j < end; j += 32)
+        // One pointer walks all five activation rows (fixed offsets from it), one the two code rows.
+        sbyte* pa = a0 + j0, paEnd = a0 + (whole ? 256 : j0 + 128);
+        byte* pw = dec0 + j0;
+        long dw = dec1 - dec0;
+        for (; pa < paEnd; pa += 32, pw += 32)
         {
-            var w0 = Prepare(Vector256.Load(dec0 + j));
-            var w1 = Prepare(Vector256.Load(dec1 + j));
-            var a = Vector256.Load(a0 + j);
+            var w0 = Prepare(Vector256.Load(pw));
+            var w1 = Prepare(Vector256.Load(pw + dw));
+            var a = Vector256.Load(pa);
             i00 = DotPrepared(i00, w0, a);
             i10 = DotPrepared(i10, w1, a);
-            a = Vector256.Load(a0 + kp + j);
+            a = Vector256.Load(pa + kp);
             i01 = DotPrepared(i01, w0, a);
             i11 = DotPrepared(i11, w1, a);
-            a = Vector256.Load(a0 + 2 * kp + j);
+            a = Vector256.Load(pa + 2 * kp);
             i02 = DotPrepared(i02, w0, a);
             i12 = DotPrepared(i12, w1, a);
-            a = Vector256.Load(a0 + 3 * kp + j);
+            a = Vector256.Load(pa + 3 * kp);
             i03 = DotPrepared(i03, w0, a);
             i13 = DotPrepared(i13, w1, a);
-            a = Vector256.Load(a0 + 4 * kp + j);
+            a = Vector256.Load(pa + 4 * kp);
             i04 = DotPrepared(i04, w0, a);
             i14 = DotPrepared(i14, w1, a);
         }
