@@ -156,7 +156,11 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     {
     }
 
-    public void Dispose() => _matMul.Dispose();
+    public void Dispose()
+    {
+        _matMul.Dispose();
+        _attention.Dispose();
+    }
 
     // A row job on the caller, or over the pool when it is big enough.
     private void Rows(int rows, long elements, IParallelJob job)
