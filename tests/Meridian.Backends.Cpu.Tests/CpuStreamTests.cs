@@ -256,6 +256,7 @@ public sealed class CpuStreamTests : IDisposable
     [InlineData(3, 5, 4, 2, 8)]
     [InlineData(300, 1, 8, 2, 64)]   // long decode context, 4 query heads per KV head
     [InlineData(300, 64, 8, 2, 64)]  // a prefill chunk after a long context
+    [InlineData(20, 33, 6, 2, 16)]   // prefill with transposed keys: 3 heads per item (a pair and one), 32-blocks and a tail
     [InlineData(0, 37, 4, 4, 20)]    // no grouping; Dh not a multiple of the vector width
     [InlineData(9, 3, 6, 1, 6)]      // one KV head; Dh shorter than a vector
     [InlineData(130, 2, 32, 4, 64)]  // TinyLlama's heads: decode splits each group over items
