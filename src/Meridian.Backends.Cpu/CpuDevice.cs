@@ -16,10 +16,6 @@ public sealed class CpuDevice : IDevice
     public CpuDevice(int? threads = null)
     {
         Threads = Math.Max(1, threads ?? Environment.ProcessorCount);
-        // Run CpuIsa's initializer before any kernel is compiled: the JIT can treat a static readonly flag
-        // as a constant only once its class is initialized, and kernels compiled optimized on their first
-        // call (the CLI turns off quick JIT for loops) are not compiled again later.
-        _ = Kernels.CpuIsa.Avx2;
         _pool = new WorkerPool(Threads);
     }
 

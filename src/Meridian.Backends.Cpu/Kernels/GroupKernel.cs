@@ -32,8 +32,8 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
     /// dot instruction's result is needed only 5 instructions later (its latency), at 2 per cycle.</summary>
     private const int PairTile = 5;
 
-    /// <summary>Tokens per register tile of the prefill path.</summary>
-    private const int Tile = 4;
+    /// <summary>Tokens from which rows are decoded once into scratch and run in prefill tiles.</summary>
+    private const int PrefillMinTokens = 4;
 
     /// <summary>
     /// y[t · ldy + r] for rows [r0, r1) and tokens [t0, t1). scratch: DecodedBytes · groups bytes, 32-byte
@@ -47,7 +47,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         for (int r = r0; r < r1; r++)
         {
             byte* row = w + r * rowBytes;
-            if (t1 - t0 >= Tile && CpuIsa.Avx2)
+            if (t1 - t0 >= PrefillMinTokens && CpuIsa.Avx2)
             {
                 DecodeRow(row, x.K, groups, scratch);
                 int t = t0;
@@ -65,8 +65,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
                     r++;
                     continue;
                 }
-                for (; t + Tile <= t1; t += Tile)
-                    Tile4(scratch, groups, x, t, y + (long)t * ldy + r, ldy);
+                // An odd last row (rare: ranges split in halves of even segments) goes token by token.
                 for (; t < t1; t++)
                     y[(long)t * ldy + r] = DotDecoded(scratch, groups, x, t);
             }
@@ -99,10 +98,37 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         int full = k / QuantizedActivations.GroupSize;
         if (g < full)
         {
-            TDec.Decode(row + (long)g * TDec.GroupBytes, dst, (float*)(dst + ScaleAt), (float*)(dst + MinAt));
+            DecodeTo(row + (long)g * TDec.GroupBytes, dst);
             return;
         }
         DecodeTail(row, k, g, full, dst);
+    }
+
+    // One group of file bytes into the decoded layout: through the register decode where the type has
+    // one (its Decode then only serves CPUs without AVX2), else the type's own Decode.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DecodeTo(byte* src, byte* dst)
+    {
+        if (!TDec.HasRegisterDecode)
+        {
+            TDec.Decode(src, dst, (float*)(dst + ScaleAt), (float*)(dst + MinAt));
+            return;
+        }
+        TDec.DecodeRegisters(src, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7,
+            out var scale, out var scale2, out var min);
+        c0.Store(dst);
+        c1.Store(dst + 32);
+        c2.Store(dst + 64);
+        c3.Store(dst + 96);
+        c4.Store(dst + 128);
+        c5.Store(dst + 160);
+        c6.Store(dst + 192);
+        c7.Store(dst + 224);
+        scale.Store((float*)(dst + ScaleAt));
+        if (TDec.HalfScales)
+            scale2.Store((float*)(dst + Scale2At));
+        if (TDec.HasMin)
+            min.Store((float*)(dst + MinAt));
     }
 
     // Tail: fewer than 8 blocks left in the row. Decode a zero-padded copy (zero bytes decode to
@@ -115,7 +141,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         new Span<byte>(pad, TDec.GroupBytes).Clear();
         int blocks = (k - full * QuantizedActivations.GroupSize) / 32;
         Buffer.MemoryCopy(row + (long)g * TDec.GroupBytes, pad, TDec.GroupBytes, blocks * (TDec.GroupBytes / 8));
-        TDec.Decode(pad, dst, (float*)(dst + ScaleAt), (float*)(dst + MinAt));
+        DecodeTo(pad, dst);
     }
 
     /// <summary>
@@ -229,8 +255,9 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         acc1 = Accumulate(dec, a, da, ds, sums, acc1);
     }
 
-    // One group of one row from its file bytes: four chains of two dot instructions (first halves of
-    // the blocks in ia/ib, second halves in ic/id, so HalfScales can scale them apart).
+    // One group of one row from its file bytes, decoded in registers: the same chains as DotGroup,
+    // written out because any extra inline level (DotGroup, even a shared finishing step) puts the two
+    // calls in Dot2Registers over the JIT's inlining budget, and its dot helpers then stay calls.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> DotRegisters(byte* src, sbyte* a, Vector256<float> da, Vector256<float> ds,
         Vector256<int> init, Vector256<int> init2, Vector256<float> acc)
@@ -279,35 +306,49 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         return Vector256.Sum(acc);
     }
 
+    // One decoded group (scratch) against one token's activations.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Accumulate(byte* dec, sbyte* a, float* da, float* ds, int* sums, Vector256<float> acc)
+    private static Vector256<float> Accumulate(byte* dec, sbyte* a, float* da, float* ds, int* sums, Vector256<float> acc) =>
+        DotGroup(Vector256.Load(dec), Vector256.Load(dec + 32), Vector256.Load(dec + 64), Vector256.Load(dec + 96),
+            Vector256.Load(dec + 128), Vector256.Load(dec + 160), Vector256.Load(dec + 192), Vector256.Load(dec + 224),
+            Vector256.Load((float*)(dec + ScaleAt)), TDec.HalfScales ? Vector256.Load((float*)(dec + Scale2At)) : default,
+            TDec.HasMin ? Vector256.Load((float*)(dec + MinAt)) : default,
+            a, Vector256.Load(da), TDec.HasMin ? Vector256.Load(ds) : default, Init(sums), TDec.HalfScales ? Init(sums + 8) : default, acc);
+
+    // The 8 code vectors of one group against one token: four chains of two dot instructions (first
+    // halves of the blocks in ia/ib, second halves in ic/id, so HalfScales can scale them apart), then
+    // acc += lanes · scale · activation scale (− min · d·Σ codes).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> DotGroup(Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> c2, Vector256<byte> c3,
+        Vector256<byte> c4, Vector256<byte> c5, Vector256<byte> c6, Vector256<byte> c7,
+        Vector256<float> scale, Vector256<float> scale2, Vector256<float> min,
+        sbyte* a, Vector256<float> da, Vector256<float> ds, Vector256<int> init, Vector256<int> init2, Vector256<float> acc)
     {
-        // Two independent chains of 4 dot instructions instead of one of 8 (latency, not throughput, bound):
-        // i0 over the first halves of the blocks (vectors 0..3), i1 over the second halves, so that
-        // with HalfScales each chain is one scale's sum.
-        // Four chains of two: ia/ib over vectors 0..3 (first halves of the blocks), ic/id over 4..7.
-        var ia = Init(sums);
-        var ic = TDec.HalfScales ? Init(sums + 8) : Vector256<int>.Zero;
-        var ib = DotCodes(Vector256<int>.Zero, Vector256.Load(dec + 64), Vector256.Load(a + 64));
-        var id = DotCodes(Vector256<int>.Zero, Vector256.Load(dec + 192), Vector256.Load(a + 192));
-        ia = DotCodes(ia, Vector256.Load(dec), Vector256.Load(a));
-        ic = DotCodes(ic, Vector256.Load(dec + 128), Vector256.Load(a + 128));
-        ib = DotCodes(ib, Vector256.Load(dec + 96), Vector256.Load(a + 96));
-        id = DotCodes(id, Vector256.Load(dec + 224), Vector256.Load(a + 224));
-        ia = DotCodes(ia, Vector256.Load(dec + 32), Vector256.Load(a + 32));
-        ic = DotCodes(ic, Vector256.Load(dec + 160), Vector256.Load(a + 160));
-        var i0 = ia + ib;
-        var i1 = ic + id;
-        var d = Vector256.Load(da);
+        var ia = DotCodes(init, c0, Vector256.Load(a));
+        var ib = DotCodes(Vector256<int>.Zero, c2, Vector256.Load(a + 64));
+        var ic = DotCodes(init2, c4, Vector256.Load(a + 128));
+        var id = DotCodes(Vector256<int>.Zero, c6, Vector256.Load(a + 192));
+        ia = DotCodes(ia, c1, Vector256.Load(a + 32));
+        ib = DotCodes(ib, c3, Vector256.Load(a + 96));
+        ic = DotCodes(ic, c5, Vector256.Load(a + 160));
+        id = DotCodes(id, c7, Vector256.Load(a + 224));
+        return Finish(ia + ib, ic + id, scale, scale2, min, da, ds, acc);
+    }
+
+    // acc += lanes · scale · activation scale (first and second halves apart with HalfScales) − min · d·Σ codes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Finish(Vector256<int> first, Vector256<int> second, Vector256<float> scale, Vector256<float> scale2,
+        Vector256<float> min, Vector256<float> da, Vector256<float> ds, Vector256<float> acc)
+    {
         if (TDec.HalfScales)
         {
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), Vector256.Load((float*)(dec + ScaleAt)) * d, acc);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), Vector256.Load((float*)(dec + Scale2At)) * d, acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(first), scale * da, acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(second), scale2 * da, acc);
         }
         else
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0 + i1), Vector256.Load((float*)(dec + ScaleAt)) * d, acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(first + second), scale * da, acc);
         if (TDec.HasMin)
-            acc = Fma.MultiplyAddNegated(Vector256.Load((float*)(dec + MinAt)), Vector256.Load(ds), acc);
+            acc = Fma.MultiplyAddNegated(min, ds, acc);
         return acc;
     }
 
@@ -335,76 +376,6 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> DotPrepared(Vector256<int> acc, Vector256<byte> codes, Vector256<sbyte> a) =>
         TDec.Signed && !CpuIsa.AvxVnni ? IntDot.DotS(acc, codes.AsSByte(), a) : IntDot.DotU(acc, codes, a);
-
-    // 4 tokens against one decoded row. Per code vector j the four tokens' dot instructions are
-    // issued back to back into four accumulators, so no instruction waits on its predecessor's result.
-    // With HalfScales the accumulators are scaled and restarted between the two halves (j = 128).
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4(byte* scratch, int groups, QuantizedActivations x, int t, float* y, int ldy)
-    {
-        long kp = x.PaddedK, nb = x.Blocks;
-        sbyte* a0 = x.Qs + t * kp, a1 = a0 + kp, a2 = a1 + kp, a3 = a2 + kp;
-        float* d0 = x.D + t * nb, d1 = d0 + nb, d2 = d1 + nb, d3 = d2 + nb;
-        // Per token, the sums Init reads (SumsOf): 8 per group, or 16 with HalfScales.
-        long ns = TDec.HalfScales ? 2 * nb : nb;
-        int* u0 = SumsOf(x, t, 0), u1 = u0 + ns, u2 = u1 + ns, u3 = u2 + ns;
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        for (int g = 0; g < groups; g++)
-        {
-            byte* dec = scratch + g * DecodedBytes;
-            long go = g * 256, bo = g * 8, so = TDec.HalfScales ? g * 16 : g * 8;
-            var i0 = Init(u0 + so);
-            var i1 = Init(u1 + so);
-            var i2 = Init(u2 + so);
-            var i3 = Init(u3 + so);
-            for (int j = 0; j < 128; j += 32)
-            {
-                var w = Prepare(Vector256.Load(dec + j));
-                i0 = DotPrepared(i0, w, Vector256.Load(a0 + go + j));
-                i1 = DotPrepared(i1, w, Vector256.Load(a1 + go + j));
-                i2 = DotPrepared(i2, w, Vector256.Load(a2 + go + j));
-                i3 = DotPrepared(i3, w, Vector256.Load(a3 + go + j));
-            }
-            if (TDec.HalfScales)
-            {
-                var first = Vector256.Load((float*)(dec + ScaleAt));
-                c0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), first * Vector256.Load(d0 + bo), c0);
-                c1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), first * Vector256.Load(d1 + bo), c1);
-                c2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i2), first * Vector256.Load(d2 + bo), c2);
-                c3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i3), first * Vector256.Load(d3 + bo), c3);
-                i0 = Init(u0 + so + 8);
-                i1 = Init(u1 + so + 8);
-                i2 = Init(u2 + so + 8);
-                i3 = Init(u3 + so + 8);
-            }
-            for (int j = 128; j < 256; j += 32)
-            {
-                var w = Prepare(Vector256.Load(dec + j));
-                i0 = DotPrepared(i0, w, Vector256.Load(a0 + go + j));
-                i1 = DotPrepared(i1, w, Vector256.Load(a1 + go + j));
-                i2 = DotPrepared(i2, w, Vector256.Load(a2 + go + j));
-                i3 = DotPrepared(i3, w, Vector256.Load(a3 + go + j));
-            }
-            var scale = Vector256.Load((float*)(dec + (TDec.HalfScales ? Scale2At : ScaleAt)));
-            c0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), scale * Vector256.Load(d0 + bo), c0);
-            c1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), scale * Vector256.Load(d1 + bo), c1);
-            c2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i2), scale * Vector256.Load(d2 + bo), c2);
-            c3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i3), scale * Vector256.Load(d3 + bo), c3);
-            if (TDec.HasMin)
-            {
-                var min = Vector256.Load((float*)(dec + MinAt));
-                float* s0 = x.DS + t * nb + bo;
-                c0 = Fma.MultiplyAddNegated(min, Vector256.Load(s0), c0);
-                c1 = Fma.MultiplyAddNegated(min, Vector256.Load(s0 + nb), c1);
-                c2 = Fma.MultiplyAddNegated(min, Vector256.Load(s0 + 2 * nb), c2);
-                c3 = Fma.MultiplyAddNegated(min, Vector256.Load(s0 + 3 * nb), c3);
-            }
-        }
-        y[0] = Vector256.Sum(c0);
-        y[ldy] = Vector256.Sum(c1);
-        y[2 * ldy] = Vector256.Sum(c2);
-        y[3 * ldy] = Vector256.Sum(c3);
-    }
 
     // 2 rows x 5 tokens: 10 int32 accumulators stay in registers (with 2 code and 1 activation vector:
     // 13 of the 16 a VEX dot instruction can name), each activation vector is loaded once for both
@@ -602,7 +573,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
                 long b = bo + g * 8 + l;
                 if (TDec.HalfScales)
                 {
-                    int* halves = x.Sums16 + 2 * bo + g * 16 + l;
+                    int* halves = SumsOf(x, t, g) + l;
                     sum += scale[l] * x.D[b] * (dot0 - bias * halves[0]) + scale[8 + l] * x.D[b] * (dot1 - bias * halves[8]);
                 }
                 else

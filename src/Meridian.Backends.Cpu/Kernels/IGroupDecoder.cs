@@ -32,13 +32,14 @@ internal unsafe interface IGroupDecoder
     /// <summary>
     /// codes: [256] u8 interleaved; scale: [8] f32, or [16] with HalfScales (first halves, then second
     /// halves); min: [8] f32, untouched when !HasMin. src: GroupBytes bytes. Types whose group is one
-    /// super-block (K-quants) only ever see whole groups: their rows are whole super-blocks.
+    /// super-block (K-quants) only ever see whole groups: their rows are whole super-blocks. For types
+    /// with <see cref="HasRegisterDecode"/> the driver calls this only on CPUs without AVX2.
     /// </summary>
     static abstract void Decode(byte* src, byte* codes, float* scale, float* min);
 
     /// <summary>
     /// True when <see cref="DecodeRegisters"/> serves this type (AVX2 only): the decode path (T = 1)
-    /// then keeps the group in registers instead of a trip through memory.
+    /// keeps the group in registers, and the prefill path stores what it returns.
     /// </summary>
     static virtual bool HasRegisterDecode => false;
 

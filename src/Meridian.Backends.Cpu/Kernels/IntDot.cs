@@ -1,6 +1,6 @@
 // The int8 dot-product primitives the quantized kernels share: 32 products summed into 8 int32
-// lanes with AVX-VNNI (vpdpbusd) or AVX2 (vpmaddubsw + vpmaddwd), and a portable Vector128
-// equivalent. Reference for the instruction semantics: Intel SDM, VPDPBUSD / PMADDUBSW.
+// lanes with AVX-VNNI (vpdpbusd) or AVX2 (vpmaddubsw + vpmaddwd), and f16 scale conversion.
+// Reference for the instruction semantics: Intel SDM, VPDPBUSD / PMADDUBSW.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -26,20 +26,6 @@ internal static class IntDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> DotS(Vector256<int> acc, Vector256<sbyte> w, Vector256<sbyte> a) =>
         DotU(acc, Avx2.Abs(w), Avx2.Sign(a, w));
-
-    /// <summary>Σ w·a over 32 int8 pairs with portable 128-bit vectors (any w, a in [-128, 127]).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Dot32(Vector128<sbyte> w0, Vector128<sbyte> w1, Vector128<sbyte> a0, Vector128<sbyte> a1)
-    {
-        // 16-bit products fit (|w·a| <= 16384); pairs are summed after widening to 32 bits.
-        var p0 = Vector128.WidenLower(w0) * Vector128.WidenLower(a0);
-        var p1 = Vector128.WidenUpper(w0) * Vector128.WidenUpper(a0);
-        var p2 = Vector128.WidenLower(w1) * Vector128.WidenLower(a1);
-        var p3 = Vector128.WidenUpper(w1) * Vector128.WidenUpper(a1);
-        var s = Vector128.WidenLower(p0) + Vector128.WidenUpper(p0) + Vector128.WidenLower(p1) + Vector128.WidenUpper(p1)
-              + Vector128.WidenLower(p2) + Vector128.WidenUpper(p2) + Vector128.WidenLower(p3) + Vector128.WidenUpper(p3);
-        return Vector128.Sum(s);
-    }
 
     /// <summary>
     /// Eight f16 values, at p + l·stride for lane l, widened to f32 exactly: the exponent and mantissa

@@ -34,20 +34,6 @@ internal unsafe struct Q4_0Decoder : IGroupDecoder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* src, byte* codes, float* scale, float* min)
     {
-        if (CpuIsa.Avx2)
-        {
-            IntDot.Halves8(src, BlockBytes).Store(scale);
-            Transpose.Nibbles(src + 2, BlockBytes, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
-            c0.Store(codes);
-            c1.Store(codes + 32);
-            c2.Store(codes + 64);
-            c3.Store(codes + 96);
-            c4.Store(codes + 128);
-            c5.Store(codes + 160);
-            c6.Store(codes + 192);
-            c7.Store(codes + 224);
-            return;
-        }
         for (int l = 0; l < 8; l++)
             scale[l] = IntDot.Half(src + l * BlockBytes);
         for (int l = 0; l < 8; l++)

@@ -44,17 +44,6 @@ internal unsafe struct Q4_KDecoder : IGroupDecoder
     public static void Decode(byte* src, byte* codes, float* scale, float* min)
     {
         KScaleMin.Decode(src + 4, IntDot.Half(src), IntDot.Half(src + 2), scale, min);
-        if (CpuIsa.Avx2)
-        {
-            var m4 = Vector256.Create((byte)0x0F);
-            var q0 = Vector256.Load(src + QsAt);
-            var q1 = Vector256.Load(src + QsAt + 32);
-            var q2 = Vector256.Load(src + QsAt + 64);
-            var q3 = Vector256.Load(src + QsAt + 96);
-            Transpose.Dwords8x8(q0 & m4, High(q0, m4), q1 & m4, High(q1, m4), q2 & m4, High(q2, m4), q3 & m4, High(q3, m4),
-                codes, Vector256<byte>.Zero);
-            return;
-        }
         for (int b = 0; b < 8; b++)
         {
             for (int l = 0; l < 32; l++)

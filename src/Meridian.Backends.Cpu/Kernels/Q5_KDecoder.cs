@@ -46,7 +46,7 @@ internal unsafe struct Q5_KDecoder : IGroupDecoder
                 High(q2, m4) | (Vector256.ShiftRightLogical(qh, 1).AsByte() & bit4),
                 (q3 & m4) | (Vector256.ShiftRightLogical(qh, 2).AsByte() & bit4),
                 High(q3, m4) | (Vector256.ShiftRightLogical(qh, 3).AsByte() & bit4),
-                codes, Vector256<byte>.Zero);
+                codes);
             return;
         }
         for (int b = 0; b < 8; b++)

@@ -46,18 +46,6 @@ internal unsafe struct Q6_KDecoder : IGroupDecoder
     public static void Decode(byte* src, byte* codes, float* scale, float* min)
     {
         float d = IntDot.Half(src + DAt);
-        if (CpuIsa.Avx2)
-        {
-            Half(src, 0, out var b0, out var b1, out var b2, out var b3);
-            Half(src, 1, out var b4, out var b5, out var b6, out var b7);
-            Transpose.Dwords8x8(b0, b1, b2, b3, b4, b5, b6, b7, codes, Vector256<byte>.Zero);
-            // Even sub-blocks (first halves) to bytes 0..7, odd ones to 8..15, then widened lane per block.
-            var sc = Ssse3.Shuffle(Vector128.Load((sbyte*)src + ScalesAt), Vector128.Create((byte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15).AsSByte());
-            var vd = Vector256.Create(d);
-            (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(sc)) * vd).Store(scale);
-            (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(sc, 8))) * vd).Store(scale + 8);
-            return;
-        }
         for (int s = 0; s < 16; s++)
             scale[s % 2 * 8 + s / 2] = d * (sbyte)src[ScalesAt + s];
         for (int b = 0; b < 8; b++)

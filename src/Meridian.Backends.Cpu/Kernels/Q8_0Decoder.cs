@@ -36,12 +36,6 @@ internal unsafe struct Q8_0Decoder : IGroupDecoder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* src, byte* codes, float* scale, float* min)
     {
-        if (CpuIsa.Avx2)
-        {
-            IntDot.Halves8(src, BlockBytes).Store(scale);
-            Transpose.Dwords8x8(src + 2, BlockBytes, codes, Vector256<byte>.Zero);
-            return;
-        }
         for (int l = 0; l < 8; l++)
             scale[l] = IntDot.Half(src + l * BlockBytes);
         for (int l = 0; l < 8; l++)

@@ -71,29 +71,20 @@ internal static class Transpose
         return Vector256.Equals(rep & m, m) & Vector256.Create(value);
     }
 
-    /// <summary>8 blocks of 8 dwords, loaded from src + l·stride, stored transposed to dst[j·32 + l·4].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Dwords8x8(byte* src, int stride, byte* dst, Vector256<byte> xor)
-    {
-        Dwords8x8(Vector256.Load(src), Vector256.Load(src + stride), Vector256.Load(src + 2 * stride), Vector256.Load(src + 3 * stride),
-            Vector256.Load(src + 4 * stride), Vector256.Load(src + 5 * stride), Vector256.Load(src + 6 * stride), Vector256.Load(src + 7 * stride),
-            dst, xor);
-    }
-
     /// <summary>8 blocks of 32 bytes in registers (c0..c7), stored transposed by dwords to dst[j·32 + l·4].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Dwords8x8(Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> c2, Vector256<byte> c3,
-        Vector256<byte> c4, Vector256<byte> c5, Vector256<byte> c6, Vector256<byte> c7, byte* dst, Vector256<byte> xor)
+        Vector256<byte> c4, Vector256<byte> c5, Vector256<byte> c6, Vector256<byte> c7, byte* dst)
     {
         Dwords8x8(c0, c1, c2, c3, c4, c5, c6, c7, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5, out var x6, out var x7);
-        (x0 ^ xor).Store(dst);
-        (x1 ^ xor).Store(dst + 32);
-        (x2 ^ xor).Store(dst + 64);
-        (x3 ^ xor).Store(dst + 96);
-        (x4 ^ xor).Store(dst + 128);
-        (x5 ^ xor).Store(dst + 160);
-        (x6 ^ xor).Store(dst + 192);
-        (x7 ^ xor).Store(dst + 224);
+        x0.Store(dst);
+        x1.Store(dst + 32);
+        x2.Store(dst + 64);
+        x3.Store(dst + 96);
+        x4.Store(dst + 128);
+        x5.Store(dst + 160);
+        x6.Store(dst + 192);
+        x7.Store(dst + 224);
     }
 
     /// <summary>8 blocks of 32 bytes (c0..c7) transposed by dwords: lane l of xj = dword j of cl.</summary>

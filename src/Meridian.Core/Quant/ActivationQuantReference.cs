@@ -12,15 +12,6 @@ namespace Meridian.Core.Quant;
 /// </summary>
 public static class ActivationQuantReference
 {
-    /// <summary>Elements per block of the 32-block format (paired with Q4_0..Q8_0, IQ4_NL weights).</summary>
-    public const int Q8BlockSize = 32;
-
-    /// <summary>Elements per block of the 256-block format (paired with K-quant weights).</summary>
-    public const int Q8KBlockSize = 256;
-
-    /// <summary>Elements per partial sum of the 256-block format (one per K-quant sub-block of 16).</summary>
-    public const int Q8KSumSize = 16;
-
     /// <summary>
     /// Quantizes x (length a multiple of <paramref name="blockSize"/>) into codes qs [n], scales
     /// d [n / blockSize] and partial sums of the codes over every <paramref name="sumSize"/> elements,
