@@ -134,6 +134,13 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         }
     }
 
+    // TODO(issue 7, helper B): paged attention and KV scatter kernels.
+    public void PagedAttention(DeviceTensor q, DeviceTensor keyCache, DeviceTensor valueCache, int blockSize,
+        ReadOnlySpan<AttentionSequence> sequences, ReadOnlySpan<int> blockTables, int numHeads, int numKvHeads, DeviceTensor dst) =>
+        throw new NotImplementedException();
+
+    public void ScatterRows(DeviceTensor src, ReadOnlySpan<int> rows, DeviceTensor dst) => throw new NotImplementedException();
+
     public void Copy(DeviceTensor src, DeviceTensor dst)
     {
         Check(src.ByteLength == dst.ByteLength, "Copy: byte lengths differ");

@@ -71,6 +71,21 @@ internal sealed class ProfilingComputeStream(IComputeStream inner) : IComputeStr
         Record(3, t0);
     }
 
+    public void PagedAttention(DeviceTensor q, DeviceTensor keyCache, DeviceTensor valueCache, int blockSize,
+        ReadOnlySpan<AttentionSequence> sequences, ReadOnlySpan<int> blockTables, int numHeads, int numKvHeads, DeviceTensor dst)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.PagedAttention(q, keyCache, valueCache, blockSize, sequences, blockTables, numHeads, numKvHeads, dst);
+        Record(3, t0);
+    }
+
+    public void ScatterRows(DeviceTensor src, ReadOnlySpan<int> rows, DeviceTensor dst)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.ScatterRows(src, rows, dst);
+        Record(7, t0);
+    }
+
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
     {
         long t0 = Stopwatch.GetTimestamp();

@@ -22,4 +22,21 @@ public interface ILanguageModel : IDisposable
     /// or every token's [T, V] when logits.Length = T·V.
     /// </summary>
     void Forward(ModelState state, ReadOnlySpan<int> tokens, int startPos, Span<float> logits);
+
+    /// <summary>Bytes of KV cache one position takes on the device, all layers, keys and values.</summary>
+    long KvBytesPerToken { get; }
+
+    /// <summary>
+    /// A paged KV cache of <paramref name="numBlocks"/> blocks of <paramref name="blockSize"/> positions and
+    /// workspace for steps of up to <paramref name="maxTokens"/> tokens. Owned (and disposed) by the caller.
+    /// </summary>
+    BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens);
+
+    /// <summary>
+    /// One engine step: feeds every sequence chunk of <paramref name="input"/> (keys and values of earlier
+    /// positions must already be in <paramref name="state"/>'s blocks), writes the new keys and values to
+    /// their slots, and writes logits [input.LogitCount, V] for input.LogitRows, in order. Each sequence's
+    /// results equal <see cref="Forward"/> on that sequence alone.
+    /// </summary>
+    void ForwardBatch(BatchState state, BatchInput input, Span<float> logits);
 }

@@ -48,6 +48,23 @@ public interface IComputeStream : IDisposable
     /// </summary>
     void Attention(DeviceTensor q, DeviceTensor keys, DeviceTensor values, int startPos, int numHeads, int numKvHeads, DeviceTensor dst);
 
+    /// <summary>
+    /// Causal grouped-query attention for a batch of sequences over a paged KV cache (vLLM's
+    /// paged_attention). q, dst: [T, H·Dh] f32, T = total query rows of the batch; keyCache, valueCache:
+    /// [numBlocks · blockSize, Hkv·Dh] f32, one layer, already holding every position the sequences
+    /// attend over; blockTables: the concatenated block tables the sequences index into. Each query row
+    /// sees its own sequence's positions up to and including its own. Scale 1/sqrt(Dh); query head h
+    /// reads kv head h / (H / Hkv). Results equal <see cref="Attention"/> run on each sequence alone.
+    /// </summary>
+    void PagedAttention(DeviceTensor q, DeviceTensor keyCache, DeviceTensor valueCache, int blockSize,
+        ReadOnlySpan<AttentionSequence> sequences, ReadOnlySpan<int> blockTables, int numHeads, int numKvHeads, DeviceTensor dst);
+
+    /// <summary>
+    /// dst row rows[t] = src row t for every t (vLLM's reshape_and_cache: new keys and values into their
+    /// cache slots). src: [T, C]; dst: [R, C], same dtype; rows: [T], each in [0, R), no repeats.
+    /// </summary>
+    void ScatterRows(DeviceTensor src, ReadOnlySpan<int> rows, DeviceTensor dst);
+
     /// <summary>dst = silu(gate) · up, element-wise. All [T, F] f32; dst may alias either input.</summary>
     void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst);
 

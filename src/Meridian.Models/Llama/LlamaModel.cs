@@ -34,6 +34,13 @@ public sealed class LlamaModel : ILanguageModel
 
     public ModelState CreateState(int capacity, int maxBatch = 64) => new LlamaState(Config, _device, capacity, maxBatch);
 
+    public long KvBytesPerToken => 2L * Config.NumHiddenLayers * Config.NumKeyValueHeads * Config.HeadDim * sizeof(float);
+
+    // TODO(issue 7, helper B): paged batched forward.
+    public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) => throw new NotImplementedException();
+
+    public void ForwardBatch(BatchState state, BatchInput input, Span<float> logits) => throw new NotImplementedException();
+
     public void Forward(ModelState state, ReadOnlySpan<int> tokens, int startPos, Span<float> logits)
     {
         var s = (LlamaState)state;

@@ -156,6 +156,12 @@ public sealed class GenerationSamplingTests : IDisposable
         public void Forward(ModelState state, ReadOnlySpan<int> tokens, int startPos, Span<float> logits) =>
             _table.AsSpan(tokens[^1] * vocabSize, vocabSize).CopyTo(logits);
 
+        public long KvBytesPerToken => 0;
+
+        public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) => throw new NotSupportedException("TableModel runs one sequence");
+
+        public void ForwardBatch(BatchState state, BatchInput input, Span<float> logits) => throw new NotSupportedException("TableModel runs one sequence");
+
         public void Dispose()
         {
         }

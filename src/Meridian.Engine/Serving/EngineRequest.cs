@@ -1,0 +1,19 @@
+// One generation request as the engine takes it: prompt token ids, sampling and stopping knobs.
+using Meridian.Engine.Sampling;
+
+namespace Meridian.Engine.Serving;
+
+/// <summary>
+/// A request for one completion (OpenAI <c>n</c> > 1 is n requests). Stop tokens are the tokenizer's
+/// end-of-generation ids unless <see cref="SamplingOptions.IgnoreEos"/>; <see cref="SamplingOptions.MaxTokens"/>
+/// null means "until the context is full".
+/// </summary>
+public sealed record EngineRequest(IReadOnlyList<int> PromptTokens, SamplingOptions Sampling)
+{
+    /// <summary>Caller's id for logs; the engine makes one when null.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>Also return the log-probability of every prompt token after the first (legacy completions
+    /// <c>echo</c> with <c>logprobs</c>), in the first output.</summary>
+    public bool PromptLogprobs { get; init; }
+}

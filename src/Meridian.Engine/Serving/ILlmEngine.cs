@@ -1,0 +1,36 @@
+// What callers (the HTTP server, the IChatClient adapter, the load benchmark's in-process mode) see of
+// the serving engine: submit token ids with sampling knobs, read streamed outputs, cancel. No tensors,
+// no HTTP (DESIGN.md, "A request's path").
+using Meridian.Tokenizers;
+using Meridian.Tokenizers.Templates;
+
+namespace Meridian.Engine.Serving;
+
+/// <summary>A running engine that batches many requests over one model.</summary>
+public interface ILlmEngine
+{
+    /// <summary>The model, its tokenizer and chat template.</summary>
+    EngineModelInfo Model { get; }
+
+    /// <summary>
+    /// Queues a request. Throws <see cref="EngineQueueFullException"/> when the queue is full,
+    /// <see cref="PromptTooLongException"/> when the prompt leaves no room in the context to generate (max tokens beyond the context are cut to fit, finishing with Length), and
+    /// <see cref="ArgumentException"/> (naming the field) for invalid sampling options. The handle
+    /// streams the outputs; disposing it before the end cancels the request (its KV blocks are freed
+    /// at the next step).
+    /// </summary>
+    RequestHandle Submit(EngineRequest request);
+
+    /// <summary>A snapshot of queue, batch and KV-cache figures (for /metrics).</summary>
+    EngineStats GetStats();
+}
+
+/// <summary>The model an engine serves.</summary>
+/// <param name="Name">Served model name (OpenAI "model").</param>
+/// <param name="Tokenizer">Encodes prompts and decodes outputs.</param>
+/// <param name="ChatTemplate">The model's chat template; null when it has none (callers fall back to ChatML).</param>
+/// <param name="SpecialTokens">bos/eos texts the template may reference.</param>
+/// <param name="MaxContext">Most positions one request may use (prompt + generated).</param>
+/// <param name="CreatedUnixSeconds">When the model was loaded (OpenAI "created").</param>
+public sealed record EngineModelInfo(string Name, Tokenizer Tokenizer, ChatTemplate? ChatTemplate,
+    ChatTemplateSpecialTokens SpecialTokens, int MaxContext, long CreatedUnixSeconds);
