@@ -1,0 +1,164 @@
+// The serving engine (vLLM v1's EngineCore + LLMEngine): one dedicated thread runs
+// schedule -> execute -> update over a paged KV cache; callers submit requests from any thread and read
+// each request's outputs from its own channel. See LlmEngine.Step.cs for one step.
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Meridian.Core;
+using Meridian.Engine.Generation;
+using Meridian.Engine.Sampling;
+using Meridian.Engine.Scheduling;
+using Meridian.Models;
+using Meridian.Tokenizers;
+using Meridian.Tokenizers.Templates;
+
+namespace Meridian.Engine.Serving;
+
+/// <summary>
+/// Continuous batching over one model: requests join and leave the running batch at every step, long
+/// prompts prefill in chunks beside running decodes, KV blocks are shared through the prefix cache.
+/// Thread-safe: <see cref="Submit"/>, <see cref="GetStats"/> and handle cancellation may be called from
+/// any thread; the model only ever runs on the engine thread.
+/// </summary>
+public sealed partial class LlmEngine : ILlmEngine, IDisposable
+{
+    private readonly ILanguageModel _model;
+    private readonly LlmEngineOptions _options;
+    private readonly Scheduler _scheduler;
+    private readonly BatchState _state;
+    private readonly BatchInput _input;
+    private readonly float[] _logits;                 // [MaxBatchTokens, V] f32 logits of one step's rows
+    private readonly int[] _tokenScratch;            // [MaxContext] one chunk's token ids
+    private readonly int[] _blockScratch;            // [blocks per context] one block table
+    private readonly HashSet<int> _stopTokens;
+    private readonly ConcurrentQueue<Command> _inbox = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Dictionary<string, RequestState> _requests = [];
+    private readonly Thread _thread;
+    private readonly Lock _statsLock = new();
+    private EngineStats _stats;
+    private int _queued;       // submitted, not yet scheduled once (the queue --max-queue bounds)
+    private long _nextId;
+    private volatile bool _stopping;
+    private volatile Exception? _fault;
+
+    /// <summary>Starts an engine over <paramref name="model"/>; the engine owns neither the model nor the tokenizer.</summary>
+    public LlmEngine(ILanguageModel model, Tokenizer tokenizer, ChatTemplate? chatTemplate, LlmEngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (tokenizer.VocabSize > model.VocabSize)
+            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens but the model only {model.VocabSize}", nameof(tokenizer));
+        _model = model;
+        _options = options;
+
+        int bs = options.BlockSize;
+        int context = Math.Min(options.MaxContext ?? model.ContextLength, model.ContextLength);
+        long blockBytes = Math.Max(1, model.KvBytesPerToken * bs);
+        int contextBlocks = (context + bs - 1) / bs;
+        long blocks = options.KvBlocks
+            ?? (options.KvMemoryBytes is { } memory ? memory / blockBytes
+                : Math.Max(contextBlocks, Math.Min((long)contextBlocks * options.MaxRunning, (2L << 30) / blockBytes)));
+        if (blocks < 1)
+            throw new ArgumentException($"KvMemoryBytes {options.KvMemoryBytes} is less than one KV block ({blockBytes} bytes)", nameof(options));
+        NumBlocks = (int)Math.Min(blocks, int.MaxValue / bs);
+        MaxContext = (int)Math.Min(context, (long)NumBlocks * bs); // one request alone always fits
+        int maxBlocksPerSequence = (MaxContext + bs - 1) / bs;
+
+        _scheduler = new Scheduler(new SchedulerOptions
+        {
+            BlockSize = bs,
+            NumBlocks = NumBlocks,
+            MaxRunning = options.MaxRunning,
+            MaxQueue = int.MaxValue, // Submit enforces MaxQueue; preempted requests re-queue without limit
+            MaxBatchTokens = options.MaxBatchTokens,
+            MaxPrefillChunk = options.MaxBatchTokens,
+            MaxModelLength = MaxContext,
+            EnablePrefixCaching = options.EnablePrefixCaching,
+        });
+        _state = model.CreateBatchState(NumBlocks, bs, options.MaxBatchTokens);
+        _input = new BatchInput(options.MaxBatchTokens, options.MaxRunning, maxBlocksPerSequence, bs);
+        _logits = new float[(long)options.MaxBatchTokens * model.VocabSize];
+        _tokenScratch = new int[MaxContext];
+        _blockScratch = new int[maxBlocksPerSequence];
+        _stopTokens = [.. tokenizer.EndOfGenerationIds];
+        Model = new EngineModelInfo(options.ModelName, tokenizer, chatTemplate, SpecialTokens(tokenizer), MaxContext,
+            DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        PublishStats();
+        _thread = new Thread(Run) { IsBackground = true, Name = "meridian-engine" };
+        _thread.Start();
+    }
+
+    public EngineModelInfo Model { get; }
+
+    /// <summary>Blocks in the paged KV cache.</summary>
+    public int NumBlocks { get; }
+
+    /// <summary>Most positions one request may use: the model's context, --max-context, or what the KV cache holds.</summary>
+    public int MaxContext { get; }
+
+    public RequestHandle Submit(EngineRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.PromptTokens);
+        ArgumentNullException.ThrowIfNull(request.Sampling);
+        if (_fault is { } fault)
+            throw new MeridianException($"the engine stopped after an internal error: {fault.Message}", fault);
+        ObjectDisposedException.ThrowIf(_stopping, this);
+        var prompt = request.PromptTokens.ToArray();
+        if (prompt.Length == 0)
+            throw new ArgumentException("the prompt has no tokens", nameof(request));
+        for (int i = 0; i < prompt.Length; i++)
+        {
+            if ((uint)prompt[i] >= (uint)_model.VocabSize)
+                throw new ArgumentException($"prompt token {i} is {prompt[i]}, outside the vocabulary of {_model.VocabSize} tokens", nameof(request));
+        }
+        if (prompt.Length >= MaxContext)
+            throw new PromptTooLongException(prompt.Length, MaxContext);
+        var sampler = new Sampler(request.Sampling, _model.VocabSize); // validates the options, naming the field
+        if (Interlocked.Increment(ref _queued) > _options.MaxQueue)
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new EngineQueueFullException(_options.MaxQueue);
+        }
+        string id = request.Id ?? $"req-{Interlocked.Increment(ref _nextId)}";
+        var outputs = Channel.CreateUnbounded<RequestOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var text = new TextStream(Model.Tokenizer.CreateIncrementalDecoder(skipSpecial: true, continuation: true), request.Sampling.StopStrings);
+        var state = new RequestState(id, request with { PromptTokens = prompt }, sampler, text, outputs);
+        _inbox.Enqueue(new Command(state, null));
+        _wake.Release();
+        return new RequestHandle(id, outputs.Reader, () =>
+        {
+            _inbox.Enqueue(new Command(null, id));
+            _wake.Release();
+        });
+    }
+
+    public EngineStats GetStats()
+    {
+        lock (_statsLock)
+            return _stats;
+    }
+
+    /// <summary>Stops the engine thread; requests still running end with <see cref="FinishReason.Cancelled"/>.</summary>
+    public void Dispose()
+    {
+        if (_stopping)
+            return;
+        _stopping = true;
+        _wake.Release();
+        _thread.Join();
+        _state.Dispose();
+        _wake.Dispose();
+    }
+
+    private static ChatTemplateSpecialTokens SpecialTokens(Tokenizer tok)
+    {
+        string? Piece(int id) => id >= 0 && id < tok.VocabSize ? tok.TokenText(id) : null;
+        return new ChatTemplateSpecialTokens(Piece(tok.BosId), Piece(tok.EosId));
+    }
+
+    // A new request (State set) or a cancellation (CancelId set), from any thread to the engine thread.
+    private readonly record struct Command(RequestState? State, string? CancelId);
+}

@@ -1,0 +1,173 @@
+// The serving engine end to end on a small F32 model: batching never changes greedy results (against
+// each request run alone, and against the single-sequence TextGenerator path), prefix-cache hits,
+// preemption, cancellation freeing KV blocks, the queue limit, chunked prefill beside a running
+// stream, and the finish reasons.
+using Meridian.Engine.Generation;
+using Meridian.Engine.Sampling;
+using Meridian.Engine.Serving;
+
+namespace Meridian.Engine.Tests.Serving;
+
+public sealed class LlmEngineTests(EngineFixture fx) : IClassFixture<EngineFixture>
+{
+    private static readonly int[] PromptLengths = [5, 17, 40, 70, 3, 33];
+
+    [Fact]
+    public async Task Batching_GreedyTokens_EqualEachRequestAlone()
+    {
+        // Small steps so long prompts prefill in several chunks while others decode.
+        var options = new LlmEngineOptions { MaxBatchTokens = 24, MaxRunning = 8 };
+        var alone = new List<List<int>>();
+        using (var engine = fx.CreateEngine(options))
+        {
+            for (int i = 0; i < PromptLengths.Length; i++)
+                alone.Add((await EngineFixture.ReadAll(engine.Submit(new(EngineFixture.Prompt(PromptLengths[i], i), EngineFixture.Greedy(20))))).Tokens);
+        }
+        using (var engine = fx.CreateEngine(options))
+        {
+            var handles = PromptLengths.Select((n, i) => engine.Submit(new(EngineFixture.Prompt(n, i), EngineFixture.Greedy(20)))).ToList();
+            var batched = await Task.WhenAll(handles.Select(EngineFixture.ReadAll));
+            for (int i = 0; i < handles.Count; i++)
+                Assert.Equal(alone[i], batched[i].Tokens);
+        }
+    }
+
+    [Fact]
+    public async Task Alone_GreedyTokens_EqualSingleSequenceGenerator()
+    {
+        using var engine = fx.CreateEngine(new LlmEngineOptions { MaxBatchTokens = 16 });
+        for (int i = 0; i < 3; i++)
+        {
+            var prompt = EngineFixture.Prompt(PromptLengths[i], i);
+            var (tokens, _) = await EngineFixture.ReadAll(engine.Submit(new(prompt, EngineFixture.Greedy(16))));
+            using var generator = new TextGenerator(fx.Model, capacity: 128);
+            var expected = new List<int>();
+            var sampler = new Sampler(EngineFixture.Greedy(16), fx.Model.VocabSize);
+            generator.Generate(prompt, new GenerationOptions(16, new HashSet<int>()), sampler.Sample, expected.Add);
+            Assert.Equal(expected, tokens);
+        }
+    }
+
+    [Fact]
+    public async Task PrefixCache_SecondRequest_ReportsCachedFullBlocksAndSameTokens()
+    {
+        var prompt = EngineFixture.Prompt(40, 9);
+        using var engine = fx.CreateEngine(new LlmEngineOptions { BlockSize = 16 });
+        var first = await EngineFixture.ReadAll(engine.Submit(new(prompt, EngineFixture.Greedy(8))));
+        Assert.Equal(0, first.Last.Usage.CachedPromptTokens);
+        var second = await EngineFixture.ReadAll(engine.Submit(new(prompt, EngineFixture.Greedy(8))));
+        Assert.Equal(32, second.Last.Usage.CachedPromptTokens); // two full blocks of 16; the tail is recomputed
+        Assert.Equal(first.Tokens, second.Tokens);
+        Assert.True(engine.GetStats().PrefixHitTokens >= 32);
+    }
+
+    [Fact]
+    public async Task Preemption_FewBlocks_RecomputesAndKeepsTokens()
+    {
+        var options = new LlmEngineOptions { BlockSize = 4, KvBlocks = 24, MaxBatchTokens = 32, EnablePrefixCaching = false };
+        var prompts = Enumerable.Range(0, 4).Select(i => EngineFixture.Prompt(12 + i, 50 + i)).ToArray();
+        var alone = new List<List<int>>();
+        using (var engine = fx.CreateEngine(options))
+        {
+            foreach (var p in prompts)
+                alone.Add((await EngineFixture.ReadAll(engine.Submit(new(p, EngineFixture.Greedy(30))))).Tokens);
+        }
+        using (var engine = fx.CreateEngine(options))
+        {
+            var handles = prompts.Select(p => engine.Submit(new(p, EngineFixture.Greedy(30)))).ToList();
+            var batched = await Task.WhenAll(handles.Select(EngineFixture.ReadAll));
+            Assert.True(engine.GetStats().Preemptions > 0, "4 requests of ~45 positions cannot share 24 blocks of 4 without preemption");
+            for (int i = 0; i < prompts.Length; i++)
+                Assert.Equal(alone[i], batched[i].Tokens);
+        }
+    }
+
+    [Fact]
+    public async Task Cancel_MidStream_FreesBlocks()
+    {
+        using var engine = fx.CreateEngine(new LlmEngineOptions { EnablePrefixCaching = false });
+        var handle = engine.Submit(new(EngineFixture.Prompt(20, 3), EngineFixture.Greedy(10_000)));
+        RequestOutput? last = null;
+        int seen = 0;
+        await foreach (var output in handle.ReadAllAsync())
+        {
+            last = output;
+            if (++seen == 3)
+                handle.Dispose(); // the client went away
+        }
+        Assert.Equal(FinishReason.Cancelled, last!.FinishReason);
+        await WaitFor(() => engine.GetStats() is { Running: 0, KvBlocksUsed: 0 });
+    }
+
+    [Fact]
+    public async Task Submit_QueueFull_Throws()
+    {
+        using var engine = fx.CreateEngine(new LlmEngineOptions { MaxRunning = 1, MaxQueue = 1 });
+        using var running = engine.Submit(new(EngineFixture.Prompt(8, 1), EngineFixture.Greedy(10_000)));
+        await using var e = running.ReadAllAsync().GetAsyncEnumerator();
+        Assert.True(await e.MoveNextAsync()); // running now
+        using var queued = engine.Submit(new(EngineFixture.Prompt(8, 2), EngineFixture.Greedy(4)));
+        var ex = Assert.Throws<EngineQueueFullException>(() => engine.Submit(new(EngineFixture.Prompt(8, 3), EngineFixture.Greedy(4))));
+        Assert.Equal(1, ex.MaxQueue);
+    }
+
+    [Fact]
+    public async Task LongPrompt_DoesNotStallRunningStream()
+    {
+        using var engine = fx.CreateEngine(new LlmEngineOptions { MaxBatchTokens = 16, MaxContext = 512 });
+        using var running = engine.Submit(new(EngineFixture.Prompt(8, 1), EngineFixture.Greedy(10_000)));
+        await using var stream = running.ReadAllAsync().GetAsyncEnumerator();
+        Assert.True(await stream.MoveNextAsync());
+
+        // 300 prompt tokens in steps of 16 tokens, one of which is the running stream's decode.
+        var longOne = engine.Submit(new(EngineFixture.Prompt(300, 7), EngineFixture.Greedy(1)));
+        var longDone = EngineFixture.ReadAll(longOne);
+        int tokensMeanwhile = 0;
+        while (!longDone.IsCompleted && await stream.MoveNextAsync())
+            tokensMeanwhile += stream.Current.TokenIds.Count;
+        await longDone;
+        // The prompt needs ceil(300 / 15) = 20 steps; each of them decoded one token of the running stream.
+        Assert.True(tokensMeanwhile >= 15, $"the running stream got only {tokensMeanwhile} tokens while a 300-token prompt prefilled");
+    }
+
+    [Fact]
+    public async Task FinishReasons_MaxTokensAndStopString()
+    {
+        using var engine = fx.CreateEngine();
+        var prompt = EngineFixture.Prompt(10, 4);
+        var (tokens, last) = await EngineFixture.ReadAll(engine.Submit(new(prompt, EngineFixture.Greedy(7))));
+        Assert.Equal(FinishReason.Length, last.FinishReason);
+        Assert.Equal(7, tokens.Count);
+        Assert.Equal(new Usage(10, 7, 0), last.Usage);
+
+        // Stop at the text of the third generated token: at most 3 tokens come back and the text stops before it.
+        string third = fx.Tokenizer.Decode([tokens[2]]);
+        if (third.Length > 0)
+        {
+            var stopAt = EngineFixture.Greedy(7) with { StopStrings = [third] };
+            var outputs = new List<RequestOutput>();
+            await foreach (var o in engine.Submit(new(prompt, stopAt)).ReadAllAsync())
+                outputs.Add(o);
+            Assert.Equal(FinishReason.Stop, outputs[^1].FinishReason);
+            Assert.DoesNotContain(third, string.Concat(outputs.Select(o => o.Text)));
+        }
+    }
+
+    [Fact]
+    public void Submit_PromptAsLongAsContext_ThrowsWithBothNumbers()
+    {
+        using var engine = fx.CreateEngine(new LlmEngineOptions { MaxContext = 64 });
+        var ex = Assert.Throws<PromptTooLongException>(() => engine.Submit(new(EngineFixture.Prompt(64, 1), EngineFixture.Greedy(1))));
+        Assert.Equal((64, 64), (ex.PromptTokens, ex.MaxContext));
+        Assert.Contains("64", ex.Message);
+        Assert.Throws<ArgumentException>(() => engine.Submit(new([1, 999], EngineFixture.Greedy(1))));
+        Assert.Throws<ArgumentException>(() => engine.Submit(new([1, 5], new SamplingOptions { TopP = 2f })));
+    }
+
+    private static async Task WaitFor(Func<bool> condition)
+    {
+        for (int i = 0; i < 200 && !condition(); i++)
+            await Task.Delay(10);
+        Assert.True(condition());
+    }
+}
