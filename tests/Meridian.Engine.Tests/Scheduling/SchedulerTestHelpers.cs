@@ -1,5 +1,5 @@
-// Shared pieces of the scheduler tests (vLLM tests/v1/core style): hand-built requests, one-step
-// driver, a fake KV cache that records which token each slot holds, and the pool invariant checker.
+// Shared pieces of the scheduler tests (vLLM tests/v1/core style): hand-built requests, a one-step
+// driver, and the pool invariant checker.
 using Meridian.Engine.Scheduling;
 
 namespace Meridian.Engine.Tests.Scheduling;
@@ -85,35 +85,4 @@ internal static class SchedulerTestHelpers
         Assert.Equal(occurrences.Count(n => n > 0), stats.Used);
         Assert.Equal(cached, stats.Cached);
     }
-}
-
-/// <summary>
-/// A stand-in for the device KV cache: slot (block, row) remembers the token id whose KV was written there.
-/// Running a plan writes each chunk's tokens through the block table; reading back the context checks that
-/// prefix hits, copies and block reuse give every request exactly its own tokens.
-/// </summary>
-internal sealed class FakeKvCache(int numBlocks, int blockSize)
-{
-    private readonly int[] _slots = Enumerable.Repeat(-1, numBlocks * blockSize).ToArray();  // [NumBlocks * BlockSize] token ids
-
-    /// <summary>Runs the copies, then writes every chunk; asserts each chunk then sees its whole context.</summary>
-    public void Run(SchedulerOutput output)
-    {
-        foreach (var copy in output.BlockCopies)
-            Array.Copy(_slots, copy.Source * blockSize, _slots, copy.Destination * blockSize, blockSize);
-        foreach (var chunk in output.Chunks)
-        {
-            var r = chunk.Request;
-            for (int p = chunk.StartPos; p < chunk.StartPos + chunk.Count; p++)
-                _slots[Slot(r, p)] = r.Tokens[p];
-        }
-        foreach (var chunk in output.Chunks)
-        {
-            var r = chunk.Request;
-            for (int p = 0; p < chunk.StartPos + chunk.Count; p++)
-                Assert.True(_slots[Slot(r, p)] == r.Tokens[p], $"{r}: position {p} holds token {_slots[Slot(r, p)]}, expected {r.Tokens[p]}");
-        }
-    }
-
-    private int Slot(SequenceRequest r, int p) => r.BlockIds[p / blockSize] * blockSize + p % blockSize;
 }
