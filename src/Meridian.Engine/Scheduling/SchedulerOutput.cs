@@ -2,7 +2,8 @@
 namespace Meridian.Engine.Scheduling;
 
 /// <summary>
-/// One step: run <paramref name="BlockCopies"/> first, then one forward pass over <paramref name="Chunks"/>
+/// One step: run <paramref name="BlockCopies"/> first, in list order (a later copy may reuse an earlier one's
+/// source block as its destination), then one forward pass over <paramref name="Chunks"/>
 /// (in this order; sampled tokens go back to <see cref="Scheduler.Update"/> in the same order).
 /// <paramref name="Preempted"/> lists requests evicted this step (their streams just pause).
 /// </summary>
