@@ -85,6 +85,15 @@ public sealed class ErrorResponseTests
     }
 
     [SkippableFact]
+    public async Task ChatCompletions_TemplateRaises_Returns400WithTemplateMessage()
+    {
+        var model = DemoModel.Info() with { ChatTemplate = Meridian.Tokenizers.Templates.ChatTemplate.Parse("{{ raise_exception('roles must alternate') }}") };
+        await using var host = await TestHost.StartAsync(new FakeEngine(model));
+        using var response = await host.PostJsonAsync(Chat, "{" + Hi + "}");
+        await ErrorAssert.IsAsync(response, 400, Invalid, "messages", null, "roles must alternate");
+    }
+
+    [SkippableFact]
     public async Task ChatCompletions_UnknownModel_Returns404ModelNotFound()
     {
         await using var host = await TestHost.StartAsync();

@@ -2,7 +2,6 @@
 // arrival order, feeds the latency and token metrics, and cancels them all when the client goes away, the
 // request times out, or the endpoint is done (Dispose).
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Meridian.Engine.Serving;
 using Meridian.Server.Errors;
@@ -69,7 +68,7 @@ internal sealed class GenerationRun : IDisposable
     }
 
     /// <summary>Every output of every choice, in the order they arrive. Throws <see cref="OperationCanceledException"/> on disconnect or timeout.</summary>
-    public async IAsyncEnumerable<ChoiceOutput> ReadAsync([EnumeratorCancellation] CancellationToken unused = default)
+    public async IAsyncEnumerable<ChoiceOutput> ReadAsync()
     {
         var token = _cancel.Token;
         if (_handles.Count == 1)
@@ -105,6 +104,8 @@ internal sealed class GenerationRun : IDisposable
     {
         foreach (var h in _handles)
             h.Dispose();
+        // Stop any pump still reading (n > 1) before the source goes away; a cancelled token needs no registration.
+        _cancel.Cancel();
         _cancel.Dispose();
     }
 
