@@ -1,0 +1,46 @@
+// Chat messages -> prompt token ids, shared by the HTTP server and in-process chat adapters: render the
+// model's chat template (ChatML when it has none, as llama.cpp falls back) with add_generation_prompt,
+// then encode with special tokens parsed, adding BOS only when the tokenizer wants one and the text lacks it.
+using System.Text.Json.Nodes;
+using Meridian.Tokenizers.Templates;
+
+namespace Meridian.Engine.Serving;
+
+/// <summary>One chat turn as the template sees it: role ("system", "user", "assistant", ...) and text.</summary>
+public sealed record ChatPromptMessage(string Role, string Content);
+
+/// <summary>Turns a conversation into the prompt ids the engine takes.</summary>
+public static class ChatPrompt
+{
+    /// <summary>The template used when a model carries none (llama.cpp's fallback too).</summary>
+    public const string ChatMlSource =
+        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+    private static readonly ChatTemplate ChatMl = ChatTemplate.Parse(ChatMlSource, "ChatML fallback template");
+
+    /// <summary>
+    /// Renders <paramref name="messages"/> through the model's template with the assistant's turn opened and
+    /// encodes the text. Throws <see cref="TemplateException"/> (e.g. a template's raise_exception on roles
+    /// that do not alternate) and <see cref="ArgumentException"/> for null messages.
+    /// </summary>
+    public static int[] Encode(EngineModelInfo model, IReadOnlyList<ChatPromptMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(messages);
+        var array = new JsonArray();
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i] ?? throw new ArgumentException($"messages[{i}] is null", nameof(messages));
+            array.Add(new JsonObject { ["role"] = m.Role, ["content"] = m.Content });
+        }
+        var template = model.ChatTemplate ?? ChatMl;
+        string prompt = template.Render(ChatTemplateContext.Create(array, addGenerationPrompt: true, specialTokens: model.SpecialTokens));
+        var tok = model.Tokenizer;
+        // The template writes BOS itself when it wants one; add it only when the vocabulary does and the text lacks it.
+        var ids = tok.Encode(prompt, addSpecial: false, parseSpecial: true);
+        if (tok.AddBos && tok.BosId >= 0 && (ids.Length == 0 || ids[0] != tok.BosId))
+            return [tok.BosId, .. ids];
+        return ids;
+    }
+}

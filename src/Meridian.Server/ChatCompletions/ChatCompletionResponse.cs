@@ -1,0 +1,26 @@
+// Response shapes of /v1/chat/completions: the whole completion and the streamed chunks (OpenAI's field order).
+using System.Text.Json.Serialization;
+using Meridian.Server.Common;
+
+namespace Meridian.Server.ChatCompletions;
+
+internal sealed record ChatCompletion(string Id, string Object, long Created, string Model, IReadOnlyList<ChatChoice> Choices, UsageInfo Usage);
+
+internal sealed record ChatChoice(int Index, ChatMessageOutput Message, ChatLogprobs? Logprobs, string FinishReason);
+
+internal sealed record ChatMessageOutput(string Role, string Content);
+
+internal sealed record ChatCompletionChunk(string Id, string Object, long Created, string Model, IReadOnlyList<ChatChunkChoice> Choices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] UsageInfo? Usage);
+
+internal sealed record ChatChunkChoice(int Index, ChatDelta Delta, ChatLogprobs? Logprobs, string? FinishReason);
+
+internal sealed record ChatDelta(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
+
+internal sealed record ChatLogprobs(IReadOnlyList<ChatTokenLogprob> Content);
+
+internal sealed record ChatTokenLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes, IReadOnlyList<ChatTopLogprob> TopLogprobs);
+
+internal sealed record ChatTopLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes);

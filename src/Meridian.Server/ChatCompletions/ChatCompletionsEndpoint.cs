@@ -1,0 +1,151 @@
+// POST /v1/chat/completions: OpenAI chat messages -> chat template -> one engine request per choice ->
+// a chat.completion object, or chat.completion.chunk server-sent events when stream is true.
+using System.Text;
+using Meridian.Engine.Serving;
+using Meridian.Server.Common;
+using Meridian.Server.Errors;
+using Meridian.Server.Metrics;
+using Meridian.Tokenizers.Templates;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Meridian.Server.ChatCompletions;
+
+internal static class ChatCompletionsEndpoint
+{
+    public static void MapChatCompletions(this IEndpointRouteBuilder routes) =>
+        routes.MapPost("/v1/chat/completions", HandleAsync);
+
+    private static async Task HandleAsync(HttpContext context)
+    {
+        var engine = context.RequestServices.GetRequiredService<ILlmEngine>();
+        var request = await RequestJson.ReadAsync(context, ChatJsonContext.Default.ChatCompletionRequest);
+        var model = engine.Model;
+        SamplingFields.CheckModel(request.Model, model);
+        var messages = ChatMessages.Parse(request.Messages);
+        int n = SamplingFields.Choices(request);
+        bool logprobs = request.Logprobs ?? false;
+        int topLogprobs = request.TopLogprobs ?? 0;
+        if (topLogprobs is < 0 or > Engine.Sampling.SamplingOptions.MaxTopLogprobs)
+            throw ApiException.Invalid("top_logprobs", $"Invalid value for 'top_logprobs': must be in [0, {Engine.Sampling.SamplingOptions.MaxTopLogprobs}], got {topLogprobs}.");
+        if (topLogprobs > 0 && !logprobs)
+            throw ApiException.Invalid("top_logprobs", "'top_logprobs' needs 'logprobs' set to true.");
+        var sampling = request.MaxCompletionTokens is not null
+            ? SamplingFields.Build(request, model.Tokenizer.VocabSize, request.MaxCompletionTokens, "max_completion_tokens", logprobs, topLogprobs)
+            : SamplingFields.Build(request, model.Tokenizer.VocabSize, request.MaxTokens, "max_tokens", logprobs, topLogprobs);
+
+        int[] prompt;
+        try
+        {
+            prompt = ChatPrompt.Encode(model, messages);
+        }
+        catch (TemplateException e)
+        {
+            throw ApiException.Invalid("messages", $"The chat template rejected the messages: {e.Message}");
+        }
+
+        string id = Finish.NewId("chatcmpl-");
+        var requests = new EngineRequest[n];
+        for (int i = 0; i < n; i++)
+            requests[i] = new EngineRequest(prompt, SamplingFields.ForChoice(sampling, request.Seed, i)) { Id = $"{id}-{i}" };
+        var options = context.RequestServices.GetRequiredService<ServerOptions>();
+        var metrics = context.RequestServices.GetRequiredService<ServerMetrics>();
+        using var run = GenerationRun.Start(context, engine, metrics, options, requests, "messages");
+        var reply = new Reply(id, Finish.Now(), model, logprobs);
+        if (request.Stream == true)
+            await StreamAsync(context, run, reply, request.StreamOptions?.IncludeUsage == true);
+        else
+            await CompleteAsync(context, run, reply);
+    }
+
+    private sealed record Reply(string Id, long Created, EngineModelInfo Model, bool Logprobs)
+    {
+        public ChatCompletionChunk Chunk(ChatChunkChoice choice) => new(Id, "chat.completion.chunk", Created, Model.Name, [choice], null);
+
+        public ChatLogprobs? LogprobsOf(RequestOutput output) =>
+            Logprobs ? new ChatLogprobs(ChatLogprobsBuilder.Convert(Model.Tokenizer, output.Logprobs ?? [])) : null;
+    }
+
+    private static async Task CompleteAsync(HttpContext context, GenerationRun run, Reply reply)
+    {
+        int n = run.Count;
+        var texts = new StringBuilder[n];
+        var logprobs = new List<ChatTokenLogprob>[n];
+        var finish = new FinishReason?[n];
+        var usage = new Usage[n];
+        for (int i = 0; i < n; i++)
+        {
+            texts[i] = new StringBuilder();
+            logprobs[i] = [];
+        }
+        try
+        {
+            await foreach (var (i, output) in run.ReadAsync())
+            {
+                texts[i].Append(output.Text);
+                if (reply.Logprobs && output.Logprobs is { } lp)
+                    logprobs[i].AddRange(ChatLogprobsBuilder.Convert(reply.Model.Tokenizer, lp));
+                if (output.FinishReason is { } reason)
+                {
+                    finish[i] = reason;
+                    usage[i] = output.Usage;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (run.TimedOut)
+        {
+            throw Finish.Timeout();
+        }
+        if (finish.Any(f => f is null or FinishReason.Cancelled))
+            throw Finish.Cancelled();
+
+        var choices = new ChatChoice[n];
+        for (int i = 0; i < n; i++)
+        {
+            choices[i] = new ChatChoice(i, new ChatMessageOutput("assistant", texts[i].ToString()),
+                reply.Logprobs ? new ChatLogprobs(logprobs[i]) : null, Finish.Reason(finish[i]!.Value));
+        }
+        var completion = new ChatCompletion(reply.Id, "chat.completion", reply.Created, reply.Model.Name, choices, UsageInfo.Of(usage));
+        context.Response.ContentType = "application/json";
+        await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, completion, ChatJsonContext.Default.ChatCompletion, context.RequestAborted);
+    }
+
+    private static async Task StreamAsync(HttpContext context, GenerationRun run, Reply reply, bool includeUsage)
+    {
+        var contract = ChatJsonContext.Default.ChatCompletionChunk;
+        int n = run.Count;
+        var usage = new Usage[n];
+        bool complete = true;
+        await ServerSentEvents.StartAsync(context);
+        // OpenAI opens each choice with the assistant role and empty content.
+        for (int i = 0; i < n; i++)
+            await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta("assistant", ""), null, null)), contract);
+        try
+        {
+            await foreach (var (i, output) in run.ReadAsync())
+            {
+                bool hasLogprobs = reply.Logprobs && output.Logprobs is { Count: > 0 };
+                if (output.Text.Length > 0 || hasLogprobs)
+                    await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta(null, output.Text), reply.LogprobsOf(output), null)), contract);
+                if (output.FinishReason is not { } reason)
+                    continue;
+                usage[i] = output.Usage;
+                if (reason == FinishReason.Cancelled)
+                {
+                    complete = false;
+                    await ServerSentEvents.WriteErrorAsync(context, Finish.Cancelled().ToDetail());
+                    continue;
+                }
+                await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta(null, null), null, Finish.Reason(reason))), contract);
+            }
+        }
+        catch (OperationCanceledException) when (run.TimedOut)
+        {
+            complete = false;
+            await ServerSentEvents.WriteErrorAsync(context, Finish.Timeout().ToDetail());
+        }
+        if (includeUsage && complete)
+            await ServerSentEvents.WriteAsync(context, new ChatCompletionChunk(reply.Id, "chat.completion.chunk", reply.Created, reply.Model.Name, [], UsageInfo.Of(usage)), contract);
+        await ServerSentEvents.WriteDoneAsync(context);
+    }
+}

@@ -1,0 +1,40 @@
+// Request fields chat and legacy completions share (OpenAI names in snake_case via the JSON contexts).
+using System.Text.Json;
+
+namespace Meridian.Server.Common;
+
+/// <summary>Sampling, stopping and streaming fields common to /v1/chat/completions and /v1/completions.</summary>
+internal abstract record GenerationFields
+{
+    public string? Model { get; init; }
+
+    public bool? Stream { get; init; }
+
+    public StreamOptions? StreamOptions { get; init; }
+
+    public int? MaxTokens { get; init; }
+
+    public double? Temperature { get; init; }
+
+    public double? TopP { get; init; }
+
+    /// <summary>A string or an array of up to 4 strings.</summary>
+    public JsonElement? Stop { get; init; }
+
+    public long? Seed { get; init; }
+
+    public double? PresencePenalty { get; init; }
+
+    public double? FrequencyPenalty { get; init; }
+
+    /// <summary>Token id (as a string) -> bias in [-100, 100].</summary>
+    public Dictionary<string, double>? LogitBias { get; init; }
+
+    public int? N { get; init; }
+
+    /// <summary>Accepted and ignored (OpenAI's end-user id).</summary>
+    public string? User { get; init; }
+}
+
+/// <summary>OpenAI stream_options.</summary>
+internal sealed record StreamOptions(bool? IncludeUsage);

@@ -1,0 +1,97 @@
+// Real clients against the server: the official OpenAI .NET SDK's ChatClient and Microsoft.Extensions.AI's
+// IChatClient over it, streaming and not, with usage; the texts and counts come from the fake engine's script.
+using System.ClientModel;
+using System.Text;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Meridian.Server.Tests;
+
+public sealed class OpenAiSdkTests
+{
+    private static ChatClient Client(TestHost host, string key = "sdk-key") =>
+        new(DemoModel.Name, new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = new Uri(host.Address, "v1") });
+
+    private static (int Prompt, int Completion) Expected(TestHost host) =>
+        (host.Engine.Submitted.Single().PromptTokens.Count, host.Engine.Model.Tokenizer.Encode("Hello world").Length);
+
+    [SkippableFact]
+    public async Task OpenAiChatClient_NonStreaming_ReplyAndUsage()
+    {
+        await using var host = await TestHost.StartAsync(options: new ServerOptions { ApiKeys = ["sdk-key"] });
+        host.Engine.Run = (r, ct) => host.Engine.Reply(r, "Hello world", ct, cachedPromptTokens: 2);
+        OpenAI.Chat.ChatCompletion completion = await Client(host).CompleteChatAsync([new SystemChatMessage("Be brief."), new UserChatMessage("Hi")]);
+        var (prompt, generated) = Expected(host);
+        Assert.Equal("Hello world", completion.Content.Single().Text);
+        Assert.Equal(OpenAI.Chat.ChatFinishReason.Stop, completion.FinishReason);
+        Assert.Equal(Microsoft.Extensions.AI.ChatRole.Assistant.Value, completion.Role.ToString().ToLowerInvariant());
+        Assert.Equal(prompt, completion.Usage.InputTokenCount);
+        Assert.Equal(generated, completion.Usage.OutputTokenCount);
+        Assert.Equal(prompt + generated, completion.Usage.TotalTokenCount);
+        Assert.Equal(2, completion.Usage.InputTokenDetails.CachedTokenCount);
+    }
+
+    [SkippableFact]
+    public async Task OpenAiChatClient_Streaming_ReplyAndUsage()
+    {
+        await using var host = await TestHost.StartAsync();
+        var text = new StringBuilder();
+        ChatTokenUsage? usage = null;
+        OpenAI.Chat.ChatFinishReason? finish = null;
+        var options = new ChatCompletionOptions { Temperature = 0.5f, MaxOutputTokenCount = 50 };
+        await foreach (var update in Client(host).CompleteChatStreamingAsync([new UserChatMessage("Hi")], options))
+        {
+            foreach (var part in update.ContentUpdate)
+                text.Append(part.Text);
+            usage ??= update.Usage;
+            finish ??= update.FinishReason;
+        }
+        var (prompt, generated) = Expected(host);
+        Assert.Equal("Hello world", text.ToString());
+        Assert.Equal(OpenAI.Chat.ChatFinishReason.Stop, finish);
+        Assert.NotNull(usage); // the SDK asks for stream_options.include_usage
+        Assert.Equal(prompt, usage.InputTokenCount);
+        Assert.Equal(generated, usage.OutputTokenCount);
+        var sampling = host.Engine.Submitted.Single().Sampling;
+        Assert.Equal(0.5f, sampling.Temperature);
+        Assert.Equal(50, sampling.MaxTokens);
+    }
+
+    [SkippableFact]
+    public async Task OpenAiChatClient_WrongKey_Throws401()
+    {
+        await using var host = await TestHost.StartAsync(options: new ServerOptions { ApiKeys = ["sdk-key"] });
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => Client(host, "nope").CompleteChatAsync([new UserChatMessage("Hi")]));
+        Assert.Equal(401, e.Status);
+    }
+
+    [SkippableFact]
+    public async Task ExtensionsAiChatClient_NonStreaming_ReplyAndUsage()
+    {
+        await using var host = await TestHost.StartAsync();
+        IChatClient chat = Client(host).AsIChatClient();
+        var response = await chat.GetResponseAsync("Hi");
+        var (prompt, generated) = Expected(host);
+        Assert.Equal("Hello world", response.Text);
+        Assert.Equal(Microsoft.Extensions.AI.ChatFinishReason.Stop, response.FinishReason);
+        Assert.Equal(prompt, response.Usage!.InputTokenCount);
+        Assert.Equal(generated, response.Usage.OutputTokenCount);
+    }
+
+    [SkippableFact]
+    public async Task ExtensionsAiChatClient_Streaming_ReplyAndUsage()
+    {
+        await using var host = await TestHost.StartAsync();
+        IChatClient chat = Client(host).AsIChatClient();
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in chat.GetStreamingResponseAsync("Hi"))
+            updates.Add(update);
+        var response = updates.ToChatResponse();
+        var (prompt, generated) = Expected(host);
+        Assert.Equal("Hello world", response.Text);
+        Assert.Equal(Microsoft.Extensions.AI.ChatFinishReason.Stop, response.FinishReason);
+        Assert.Equal(prompt, response.Usage!.InputTokenCount);
+        Assert.Equal(generated, response.Usage.OutputTokenCount);
+    }
+}
