@@ -5,6 +5,7 @@ using Meridian.Cli.Bench;
 using Meridian.Cli.Chat;
 using Meridian.Cli.Inspect;
 using Meridian.Cli.Run;
+using Meridian.Cli.Serve;
 using Meridian.Cli.Template;
 using Meridian.Cli.Tokenize;
 
@@ -31,6 +32,7 @@ internal static class MeridianCommand
             RunCommand.Create(stdout, stderr),
             ChatCommand.Create(stdin ?? Console.In, stdout, stderr),
             BenchCommand.Create(stdout, stderr),
+            ServeCommand.Create(stdout, stderr),
         };
         // No @response files: an argument such as `--text "@everyone hi"` is the user's text, not a path.
         var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };

@@ -1,0 +1,109 @@
+// IChatClient over the real engine and the demo model. The independent side is the single-sequence
+// TextGenerator path (model.Forward, no scheduler, no paged cache) run greedily on the same prompt.
+using Meridian.Engine.Generation;
+using Meridian.Engine.Sampling;
+using Meridian.Engine.Serving;
+using Microsoft.Extensions.AI;
+
+namespace Meridian.Extensions.AI.Tests;
+
+public sealed class MeridianChatClientTests(DemoEngine demo) : IClassFixture<DemoEngine>
+{
+    private static readonly ChatMessage[] Ask = [new(ChatRole.User, "Recite John 3:16")];
+
+    [SkippableFact]
+    public async Task GetResponse_Greedy_EqualsSingleSequenceGeneration()
+    {
+        demo.RequireModel();
+        using IChatClient client = new MeridianChatClient(demo.Engine);
+        var response = await client.GetResponseAsync(Ask, new ChatOptions { Temperature = 0f, MaxOutputTokens = 12 });
+
+        var prompt = ChatPrompt.Encode(demo.Engine.Model, [new ChatPromptMessage("user", "Recite John 3:16")]);
+        var (expectedText, expectedCount, stopped) = Reference(prompt, 12);
+        Assert.Equal(expectedText, response.Text);
+        Assert.Equal(ChatRole.Assistant, response.Messages.Single().Role);
+        Assert.Equal(stopped ? ChatFinishReason.Stop : ChatFinishReason.Length, response.FinishReason);
+        Assert.Equal(prompt.Length, response.Usage!.InputTokenCount);
+        Assert.Equal(expectedCount, response.Usage.OutputTokenCount);
+        Assert.Equal(prompt.Length + expectedCount, response.Usage.TotalTokenCount);
+        Assert.Equal("meridian-demo", response.ModelId);
+    }
+
+    [SkippableFact]
+    public async Task GetStreamingResponse_ConcatenatesToNonStreaming_WithUsageLast()
+    {
+        demo.RequireModel();
+        using IChatClient client = new MeridianChatClient(demo.Engine);
+        var options = new ChatOptions { Temperature = 0f, MaxOutputTokens = 10 };
+        var whole = await client.GetResponseAsync(Ask, options);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync(Ask, options))
+            updates.Add(update);
+        Assert.True(updates.Count > 1, "one update per generated piece");
+        Assert.Equal(whole.Text, string.Concat(updates.Select(u => u.Text)));
+        var usage = updates[^1].Contents.OfType<UsageContent>().Single().Details;
+        Assert.Equal(whole.Usage!.OutputTokenCount, usage.OutputTokenCount);
+        Assert.NotNull(updates[^1].FinishReason);
+    }
+
+    [SkippableFact]
+    public async Task Options_InstructionsSeedAndStop_AreApplied()
+    {
+        demo.RequireModel();
+        using IChatClient client = new MeridianChatClient(demo.Engine);
+        var withSystem = ChatPrompt.Encode(demo.Engine.Model,
+            [new ChatPromptMessage("system", "Answer in verse."), new ChatPromptMessage("user", "Recite John 3:16")]);
+        var instructed = await client.GetResponseAsync(Ask, new ChatOptions { Instructions = "Answer in verse.", MaxOutputTokens = 4, Seed = 3 });
+        Assert.Equal(withSystem.Length, instructed.Usage!.InputTokenCount);
+
+        // Same seed, same sampled text; the stop string cuts the text before it.
+        var seeded = new ChatOptions { Temperature = 1f, Seed = 42, MaxOutputTokens = 16 };
+        var a = await client.GetResponseAsync(Ask, seeded);
+        var b = await client.GetResponseAsync(Ask, seeded);
+        Assert.Equal(a.Text, b.Text);
+        if (a.Text.Length > 4)
+        {
+            string stop = a.Text.Substring(2, 2);
+            var cut = await client.GetResponseAsync(Ask, new ChatOptions { Temperature = 1f, Seed = 42, MaxOutputTokens = 16, StopSequences = [stop] });
+            Assert.Equal(a.Text[..a.Text.IndexOf(stop, StringComparison.Ordinal)], cut.Text);
+            Assert.Equal(ChatFinishReason.Stop, cut.FinishReason);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Unsupported_ToolsAndImages_AreRefusedByName()
+    {
+        demo.RequireModel();
+        using IChatClient client = new MeridianChatClient(demo.Engine);
+        var tools = new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] };
+        var e1 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(Ask, tools));
+        Assert.Contains("tool", e1.Message);
+        ChatMessage[] image = [new(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])];
+        var e2 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(image));
+        Assert.Contains("DataContent", e2.Message);
+    }
+
+    [SkippableFact]
+    public void GetService_Metadata_NamesTheModel()
+    {
+        demo.RequireModel();
+        using IChatClient client = new MeridianChatClient(demo.Engine);
+        var metadata = client.GetService<ChatClientMetadata>();
+        Assert.Equal("meridian-demo", metadata!.DefaultModelId);
+        Assert.Equal("meridian", metadata.ProviderName);
+        Assert.Same(demo.Engine, client.GetService<ILlmEngine>());
+    }
+
+    // Greedy text of the single-sequence path, stopping at an end-of-generation token as the engine does.
+    private (string Text, int Count, bool Stopped) Reference(int[] prompt, int maxTokens)
+    {
+        using var generator = new TextGenerator(demo.Model, capacity: 256);
+        var sampler = new Sampler(new SamplingOptions { Temperature = 0f }, demo.Model.VocabSize);
+        var stream = new TextStream(demo.Tokenizer.CreateIncrementalDecoder(skipSpecial: true, continuation: true), []);
+        var text = new System.Text.StringBuilder();
+        var result = generator.Generate(prompt, new GenerationOptions(maxTokens, new HashSet<int>(demo.Tokenizer.EndOfGenerationIds)), sampler.Sample,
+            id => text.Append(stream.Push(id).Text));
+        text.Append(stream.Flush());
+        return (text.ToString(), result.GeneratedTokens, result.StopReason == StopReason.StopToken);
+    }
+}
