@@ -62,7 +62,7 @@ public class KvBlockPoolTests
         SchedulerTestHelpers.Step(scheduler);
         Assert.Equal([0, 1, 2, 3], a.BlockIds);
 
-        scheduler.Finish("a", Serving.FinishReason.Cancelled);
+        scheduler.Finish("a", Meridian.Engine.Serving.FinishReason.Cancelled);
         // Released 3, 2, 1, 0 to the tail behind the never-used 4..9: the prompt's first block is reused last.
         Assert.Equal([4, 5, 6, 7, 8, 9, 3, 2, 1, 0], scheduler.KvCache.Pool.FreeOrder);
         Assert.Empty(a.BlockIds);
@@ -85,7 +85,7 @@ public class KvBlockPoolTests
         var pool = scheduler.KvCache.Pool;
         Assert.Equal([2, 2, 1, 1], new[] { pool.RefCount(0), pool.RefCount(1), pool.RefCount(2), pool.RefCount(3) });
 
-        scheduler.Finish("a", Serving.FinishReason.Cancelled);
+        scheduler.Finish("a", Meridian.Engine.Serving.FinishReason.Cancelled);
         Assert.Equal([1, 1, 0, 1], new[] { pool.RefCount(0), pool.RefCount(1), pool.RefCount(2), pool.RefCount(3) });
         Assert.True(pool.IsFree(2));
         Assert.False(pool.IsFree(0));
@@ -100,11 +100,11 @@ public class KvBlockPoolTests
         var a = SchedulerTestHelpers.Request("a", [1, 2, 3, 4, 5, 6, 7, 8]);
         scheduler.TryAdd(a);
         SchedulerTestHelpers.Step(scheduler);                       // a: 0 1, both cached
-        scheduler.Finish("a", Serving.FinishReason.Cancelled);      // queue 2 3 4 5 6 7 1 0
+        scheduler.Finish("a", Meridian.Engine.Serving.FinishReason.Cancelled);      // queue 2 3 4 5 6 7 1 0
         var b = SchedulerTestHelpers.Request("b", [11, 12, 13, 14, 15, 16, 17, 18]);
         scheduler.TryAdd(b);
         SchedulerTestHelpers.Step(scheduler);                       // b: 2 3, both cached
-        scheduler.Finish("b", Serving.FinishReason.Cancelled);      // queue 4 5 6 7 1 0 3 2
+        scheduler.Finish("b", Meridian.Engine.Serving.FinishReason.Cancelled);      // queue 4 5 6 7 1 0 3 2
         Assert.Equal([4, 5, 6, 7, 1, 0, 3, 2], pool.FreeOrder);
         Assert.Equal(4, pool.CachedCount);
 
