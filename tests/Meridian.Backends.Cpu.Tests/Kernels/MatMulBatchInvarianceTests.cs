@@ -37,7 +37,8 @@ public sealed class MatMulBatchInvarianceTests : IDisposable
         const int n = 37, total = 130; // odd rows: the one-row tail paths run too
         var rng = new Random(k + (int)type);
         float[] wf = Random(rng, n * k), x = Random(rng, total * k);
-        var wq = new byte[type.ByteSize(n * k)];
+        // Pinned: LoadWeights uses the bytes in place (as it does a memory map), and a moved array would leave it reading garbage.
+        var wq = GC.AllocateArray<byte>((int)type.ByteSize(n * k), pinned: true);
         if (QuantCodecs.CanQuantize(type))
             QuantCodecs.QuantizeReference(type, wf, wq);
         else
