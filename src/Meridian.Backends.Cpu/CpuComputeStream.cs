@@ -14,6 +14,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     private readonly WorkerPool _pool;
     private readonly MatMulJob _matMul;
     private readonly AttentionJob _attention;
+    private readonly PagedAttentionJob _pagedAttention;
     private readonly RmsNormJob _rmsNorm = new();
     private readonly RopeJob _rope = new();
     private readonly SwiGluJob _swiGlu = new();
@@ -28,6 +29,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         _pool = pool;
         _matMul = new MatMulJob(pool.ThreadCount);
         _attention = new AttentionJob(pool.ThreadCount);
+        _pagedAttention = new PagedAttentionJob(pool.ThreadCount);
     }
 
     public IDevice Device { get; }
@@ -134,13 +136,6 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         }
     }
 
-    // TODO(issue 7, helper B): paged attention and KV scatter kernels.
-    public void PagedAttention(DeviceTensor q, DeviceTensor keyCache, DeviceTensor valueCache, int blockSize,
-        ReadOnlySpan<AttentionSequence> sequences, ReadOnlySpan<int> blockTables, int numHeads, int numKvHeads, DeviceTensor dst) =>
-        throw new NotImplementedException();
-
-    public void ScatterRows(DeviceTensor src, ReadOnlySpan<int> rows, DeviceTensor dst) => throw new NotImplementedException();
-
     public void Copy(DeviceTensor src, DeviceTensor dst)
     {
         Check(src.ByteLength == dst.ByteLength, "Copy: byte lengths differ");
@@ -167,6 +162,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     {
         _matMul.Dispose();
         _attention.Dispose();
+        _pagedAttention.Dispose();
     }
 
     // A row job on the caller, or over the pool when it is big enough.

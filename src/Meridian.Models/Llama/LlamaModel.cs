@@ -36,10 +36,118 @@ public sealed class LlamaModel : ILanguageModel
 
     public long KvBytesPerToken => 2L * Config.NumHiddenLayers * Config.NumKeyValueHeads * Config.HeadDim * sizeof(float);
 
-    // TODO(issue 7, helper B): paged batched forward.
-    public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) => throw new NotImplementedException();
+    public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) => new LlamaBatchState(Config, _device, numBlocks, blockSize, maxTokens);
 
-    public void ForwardBatch(BatchState state, BatchInput input, Span<float> logits) => throw new NotImplementedException();
+    // One engine step over every scheduled sequence chunk. T = tokens of the step (all sequences), D = hidden,
+    // H = heads, Hkv = kv heads, Dh = head dim, F = ffn, V = vocab. Matmuls and row ops run over all T rows;
+    // attention runs per sequence over the paged cache. Every op is row-local or per sequence and the CPU
+    // kernels sum in an order that does not depend on T, so a sequence's logits are the same bits whatever
+    // else is in the step and however its prompt was chunked.
+    public void ForwardBatch(BatchState state, BatchInput input, Span<float> logits)
+    {
+        var s = state as LlamaBatchState ?? throw new ArgumentException($"ForwardBatch needs a LlamaBatchState from this model, not {state.GetType().Name}", nameof(state));
+        var c = Config;
+        var w = Weights;
+        var op = s.Stream;
+        int t = input.TokenCount;
+        CheckBatch(s, input, logits);
+        if (t == 0)
+            return;
+        ReadOnlySpan<int> pos = input.Positions.AsSpan(0, t);
+        ReadOnlySpan<int> slots = input.Slots.AsSpan(0, t);
+        ReadOnlySpan<AttentionSequence> sequences = input.Sequences.AsSpan(0, input.SequenceCount);
+        ReadOnlySpan<int> tables = input.BlockTables.AsSpan(0, input.BlockTableLength);
+        var x = s.X.SliceRows(0, t);      // [T, D]
+        var xn = s.Xn.SliceRows(0, t);    // [T, D]
+        var q = s.Q.SliceRows(0, t);      // [T, H·Dh]
+        var k = s.K.SliceRows(0, t);      // [T, Hkv·Dh]
+        var val = s.V.SliceRows(0, t);    // [T, Hkv·Dh]
+        var att = s.Att.SliceRows(0, t);  // [T, H·Dh]
+        var gate = s.Gate.SliceRows(0, t); // [T, F]
+        var up = s.Up.SliceRows(0, t);    // [T, F]
+
+        op.EmbeddingLookup(w.TokenEmbedding, input.Tokens.AsSpan(0, t), x);
+        for (int l = 0; l < c.NumHiddenLayers; l++)
+        {
+            var b = w.Layers[l];
+
+            // Attention: x += Wo · paged_attention(rope(Wq·norm(x)), cache ← rope(Wk·norm(x)), cache ← Wv·norm(x))
+            op.RmsNorm(x, b.AttnNorm, c.RmsNormEps, xn);
+            MatMul3(op, xn, b.Wq, q, b.Wk, k, b.Wv, val);
+            if (b.Bq is { } bq)
+            {
+                op.Add(q, bq, q);
+                op.Add(k, b.Bk!.Value, k);
+                op.Add(val, b.Bv!.Value, val);
+            }
+            if (b.QNorm is { } qNorm)
+            {
+                op.RmsNorm(q.Reshape(t * c.NumAttentionHeads, c.HeadDim), qNorm, c.RmsNormEps, q.Reshape(t * c.NumAttentionHeads, c.HeadDim));
+                op.RmsNorm(k.Reshape(t * c.NumKeyValueHeads, c.HeadDim), b.KNorm!.Value, c.RmsNormEps, k.Reshape(t * c.NumKeyValueHeads, c.HeadDim));
+            }
+            op.Rope(q, pos, _rope);
+            op.Rope(k, pos, _rope);
+            op.ScatterRows(k, slots, s.KeyCache[l]);
+            op.ScatterRows(val, slots, s.ValueCache[l]);
+            op.PagedAttention(q, s.KeyCache[l], s.ValueCache[l], s.BlockSize, sequences, tables, c.NumAttentionHeads, c.NumKeyValueHeads, att);
+            op.MatMul(b.Wo, att, xn);
+            op.Add(x, xn, x);
+
+            // Feed-forward: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x))
+            op.RmsNorm(x, b.FfnNorm, c.RmsNormEps, xn);
+            MatMul3(op, xn, b.WGate, gate, b.WUp, up);
+            op.SwiGlu(gate, up, gate);
+            op.MatMul(b.WDown, gate, xn);
+            op.Add(x, xn, x);
+        }
+        int n = input.LogitCount;
+        if (n == 0)
+            return; // only middle chunks of long prompts: the KV cache is all that mattered
+
+        // Logits for the rows asked for only: each run of consecutive rows is normed straight into the next
+        // rows of xn (the gather), then one output matmul over the n gathered rows.
+        ReadOnlySpan<int> rows = input.LogitRows.AsSpan(0, n);
+        for (int i = 0; i < n;)
+        {
+            int run = 1;
+            while (i + run < n && rows[i + run] == rows[i] + run)
+                run++;
+            op.RmsNorm(x.SliceRows(rows[i], run), w.OutputNorm, c.RmsNormEps, s.Xn.SliceRows(i, run));
+            i += run;
+        }
+        var result = s.Logits.SliceRows(0, n); // [n, V]
+        op.MatMul(w.Output, s.Xn.SliceRows(0, n), result);
+        op.Download(result, logits);
+    }
+
+    // The step's input against the state, before any op writes: sizes, block ids and slots inside the
+    // cache, logit rows inside the step. Messages are built only on failure.
+    private void CheckBatch(LlamaBatchState s, BatchInput input, Span<float> logits)
+    {
+        int t = input.TokenCount, v = Config.VocabSize;
+        if (input.BlockSize != s.BlockSize)
+            throw new ArgumentException($"the batch was built for blocks of {input.BlockSize} positions, the KV cache has blocks of {s.BlockSize}", nameof(input));
+        if (t > s.MaxTokens)
+            throw new ArgumentException($"the step has {t} tokens, the batch state was made for at most {s.MaxTokens}", nameof(input));
+        if (logits.Length != (long)input.LogitCount * v)
+            throw new ArgumentException($"logits must hold {input.LogitCount}×{v} values (LogitCount × vocab), not {logits.Length}", nameof(logits));
+        for (int i = 0; i < input.SequenceCount; i++)
+        {
+            var seq = input.Sequences[i];
+            int blocks = (seq.ContextLength + s.BlockSize - 1) / s.BlockSize;
+            for (int j = 0; j < blocks; j++)
+            {
+                int id = input.BlockTables[seq.BlockTableOffset + j];
+                if ((uint)id >= (uint)s.NumBlocks)
+                    throw new ArgumentException($"sequence {i}, position {j * s.BlockSize}: block id {id} is outside the KV cache of {s.NumBlocks} blocks", nameof(input));
+            }
+        }
+        for (int i = 0; i < input.LogitCount; i++)
+        {
+            if ((uint)input.LogitRows[i] >= (uint)t)
+                throw new ArgumentException($"logit row {input.LogitRows[i]} is outside the step's {t} tokens", nameof(input));
+        }
+    }
 
     public void Forward(ModelState state, ReadOnlySpan<int> tokens, int startPos, Span<float> logits)
     {

@@ -1,7 +1,7 @@
 // FloatKernel (f32, f16, bf16 weights · f32 activations) against the Core reference dot over the
-// exact decoders: every length 0..257, misaligned rows and activations, 1 token and a 4-token tile
-// plus two single tokens. Runs only where the kernel serves the type (AVX2 + FMA); elsewhere the
-// row-decode fallback is covered by CpuStreamTests.
+// exact decoders: every length 0..257, misaligned rows and activations, 1, 5 and 7 tokens (3- and
+// 4-token tiles with single tokens after them). Runs only where the kernel serves the type (AVX2 +
+// FMA); elsewhere the row-decode fallback is covered by CpuStreamTests.
 using System.Runtime.InteropServices;
 using Meridian.Backends.Cpu.Kernels;
 using Meridian.Core.Quant;
@@ -22,7 +22,7 @@ public sealed unsafe class FloatMatMulKernelTests
     {
         Skip.IfNot(FloatKernel.Supports(type), $"no AVX2+FMA here: {type.Name()} rows take the decode fallback, which CpuStreamTests covers");
         const int n = 3;
-        foreach (int t in new[] { 1, 6 })
+        foreach (int t in new[] { 1, 5, 7 })
         {
             for (int k = 0; k <= 257; k++)
             {
