@@ -9,7 +9,7 @@ namespace Meridian.Cli.Bench.Serve;
 /// <param name="SpeedupVs1">TokensPerSecond over the 1-client figure of the same run; null without one (or when that is 0).</param>
 internal sealed record ServeBenchResult(
     int Clients, int RequestsOk, int RequestsFailed, double TokensPerSecond,
-    double? TtftP50Ms, double? TtftP99Ms, double? TpotP50Ms, double? TpotP99Ms, double? SpeedupVs1)
+    double? TtftP50Ms, double? TtftP99Ms, double? TpotP50Ms, double? TpotP99Ms, [property: JsonPropertyName("speedup_vs_1")] double? SpeedupVs1)
 {
     /// <summary>What one client got on average: TokensPerSecond / Clients (table only).</summary>
     [JsonIgnore]
