@@ -17,6 +17,13 @@ internal sealed record ServeBenchOptions(
     /// <summary>The path requests are posted to.</summary>
     public string EndpointPath => Chat ? "/v1/chat/completions" : "/v1/completions";
 
-    /// <summary><paramref name="path"/> ("/v1/...") under the base URL, whether or not that ends in '/'.</summary>
-    public Uri Resolve(string path) => new(Url.AbsoluteUri.TrimEnd('/') + path);
+    /// <summary><paramref name="path"/> ("/v1/...") under the base URL, whether or not that ends in '/' or in "/v1"
+    /// (OpenAI clients' base_url carries the /v1, so a URL copied from one works too).</summary>
+    public Uri Resolve(string path)
+    {
+        string root = Url.AbsoluteUri.TrimEnd('/');
+        if (root.EndsWith("/v1", StringComparison.Ordinal))
+            root = root[..^3];
+        return new(root + path);
+    }
 }

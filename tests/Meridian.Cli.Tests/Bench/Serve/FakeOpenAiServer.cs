@@ -13,6 +13,8 @@ internal sealed class FakeOpenAiServer : IDisposable
 {
     public const string ModelName = "fake-model";
 
+    private const int MinThreads = 32;
+
     private readonly HttpListener _listener;
     private readonly Func<int, FakeStream> _script;
     private readonly Task _loop;
@@ -20,6 +22,12 @@ internal sealed class FakeOpenAiServer : IDisposable
 
     public FakeOpenAiServer(Func<int, FakeStream> script)
     {
+        // Server and client share this process's thread pool, and blocking calls tie up its threads (HttpListener's
+        // synchronous paths, the in-process CLI waiting for its run). With the pool's default minimum (one thread per
+        // core) on a 2-core machine, requests then wait up to a second for the pool to grow, seen as scripted 20 ms
+        // gaps measured at 800 ms. A separate server process has no such coupling; here, start with enough threads.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, MinThreads), Math.Max(io, MinThreads));
         _script = script;
         for (int attempt = 0; ; attempt++)
         {

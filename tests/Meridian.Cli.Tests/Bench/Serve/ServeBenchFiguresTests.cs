@@ -104,5 +104,18 @@ public sealed class ServeBenchFiguresTests
         Assert.Equal(1000, prompts.Select(p => string.Join(' ', p.Split(' ')[..4])).Distinct().Count());
     }
 
+    [Theory]
+    [InlineData("http://h:8080", "http://h:8080/v1/models")]
+    [InlineData("http://h:8080/", "http://h:8080/v1/models")]
+    [InlineData("http://h:8080/v1", "http://h:8080/v1/models")]
+    [InlineData("http://h:8080/v1/", "http://h:8080/v1/models")]
+    [InlineData("https://h/proxy/llm/", "https://h/proxy/llm/v1/models")]
+    public void Resolve_BaseUrlWithOrWithoutV1_OneV1(string url, string expected)
+    {
+        var options = new ServeBenchOptions(new Uri(url), null, null, [1], 1, 1, 1, false, 1, false, 0, 1);
+
+        Assert.Equal(expected, options.Resolve("/v1/models").AbsoluteUri);
+    }
+
     private static long T(double ms) => (long)(ms * Stopwatch.Frequency / 1000);
 }
