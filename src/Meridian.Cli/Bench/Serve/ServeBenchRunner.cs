@@ -1,8 +1,6 @@
-// The load generator of `meridian bench serve`: for each client count N in turn, N concurrent clients each send
-// one streaming request after another until the phase's deadline (no request starts after it; in-flight ones
-// finish and count), then the phase's samples are summarized. Every request gets its own prompt (BenchPrompts,
-// by a run-wide request index), so the server's prefix cache cannot make later requests trivial. A client pauses
-// briefly after a failure (FailurePause), as a client meeting 429/503 should.
+// The load generator of `meridian bench serve`: per client count N, N concurrent clients send streaming requests
+// back to back until the deadline (in-flight ones finish and count), each with its own prompt (BenchPrompts) so the
+// prefix cache cannot help; then the samples are summarized. A client pauses briefly after a failure (FailurePause).
 using System.Diagnostics;
 using System.Globalization;
 

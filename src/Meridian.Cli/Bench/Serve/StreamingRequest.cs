@@ -1,8 +1,6 @@
-// One request of `meridian bench serve`: POSTs a streaming completion and reads the server-sent events line by
-// line (OpenAI protocol: `data: {chunk}` lines, blank lines between events, a final usage chunk when
-// stream_options.include_usage is set, then `data: [DONE]`), timing the first and last chunk that carries text.
-// Every way a request can go wrong (HTTP status, malformed line or chunk, an error chunk, a stream cut before
-// [DONE], a timeout, a socket error) comes back as a failed RequestSample with a one-line reason, never an exception.
+// One request of `meridian bench serve`: POSTs a streaming completion and reads the OpenAI SSE stream line by line
+// (`data: {chunk}`, a usage chunk, `data: [DONE]`), timing the first and last chunk with text. Every way it can go
+// wrong (status, malformed line or chunk, error chunk, no [DONE], timeout, socket) is a failed sample, not an exception.
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
