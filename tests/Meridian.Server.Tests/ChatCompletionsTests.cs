@@ -73,6 +73,18 @@ public sealed class ChatCompletionsTests
     }
 
     [SkippableFact]
+    public async Task Request_VllmExtensionFields_MapOntoSamplingOptions()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.PostForJsonAsync(Chat, "{" + Hi + ",\"top_k\":40,\"min_p\":0.05,\"repetition_penalty\":1.1,\"ignore_eos\":true}");
+        var s = host.Engine.Submitted.Single().Sampling;
+        Assert.Equal(40, s.TopK);
+        Assert.Equal(0.05f, s.MinP);
+        Assert.Equal(1.1f, s.RepetitionPenalty);
+        Assert.True(s.IgnoreEos);
+    }
+
+    [SkippableFact]
     public async Task Request_NoFields_UsesOpenAiDefaults()
     {
         await using var host = await TestHost.StartAsync();
@@ -84,6 +96,7 @@ public sealed class ChatCompletionsTests
         Assert.Null(s.Seed);
         Assert.Null(s.LogitBias);
         Assert.Equal(["END"], s.StopStrings);
+        Assert.Equal((0, 0f, 1f, false), (s.TopK, s.MinP, s.RepetitionPenalty, s.IgnoreEos)); // extensions off
     }
 
     [SkippableFact]

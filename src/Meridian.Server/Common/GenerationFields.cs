@@ -34,6 +34,20 @@ internal abstract record GenerationFields
 
     /// <summary>Accepted and ignored (OpenAI's end-user id).</summary>
     public string? User { get; init; }
+
+    // Extensions vLLM and llama-server accept beyond OpenAI's fields.
+
+    /// <summary>Keep the K most likely tokens; 0 or -1 = off.</summary>
+    public int? TopK { get; init; }
+
+    /// <summary>Drop tokens below min_p × the top token's probability; 0 = off.</summary>
+    public double? MinP { get; init; }
+
+    /// <summary>CTRL / llama.cpp repetition penalty over the generated tokens; 1 = off.</summary>
+    public double? RepetitionPenalty { get; init; }
+
+    /// <summary>Generate past the end-of-sequence token (benchmarks).</summary>
+    public bool? IgnoreEos { get; init; }
 }
 
 /// <summary>OpenAI stream_options.</summary>

@@ -46,6 +46,15 @@ internal static class SamplingFields
         double frequency = request.FrequencyPenalty ?? 0;
         if (!(frequency >= -2 && frequency <= 2))
             throw Range("frequency_penalty", "[-2, 2]", frequency);
+        int topK = request.TopK ?? 0;
+        if (topK < -1)
+            throw ApiException.Invalid("top_k", $"Invalid value for 'top_k': must be at least 1, or 0 / -1 for off, got {topK}.");
+        double minP = request.MinP ?? 0;
+        if (!(minP >= 0 && minP <= 1))
+            throw Range("min_p", "[0, 1]", minP);
+        double repetition = request.RepetitionPenalty ?? 1;
+        if (!(repetition > 0 && repetition <= 10))
+            throw Range("repetition_penalty", "(0, 10]", repetition);
         if (maxTokens is < 1)
             throw ApiException.Invalid(maxTokensParam, $"Invalid value for '{maxTokensParam}': must be at least 1, got {maxTokens}.");
         return new SamplingOptions
@@ -54,6 +63,10 @@ internal static class SamplingFields
             TopP = (float)topP,
             PresencePenalty = (float)presence,
             FrequencyPenalty = (float)frequency,
+            TopK = topK,
+            MinP = (float)minP,
+            RepetitionPenalty = (float)repetition,
+            IgnoreEos = request.IgnoreEos ?? false,
             PenaltyLastN = -1,
             LogitBias = LogitBias(request.LogitBias, vocabSize),
             MaxTokens = maxTokens,
