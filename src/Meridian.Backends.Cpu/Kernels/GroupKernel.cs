@@ -84,12 +84,21 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         }
     }
 
-    /// <summary>Decodes every group of a row (the last one zero-padded) into scratch.</summary>
+    /// <summary>
+    /// Decodes every group of a row (the last one zero-padded) into scratch, prefetching PrefetchAhead
+    /// bytes ahead as the decode path does (rows are contiguous, so this runs into the next rows).
+    /// Without it a batched decode step (T = 16) spent a third of its time here waiting on DRAM.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void DecodeRow(byte* row, int k, int groups, byte* scratch)
     {
+        int full = k / QuantizedActivations.GroupSize;
         for (int g = 0; g < groups; g++)
+        {
+            if (g < full)
+                Prefetch(row + (long)g * TDec.GroupBytes + PrefetchAhead);
             DecodeGroup(row, k, g, scratch + g * DecodedBytes);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
