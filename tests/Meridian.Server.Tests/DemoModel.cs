@@ -26,6 +26,16 @@ internal static class DemoModel
         }
     }
 
+    /// <summary>Path of the demo model file; skips the test when it is absent.</summary>
+    public static string File
+    {
+        get
+        {
+            Skip.If(Path.Value is null, "models/demo/meridian-demo.gguf not found above the test binaries; skipping a test that needs the demo model");
+            return Path.Value!;
+        }
+    }
+
     /// <summary>The model info a real engine would publish for the demo model; <paramref name="withTemplate"/> false = no template (ChatML fallback).</summary>
     public static EngineModelInfo Info(bool withTemplate = true)
     {
@@ -39,10 +49,10 @@ internal static class DemoModel
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
-            if (!File.Exists(System.IO.Path.Combine(dir.FullName, "Meridian.slnx")))
+            if (!System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "Meridian.slnx")))
                 continue;
             string path = System.IO.Path.Combine(dir.FullName, "models", "demo", "meridian-demo.gguf");
-            return File.Exists(path) ? path : null;
+            return System.IO.File.Exists(path) ? path : null;
         }
         return null;
     }

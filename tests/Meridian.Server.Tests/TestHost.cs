@@ -8,16 +8,17 @@ namespace Meridian.Server.Tests;
 
 internal sealed class TestHost : IAsyncDisposable
 {
-    private TestHost(WebApplication app, FakeEngine engine, Uri address)
+    private TestHost(WebApplication app, FakeEngine? engine, Uri address)
     {
         App = app;
-        Engine = engine;
+        Engine = engine!;
         Address = address;
         Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public WebApplication App { get; }
 
+    /// <summary>The scripted engine; null when the host runs over a real engine (<see cref="StartRealAsync"/>).</summary>
     public FakeEngine Engine { get; }
 
     public Uri Address { get; }
@@ -30,6 +31,14 @@ internal sealed class TestHost : IAsyncDisposable
         var app = MeridianServer.Build(engine, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0 });
         await app.StartAsync();
         return new TestHost(app, engine, new Uri(app.Urls.First() + "/"));
+    }
+
+    /// <summary>A host over a real engine (the caller owns and disposes it).</summary>
+    public static async Task<TestHost> StartRealAsync(Meridian.Engine.Serving.ILlmEngine engine, ServerOptions? options = null)
+    {
+        var app = MeridianServer.Build(engine, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0 });
+        await app.StartAsync();
+        return new TestHost(app, null, new Uri(app.Urls.First() + "/"));
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json, string? apiKey = null)
