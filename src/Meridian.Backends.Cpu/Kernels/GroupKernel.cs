@@ -398,45 +398,67 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         sbyte* a0 = x.Qs + t * kp;
         float* d0 = x.D + t * nb;
         int* u0 = SumsOf(x, t, 0);
-        var c = stackalloc Vector256<float>[10]; // [row · 5 + token]
-        for (int i = 0; i < 10; i++)
-            c[i] = Vector256<float>.Zero;
+        // Float sums [row][token] as locals: with AVX-512 the JIT keeps them in ymm16-31, which the VEX
+        // dot instruction cannot name anyway, so the loop's 13 low registers stay free.
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default;
+        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default, c14 = default;
         for (int g = 0; g < groups; g++)
         {
             byte* dec0 = scratch0 + g * DecodedBytes, dec1 = scratch1 + g * DecodedBytes;
             long go = g * 256, bo = g * 8, so = TDec.HalfScales ? g * 16 : g * 8;
             if (TDec.HalfScales)
             {
-                Half(dec0, dec1, a0 + go, kp, u0 + so, ns, 0, ScaleAt, d0 + bo, nb, c);
-                Half(dec0, dec1, a0 + go, kp, u0 + so + 8, ns, 128, Scale2At, d0 + bo, nb, c);
+                Half(dec0, dec1, a0 + go, kp, u0 + so, ns, 0, ScaleAt, d0 + bo, nb, false,
+                    ref c00, ref c01, ref c02, ref c03, ref c04, ref c10, ref c11, ref c12, ref c13, ref c14);
+                Half(dec0, dec1, a0 + go, kp, u0 + so + 8, ns, 128, Scale2At, d0 + bo, nb, false,
+                    ref c00, ref c01, ref c02, ref c03, ref c04, ref c10, ref c11, ref c12, ref c13, ref c14);
             }
             else
-                Half(dec0, dec1, a0 + go, kp, u0 + so, ns, 0, ScaleAt, d0 + bo, nb, c, whole: true);
+            {
+                Half(dec0, dec1, a0 + go, kp, u0 + so, ns, 0, ScaleAt, d0 + bo, nb, true,
+                    ref c00, ref c01, ref c02, ref c03, ref c04, ref c10, ref c11, ref c12, ref c13, ref c14);
+            }
             if (TDec.HasMin)
             {
                 var m0 = Vector256.Load((float*)(dec0 + MinAt));
                 var m1 = Vector256.Load((float*)(dec1 + MinAt));
                 float* ds = x.DS + t * nb + bo;
-                for (int k = 0; k < 5; k++)
-                {
-                    var dsk = Vector256.Load(ds + k * nb);
-                    c[k] = Fma.MultiplyAddNegated(m0, dsk, c[k]);
-                    c[5 + k] = Fma.MultiplyAddNegated(m1, dsk, c[5 + k]);
-                }
+                var dsk = Vector256.Load(ds);
+                c00 = Fma.MultiplyAddNegated(m0, dsk, c00);
+                c10 = Fma.MultiplyAddNegated(m1, dsk, c10);
+                dsk = Vector256.Load(ds + nb);
+                c01 = Fma.MultiplyAddNegated(m0, dsk, c01);
+                c11 = Fma.MultiplyAddNegated(m1, dsk, c11);
+                dsk = Vector256.Load(ds + 2 * nb);
+                c02 = Fma.MultiplyAddNegated(m0, dsk, c02);
+                c12 = Fma.MultiplyAddNegated(m1, dsk, c12);
+                dsk = Vector256.Load(ds + 3 * nb);
+                c03 = Fma.MultiplyAddNegated(m0, dsk, c03);
+                c13 = Fma.MultiplyAddNegated(m1, dsk, c13);
+                dsk = Vector256.Load(ds + 4 * nb);
+                c04 = Fma.MultiplyAddNegated(m0, dsk, c04);
+                c14 = Fma.MultiplyAddNegated(m1, dsk, c14);
             }
         }
-        for (int k = 0; k < 5; k++)
-        {
-            y[k * ldy] = Vector256.Sum(c[k]);
-            y[k * ldy + 1] = Vector256.Sum(c[5 + k]);
-        }
+        y[0] = Vector256.Sum(c00);
+        y[1] = Vector256.Sum(c10);
+        y[ldy] = Vector256.Sum(c01);
+        y[ldy + 1] = Vector256.Sum(c11);
+        y[2 * ldy] = Vector256.Sum(c02);
+        y[2 * ldy + 1] = Vector256.Sum(c12);
+        y[3 * ldy] = Vector256.Sum(c03);
+        y[3 * ldy + 1] = Vector256.Sum(c13);
+        y[4 * ldy] = Vector256.Sum(c04);
+        y[4 * ldy + 1] = Vector256.Sum(c14);
     }
 
     // Code vectors [j0, j0 + 128) (or all 256 when whole) of one group for 2 rows x 5 tokens, then
-    // c[row · 5 + token] += lanes · (scale at scaleAt) · activation scales.
+    // c[row][token] += lanes · (scale at scaleAt) · activation scales.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Half(byte* dec0, byte* dec1, sbyte* a0, long kp, int* sums, long ns, int j0, int scaleAt,
-        float* d0, long nb, Vector256<float>* c, bool whole = false)
+        float* d0, long nb, bool whole,
+        ref Vector256<float> c00, ref Vector256<float> c01, ref Vector256<float> c02, ref Vector256<float> c03, ref Vector256<float> c04,
+        ref Vector256<float> c10, ref Vector256<float> c11, ref Vector256<float> c12, ref Vector256<float> c13, ref Vector256<float> c14)
     {
         var j0i = Init(sums);
         var j1i = Init(sums + ns);
@@ -471,20 +493,20 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         var s0 = Vector256.Load((float*)(dec0 + scaleAt));
         var s1 = Vector256.Load((float*)(dec1 + scaleAt));
         var da = Vector256.Load(d0);
-        c[0] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i00), s0 * da, c[0]);
-        c[5] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i10), s1 * da, c[5]);
+        c00 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i00), s0 * da, c00);
+        c10 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i10), s1 * da, c10);
         da = Vector256.Load(d0 + nb);
-        c[1] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i01), s0 * da, c[1]);
-        c[6] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i11), s1 * da, c[6]);
+        c01 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i01), s0 * da, c01);
+        c11 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i11), s1 * da, c11);
         da = Vector256.Load(d0 + 2 * nb);
-        c[2] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i02), s0 * da, c[2]);
-        c[7] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i12), s1 * da, c[7]);
+        c02 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i02), s0 * da, c02);
+        c12 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i12), s1 * da, c12);
         da = Vector256.Load(d0 + 3 * nb);
-        c[3] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i03), s0 * da, c[3]);
-        c[8] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i13), s1 * da, c[8]);
+        c03 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i03), s0 * da, c03);
+        c13 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i13), s1 * da, c13);
         da = Vector256.Load(d0 + 4 * nb);
-        c[4] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i04), s0 * da, c[4]);
-        c[9] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i14), s1 * da, c[9]);
+        c04 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i04), s0 * da, c04);
+        c14 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i14), s1 * da, c14);
     }
 
     // The 128-bit path for CPUs without AVX2: ARM64's sdot (4 int8 products per int32 lane, signed x
