@@ -35,6 +35,10 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
     /// <summary>Tokens from which rows are decoded once into scratch and run in prefill tiles.</summary>
     private const int PrefillMinTokens = 4;
 
+    /// <summary>Most tokens of a small batch (a few sequences decoding together) that types with a register
+    /// decode run through <see cref="DotRegistersTokens"/>: each group decoded once, dotted with every token.</summary>
+    private const int SmallBatchTokens = 4;
+
     /// <summary>
     /// y[t · ldy + r] for rows [r0, r1) and tokens [t0, t1). scratch: DecodedBytes · groups bytes, 32-byte
     /// aligned, the worker's own. With several tokens each row is decoded once into scratch and reused.
@@ -47,6 +51,12 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         for (int r = r0; r < r1; r++)
         {
             byte* row = w + r * rowBytes;
+            if (TDec.HasRegisterDecode && CpuIsa.Avx2 && t1 - t0 >= 2 && t1 - t0 <= SmallBatchTokens)
+            {
+                // A few sequences decoding together: weights read once, not once per token.
+                DotRegistersTokens(row, x.K, groups, x, t0, t1, y + (long)t0 * ldy + r, ldy, scratch);
+                continue;
+            }
             if (t1 - t0 >= PrefillMinTokens && CpuIsa.Avx2)
             {
                 DecodeRow(row, x.K, groups, scratch);
@@ -250,6 +260,71 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
         }
         y[0] = Vector256.Sum(acc0);
         y[1] = Vector256.Sum(acc1);
+    }
+
+    /// <summary>
+    /// One row against tokens [t0, t1) (at most SmallBatchTokens): each group is decoded once in registers
+    /// and dotted with every token. Each token's sum is formed exactly as <see cref="Dot2Registers"/> forms
+    /// it, so a sequence's results do not depend on how many others share its step. y[(t - t0) · ldy].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void DotRegistersTokens(byte* row, int k, int groups, QuantizedActivations x, int t0, int t1, float* y, int ldy, byte* dec)
+    {
+        int full = k / QuantizedActivations.GroupSize;
+        var acc = stackalloc Vector256<float>[SmallBatchTokens];
+        for (int i = 0; i < SmallBatchTokens; i++)
+            acc[i] = Vector256<float>.Zero;
+        for (int g = 0; g < groups; g++)
+        {
+            if (g < full)
+            {
+                byte* src = row + (long)g * TDec.GroupBytes;
+                Prefetch(src + PrefetchAhead);
+                TDec.DecodeRegisters(src, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7,
+                    out var scale, out var scale2, out var min);
+                for (int t = t0; t < t1; t++)
+                {
+                    sbyte* a = x.Qs + (long)t * x.PaddedK + g * 256;
+                    long bo = (long)t * x.Blocks + g * 8;
+                    int* sums = SumsOf(x, t, g);
+                    var da = Vector256.Load(x.D + bo);
+                    // As Dot2Registers passes them: HalfScales types fold their mins into the sums.
+                    var ds = !TDec.HalfScales && TDec.HasMin ? Vector256.Load(x.DS + bo) : default;
+                    var init = Init(sums);
+                    var init2 = TDec.HalfScales ? Init(sums + 8) : Vector256<int>.Zero;
+                    var ia = DotCodes(init, c0, Vector256.Load(a));
+                    var ib = DotCodes(Vector256<int>.Zero, c2, Vector256.Load(a + 64));
+                    var ic = DotCodes(init2, c4, Vector256.Load(a + 128));
+                    var id = DotCodes(Vector256<int>.Zero, c6, Vector256.Load(a + 192));
+                    ia = DotCodes(ia, c1, Vector256.Load(a + 32));
+                    ib = DotCodes(ib, c3, Vector256.Load(a + 96));
+                    ic = DotCodes(ic, c5, Vector256.Load(a + 160));
+                    id = DotCodes(id, c7, Vector256.Load(a + 224));
+                    ref var sum = ref acc[t - t0];
+                    if (TDec.HalfScales)
+                    {
+                        sum = Fma.MultiplyAdd(Avx.ConvertToVector256Single(ia + ib), scale * da, sum);
+                        sum = Fma.MultiplyAdd(Avx.ConvertToVector256Single(ic + id), scale2 * da, sum);
+                    }
+                    else
+                        sum = Fma.MultiplyAdd(Avx.ConvertToVector256Single((ia + ib) + (ic + id)), scale * da, sum);
+                    if (TDec.HasMin)
+                        sum = Fma.MultiplyAddNegated(min, ds, sum);
+                }
+            }
+            else
+            {
+                // The zero-padded last group through memory, as Dot2Tail does it.
+                DecodeGroup(row, k, g, dec);
+                for (int t = t0; t < t1; t++)
+                {
+                    long bo = (long)t * x.Blocks + g * 8;
+                    acc[t - t0] = Accumulate(dec, x.Qs + (long)t * x.PaddedK + g * 256, x.D + bo, x.DS + bo, SumsOf(x, t, g), acc[t - t0]);
+                }
+            }
+        }
+        for (int t = t0; t < t1; t++)
+            y[(long)(t - t0) * ldy] = Vector256.Sum(acc[t - t0]);
     }
 
     // The zero-padded last group of rows whose length is not a whole group, through memory. Kept out

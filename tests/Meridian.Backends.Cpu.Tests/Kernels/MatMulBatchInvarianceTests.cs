@@ -28,6 +28,7 @@ public sealed class MatMulBatchInvarianceTests : IDisposable
     [InlineData(DType.BF16, 96)]
     [InlineData(DType.Q8_0, 320)]
     [InlineData(DType.Q4_0, 96)]   // a short last group (zero-padded)
+    [InlineData(DType.Q4_0, 320)]  // a full group in registers, then the padded tail
     [InlineData(DType.Q4_K, 512)]
     [InlineData(DType.Q6_K, 256)]
     [InlineData(DType.Q5_K, 256)]
