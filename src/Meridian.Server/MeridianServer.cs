@@ -50,6 +50,8 @@ public static class MeridianServer
         // A failed start (port in use) is thrown to the caller, which names it in one line; the host's
         // own log of it would repeat it with a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        // The caller prints where the server listens; the host's start/stop banners would repeat it.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownGrace);
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(options);
