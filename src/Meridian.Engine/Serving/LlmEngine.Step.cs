@@ -10,6 +10,10 @@ namespace Meridian.Engine.Serving;
 public sealed partial class LlmEngine
 {
     private readonly List<int> _sampled = [];
+    private readonly List<(RequestState State, int LogitsOffset)> _sampleJobs = [];
+
+    // Fewer sampled sequences than this per worker are sampled on the engine thread alone.
+    private const int MinSamplesPerWorker = 4;
 
     private void Run()
     {
@@ -118,8 +122,12 @@ public sealed partial class LlmEngine
                 row++;
             }
             if (chunk.Sample)
-                _sampled.Add(state.Sampler.Sample(logits.Slice((row - 1) * v, v), CollectionsMarshal.AsSpan(state.Generated)));
+            {
+                _sampleJobs.Add((state, (row - 1) * v));
+                _sampled.Add(0);
+            }
         }
+        SampleAll(v);
 
         _scheduler.Update(plan, CollectionsMarshal.AsSpan(_sampled));
         int s = 0;
@@ -130,6 +138,29 @@ public sealed partial class LlmEngine
         }
         PublishStats();
         return true;
+    }
+
+    // One token per sampled sequence, each with its own sampler (its RNG, penalties, logprobs), so the
+    // order they run in does not matter. Top-p / top-k sort the vocabulary (about 2 ms at V = 32000), and
+    // between forward passes the cores are idle: with several sequences the samplers run in parallel.
+    private void SampleAll(int v)
+    {
+        int n = _sampleJobs.Count;
+        int workers = Math.Min(Environment.ProcessorCount, n / MinSamplesPerWorker);
+        if (workers <= 1)
+            SampleRange(0, n, v);
+        else
+            Parallel.For(0, workers, w => SampleRange(w * n / workers, (w + 1) * n / workers, v));
+        _sampleJobs.Clear();
+    }
+
+    private void SampleRange(int from, int to, int v)
+    {
+        for (int i = from; i < to; i++)
+        {
+            var (state, offset) = _sampleJobs[i];
+            _sampled[i] = state.Sampler.Sample(_logits.AsSpan(offset, v), CollectionsMarshal.AsSpan(state.Generated));
+        }
     }
 
     private static LogitSelection Selection(RequestState state, ScheduledChunk chunk) =>
