@@ -33,6 +33,27 @@ public sealed class LlmEngineTests(EngineFixture fx) : IClassFixture<EngineFixtu
     }
 
     [Fact]
+    public async Task Batching_SeededSampling_EqualEachRequestAlone()
+    {
+        // Ten sequences sample in one step, so their samplers run in parallel; each keeps its own RNG.
+        var options = new LlmEngineOptions { MaxBatchTokens = 64 };
+        SamplingOptions Seeded(int i) => new() { Temperature = 0.8f, TopP = 0.9f, Seed = (ulong)(100 + i), MaxTokens = 12, IgnoreEos = true };
+        var alone = new List<List<int>>();
+        using (var engine = fx.CreateEngine(options))
+        {
+            for (int i = 0; i < 10; i++)
+                alone.Add((await EngineFixture.ReadAll(engine.Submit(new(EngineFixture.Prompt(4 + i, i), Seeded(i))))).Tokens);
+        }
+        using (var engine = fx.CreateEngine(options))
+        {
+            var handles = Enumerable.Range(0, 10).Select(i => engine.Submit(new(EngineFixture.Prompt(4 + i, i), Seeded(i)))).ToList();
+            var batched = await Task.WhenAll(handles.Select(EngineFixture.ReadAll));
+            for (int i = 0; i < handles.Count; i++)
+                Assert.Equal(alone[i], batched[i].Tokens);
+        }
+    }
+
+    [Fact]
     public async Task Alone_GreedyTokens_EqualSingleSequenceGenerator()
     {
         using var engine = fx.CreateEngine(new LlmEngineOptions { MaxBatchTokens = 16 });
