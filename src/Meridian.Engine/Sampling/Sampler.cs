@@ -36,7 +36,8 @@ namespace Meridian.Engine.Sampling;
 /// Logprobs (<see cref="SamplingOptions.Logprobs"/>) are the raw model log-probabilities,
 /// log_softmax of the logits exactly as passed in, before bias, penalties, truncation and
 /// temperature: vLLM v1's default <c>logprobs_mode="raw_logprobs"</c>.
-/// Known limit: any truncation sorts all surviving candidates, O(V log V) per token.
+/// Cost: without top-k, top-p and min-p sort only the head of the distribution that can survive
+/// (<c>KeepHead</c>); top-k sorts every candidate, O(V log V) per token.
 /// </remarks>
 public sealed partial class Sampler
 {
@@ -172,14 +173,22 @@ public sealed partial class Sampler
         int topK = _options.TopK;
         float topP = _options.TopP;
         float minP = _options.MinP;
-        bool truncate = (topK > 0 && topK < n) || topP < 1f || minP > 0f;
-        if (truncate)
+        bool topKCuts = topK > 0 && topK < n;
+        bool truncate = topKCuts || topP < 1f || minP > 0f;
+        double topPTotal = 0;
+        if (truncate && !topKCuts)
+        {
+            // Without top-k, only the head of the distribution can survive: sort just that head.
+            n = KeepHead(n, topP, minP, out topPTotal);
+            SortCandidatesDescending(n);
+        }
+        else if (truncate)
             SortCandidatesDescending(n);
 
-        if (topK > 0 && topK < n)
+        if (topKCuts)
             n = topK;
 
-        if (topP < 1f)
+        if (topP < 1f && topKCuts)
         {
             // Softmax at temperature 1 over the survivors; _ids[0] holds the largest logit.
             float max = _work[_ids[0]];
@@ -193,6 +202,23 @@ public sealed partial class Sampler
             for (int j = 0; j < n; j++)
             {
                 cumulative += _probs[j] / sum;
+                if (cumulative >= topP)
+                {
+                    n = j + 1;
+                    break;
+                }
+            }
+        }
+
+        else if (topP < 1f)
+        {
+            // KeepHead left the candidates that can be in the nucleus, sorted; topPTotal is the softmax
+            // normaliser over every candidate.
+            float max = _work[_ids[0]];
+            double cumulative = 0;
+            for (int j = 0; j < n; j++)
+            {
+                cumulative += Math.Exp(_work[_ids[j]] - max) / topPTotal;
                 if (cumulative >= topP)
                 {
                     n = j + 1;
@@ -267,6 +293,57 @@ public sealed partial class Sampler
             x -= count * frequency + presence;
             _work[t] = x;
         }
+    }
+
+    /// <summary>
+    /// Compacts _ids[0, n) to the candidates that top-p and min-p can keep, in id order, so that only they
+    /// are sorted (a peaked distribution keeps a few dozen of tens of thousands): with min-p, logits ≥
+    /// max + ln(min_p); with top-p, logits ≥ a threshold τ whose candidates already hold p of the
+    /// probability mass (the nucleus is the shortest most-likely-first run reaching p, so it lies above
+    /// τ). τ starts 4 nats under the max and widens. <paramref name="total"/>: Σ exp(x − max) over all
+    /// candidates, the top-p normaliser. Returns the new count.
+    /// </summary>
+    private int KeepHead(int n, float topP, float minP, out double total)
+    {
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < n; j++)
+            max = Math.Max(max, _work[_ids[j]]);
+        total = 0;
+        double floor = double.NegativeInfinity;
+        if (minP > 0f)
+            floor = max + Math.Log(minP);
+        if (topP < 1f)
+        {
+            for (int j = 0; j < n; j++)
+                total += Math.Exp(_work[_ids[j]] - (double)max);
+            // A small slack keeps the cut safe from the rounding of this sum against the sorted one.
+            double need = topP * total * (1 + 1e-9);
+            for (double width = 4; width <= 256; width *= 2)
+            {
+                double tau = max - width, mass = 0;
+                for (int j = 0; j < n; j++)
+                {
+                    float x = _work[_ids[j]];
+                    if (x >= tau)
+                        mass += Math.Exp(x - (double)max);
+                }
+                if (mass >= need)
+                {
+                    floor = Math.Max(floor, tau);
+                    break;
+                }
+            }
+        }
+        if (double.IsNegativeInfinity(floor))
+            return n;
+        int kept = 0;
+        for (int j = 0; j < n; j++)
+        {
+            int id = _ids[j];
+            if (_work[id] >= floor)
+                _ids[kept++] = id;
+        }
+        return kept;
     }
 
     // Orders _ids[0, n) by descending _work logit, ties by ascending id, with one primitive sort

@@ -121,6 +121,30 @@ public class SamplerRandomnessTests
         }
     }
 
+    [Fact]
+    public void ComputeDistribution_LargePeakedVocabulary_TopPAndMinPMatchReference()
+    {
+        // Top-p and min-p sort only the head that can survive (Sampler.KeepHead); a wide vocabulary with
+        // logits spread over ~40 nats makes that head a small part of it, at every width step.
+        var rng = new Random(77);
+        const int V = 5000;
+        for (int trial = 0; trial < 24; trial++)
+        {
+            double spread = Pick(rng, 2.0, 6.0, 12.0);
+            float[] logits = Enumerable.Range(0, V).Select(_ => (float)(spread * Gaussian(rng))).ToArray();
+            var options = new SamplingOptions
+            {
+                Temperature = Pick(rng, 0.7f, 1f),
+                TopP = Pick(rng, 1f, 0.5f, 0.9f, 0.99f),
+                MinP = Pick(rng, 0f, 0.01f, 0.1f),
+            };
+            AssertProbabilities(SamplerReference.Distribution(options, logits, []), Distribution(options, logits, []), ReferenceTolerance);
+        }
+    }
+
+    private static double Gaussian(Random rng) =>
+        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
     private static T Pick<T>(Random rng, params T[] choices) => choices[rng.Next(choices.Length)];
 
     [Theory]
