@@ -212,13 +212,12 @@ public sealed partial class Sampler
 
         else if (topP < 1f)
         {
-            // KeepHead left the candidates that can be in the nucleus, sorted; topPTotal is the softmax
-            // normaliser over every candidate.
-            float max = _work[_ids[0]];
+            // KeepHead left the candidates that can be in the nucleus, sorted, their unnormalised
+            // probabilities in _probs by id, and the normaliser over every candidate in topPTotal.
             double cumulative = 0;
             for (int j = 0; j < n; j++)
             {
-                cumulative += Math.Exp(_work[_ids[j]] - max) / topPTotal;
+                cumulative += _probs[_ids[j]] / topPTotal;
                 if (cumulative >= topP)
                 {
                     n = j + 1;
@@ -314,8 +313,13 @@ public sealed partial class Sampler
             floor = max + Math.Log(minP);
         if (topP < 1f)
         {
+            // _probs is scratch until the final distribution: the unnormalised probability of each id,
+            // read again (not recomputed) by the top-p cut after sorting.
             for (int j = 0; j < n; j++)
-                total += Math.Exp(_work[_ids[j]] - (double)max);
+            {
+                int id = _ids[j];
+                total += _probs[id] = Math.Exp(_work[id] - (double)max);
+            }
             // A small slack keeps the cut safe from the rounding of this sum against the sorted one.
             double need = topP * total * (1 + 1e-9);
             for (double width = 4; width <= 256; width *= 2)
@@ -323,9 +327,9 @@ public sealed partial class Sampler
                 double tau = max - width, mass = 0;
                 for (int j = 0; j < n; j++)
                 {
-                    float x = _work[_ids[j]];
-                    if (x >= tau)
-                        mass += Math.Exp(x - (double)max);
+                    int id = _ids[j];
+                    if (_work[id] >= tau)
+                        mass += _probs[id];
                 }
                 if (mass >= need)
                 {
