@@ -36,6 +36,9 @@ internal sealed class FakeEngine(EngineModelInfo model) : ILlmEngine
 
     public EngineStats GetStats() => Stats;
 
+    /// <summary>What the engine reports as its fault (null = serving).</summary>
+    public string? Fault { get; set; }
+
     public RequestHandle Submit(EngineRequest request)
     {
         if (Refuse?.Invoke(request) is { } error)

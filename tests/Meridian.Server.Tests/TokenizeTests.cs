@@ -68,4 +68,16 @@ public sealed class TokenizeTests
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("ok", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
     }
+
+    [SkippableFact]
+    public async Task Health_EngineFaulted_Returns503WithTheReason()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.Engine.Fault = "a \"kernel\" failed";
+        using var response = await host.Client.GetAsync("health");
+        Assert.Equal(503, (int)response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("error", body.GetProperty("status").GetString());
+        Assert.Equal("a \"kernel\" failed", body.GetProperty("message").GetString());
+    }
 }

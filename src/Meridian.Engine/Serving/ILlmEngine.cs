@@ -23,6 +23,10 @@ public interface ILlmEngine
 
     /// <summary>A snapshot of queue, batch and KV-cache figures (for /metrics).</summary>
     EngineStats GetStats();
+
+    /// <summary>Why the engine stopped serving (an internal error in a step), or null while it serves.
+    /// Requests in flight then end with that error and Submit refuses new ones; /health reports it.</summary>
+    string? Fault => null;
 }
 
 /// <summary>The model an engine serves.</summary>

@@ -135,6 +135,8 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         });
     }
 
+    public string? Fault => _fault?.Message;
+
     public EngineStats GetStats()
     {
         lock (_statsLock)

@@ -185,6 +185,54 @@ public sealed class LlmEngineTests(EngineFixture fx) : IClassFixture<EngineFixtu
         Assert.Throws<ArgumentException>(() => engine.Submit(new([1, 5], new SamplingOptions { TopP = 2f })));
     }
 
+    [Fact]
+    public async Task ModelFails_RequestsEndWithTheErrorAndEngineRefusesMore()
+    {
+        using var model = new FailingModel(fx.Model, failAtCall: 3);
+        using var engine = new LlmEngine(model, fx.Tokenizer, null, new LlmEngineOptions());
+        var handle = engine.Submit(new(EngineFixture.Prompt(8, 1), EngineFixture.Greedy(50)));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (var _ in handle.ReadAllAsync())
+            {
+            }
+        });
+        Assert.Equal("step 3 failed", e.Message);
+        Assert.Equal("step 3 failed", engine.Fault);
+        var refused = Assert.Throws<Meridian.Core.MeridianException>(() => engine.Submit(new(EngineFixture.Prompt(8, 2), EngineFixture.Greedy(5))));
+        Assert.Contains("step 3 failed", refused.Message);
+    }
+
+    // Delegates to a real model but throws from its Nth batched forward pass (a stand-in for a backend fault).
+    private sealed class FailingModel(Meridian.Models.ILanguageModel inner, int failAtCall) : Meridian.Models.ILanguageModel
+    {
+        private int _calls;
+
+        public int VocabSize => inner.VocabSize;
+
+        public int ContextLength => inner.ContextLength;
+
+        public long KvBytesPerToken => inner.KvBytesPerToken;
+
+        public Meridian.Models.ModelState CreateState(int capacity, int maxBatch = 64) => inner.CreateState(capacity, maxBatch);
+
+        public void Forward(Meridian.Models.ModelState state, ReadOnlySpan<int> tokens, int startPos, Span<float> logits) =>
+            inner.Forward(state, tokens, startPos, logits);
+
+        public Meridian.Models.BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) => inner.CreateBatchState(numBlocks, blockSize, maxTokens);
+
+        public void ForwardBatch(Meridian.Models.BatchState state, Meridian.Models.BatchInput input, Span<float> logits)
+        {
+            if (++_calls == failAtCall)
+                throw new InvalidOperationException($"step {failAtCall} failed");
+            inner.ForwardBatch(state, input, logits);
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
     private static async Task WaitFor(Func<bool> condition)
     {
         for (int i = 0; i < 200 && !condition(); i++)
