@@ -24,23 +24,14 @@ public sealed class LlamaBatchState : BatchState
         BlockSize = blockSize;
         MaxTokens = maxTokens;
         Stream = device.CreateStream();
-        // T = MaxTokens, D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim
-        int d = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim, rows = numBlocks * blockSize;
+        int kv = c.NumKeyValueHeads * c.HeadDim, rows = numBlocks * blockSize;
         DeviceTensor New(int r, int cols, BufferUsage usage = BufferUsage.Scratch)
         {
             var buffer = device.Allocate((long)r * cols * sizeof(float), usage);
             _buffers.Add(buffer);
             return DeviceTensor.F32(buffer, r, cols);
         }
-        X = New(maxTokens, d);
-        Xn = New(maxTokens, d);
-        Q = New(maxTokens, q);
-        K = New(maxTokens, kv);
-        V = New(maxTokens, kv);
-        Att = New(maxTokens, q);
-        Gate = New(maxTokens, c.IntermediateSize);
-        Up = New(maxTokens, c.IntermediateSize);
-        Logits = New(maxTokens, c.VocabSize);
+        Work = new LlamaWorkspace(c, maxTokens, (r, cols) => New(r, cols));
         KeyCache = new DeviceTensor[c.NumHiddenLayers];
         ValueCache = new DeviceTensor[c.NumHiddenLayers];
         for (int l = 0; l < KeyCache.Length; l++)
@@ -58,15 +49,7 @@ public sealed class LlamaBatchState : BatchState
 
     public override IComputeStream Stream { get; }
 
-    internal DeviceTensor X { get; }       // [T, D] residual stream
-    internal DeviceTensor Xn { get; }      // [T, D] normed input of a sub-block (and the gathered logit rows)
-    internal DeviceTensor Q { get; }       // [T, H·Dh]
-    internal DeviceTensor K { get; }       // [T, Hkv·Dh] the step's new keys, before they go to the cache
-    internal DeviceTensor V { get; }       // [T, Hkv·Dh]
-    internal DeviceTensor Att { get; }     // [T, H·Dh] attention output
-    internal DeviceTensor Gate { get; }    // [T, F]
-    internal DeviceTensor Up { get; }      // [T, F]
-    internal DeviceTensor Logits { get; }  // [T, V]
+    internal LlamaWorkspace Work { get; }  // [MaxTokens, ·] activations of a step
     internal DeviceTensor[] KeyCache { get; }   // per layer [NumBlocks·BlockSize, Hkv·Dh] f32
     internal DeviceTensor[] ValueCache { get; } // per layer [NumBlocks·BlockSize, Hkv·Dh] f32
 

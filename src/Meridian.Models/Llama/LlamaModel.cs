@@ -57,48 +57,29 @@ public sealed class LlamaModel : ILanguageModel
         ReadOnlySpan<int> slots = input.Slots.AsSpan(0, t);
         ReadOnlySpan<AttentionSequence> sequences = input.Sequences.AsSpan(0, input.SequenceCount);
         ReadOnlySpan<int> tables = input.BlockTables.AsSpan(0, input.BlockTableLength);
-        var x = s.X.SliceRows(0, t);      // [T, D]
-        var xn = s.Xn.SliceRows(0, t);    // [T, D]
-        var q = s.Q.SliceRows(0, t);      // [T, H·Dh]
-        var k = s.K.SliceRows(0, t);      // [T, Hkv·Dh]
-        var val = s.V.SliceRows(0, t);    // [T, Hkv·Dh]
-        var att = s.Att.SliceRows(0, t);  // [T, H·Dh]
-        var gate = s.Gate.SliceRows(0, t); // [T, F]
-        var up = s.Up.SliceRows(0, t);    // [T, F]
+        var ws = s.Work;
+        var x = ws.X.SliceRows(0, t);      // [T, D]
+        var xn = ws.Xn.SliceRows(0, t);    // [T, D]
+        var q = ws.Q.SliceRows(0, t);      // [T, H·Dh]
+        var k = ws.K.SliceRows(0, t);      // [T, Hkv·Dh]
+        var val = ws.V.SliceRows(0, t);    // [T, Hkv·Dh]
+        var att = ws.Att.SliceRows(0, t);  // [T, H·Dh]
 
         op.EmbeddingLookup(w.TokenEmbedding, input.Tokens.AsSpan(0, t), x);
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
             var b = w.Layers[l];
 
-            // Attention: x += Wo · paged_attention(rope(Wq·norm(x)), cache ← rope(Wk·norm(x)), cache ← Wv·norm(x))
+            // Attention: x += Wo · paged_attention(q, cache ← k, cache ← v)
             op.RmsNorm(x, b.AttnNorm, c.RmsNormEps, xn);
-            MatMul3(op, xn, b.Wq, q, b.Wk, k, b.Wv, val);
-            if (b.Bq is { } bq)
-            {
-                op.Add(q, bq, q);
-                op.Add(k, b.Bk!.Value, k);
-                op.Add(val, b.Bv!.Value, val);
-            }
-            if (b.QNorm is { } qNorm)
-            {
-                op.RmsNorm(q.Reshape(t * c.NumAttentionHeads, c.HeadDim), qNorm, c.RmsNormEps, q.Reshape(t * c.NumAttentionHeads, c.HeadDim));
-                op.RmsNorm(k.Reshape(t * c.NumKeyValueHeads, c.HeadDim), b.KNorm!.Value, c.RmsNormEps, k.Reshape(t * c.NumKeyValueHeads, c.HeadDim));
-            }
-            op.Rope(q, pos, _rope);
-            op.Rope(k, pos, _rope);
+            QueryKeyValue(op, b, xn, q, k, val, pos);
             op.ScatterRows(k, slots, s.KeyCache[l]);
             op.ScatterRows(val, slots, s.ValueCache[l]);
             op.PagedAttention(q, s.KeyCache[l], s.ValueCache[l], s.BlockSize, sequences, tables, c.NumAttentionHeads, c.NumKeyValueHeads, att);
             op.MatMul(b.Wo, att, xn);
             op.Add(x, xn, x);
 
-            // Feed-forward: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x))
-            op.RmsNorm(x, b.FfnNorm, c.RmsNormEps, xn);
-            MatMul3(op, xn, b.WGate, gate, b.WUp, up);
-            op.SwiGlu(gate, up, gate);
-            op.MatMul(b.WDown, gate, xn);
-            op.Add(x, xn, x);
+            FeedForward(op, b, ws, t);
         }
         int n = input.LogitCount;
         if (n == 0)
@@ -112,11 +93,11 @@ public sealed class LlamaModel : ILanguageModel
             int run = 1;
             while (i + run < n && rows[i + run] == rows[i] + run)
                 run++;
-            op.RmsNorm(x.SliceRows(rows[i], run), w.OutputNorm, c.RmsNormEps, s.Xn.SliceRows(i, run));
+            op.RmsNorm(x.SliceRows(rows[i], run), w.OutputNorm, c.RmsNormEps, ws.Xn.SliceRows(i, run));
             i += run;
         }
-        var result = s.Logits.SliceRows(0, n); // [n, V]
-        op.MatMul(w.Output, s.Xn.SliceRows(0, n), result);
+        var result = ws.Logits.SliceRows(0, n); // [n, V]
+        op.MatMul(w.Output, ws.Xn.SliceRows(0, n), result);
         op.Download(result, logits);
     }
 
@@ -177,48 +158,29 @@ public sealed class LlamaModel : ILanguageModel
         var op = s.Stream;
         int t = tokens.Length;
         ReadOnlySpan<int> pos = Positions(p0, t);
-        var x = s.X.SliceRows(0, t);      // [T, D]
-        var xn = s.Xn.SliceRows(0, t);    // [T, D]
-        var q = s.Q.SliceRows(0, t);      // [T, H·Dh]
-        var k = s.K.SliceRows(0, t);      // [T, Hkv·Dh]
-        var val = s.V.SliceRows(0, t);    // [T, Hkv·Dh]
-        var att = s.Att.SliceRows(0, t);  // [T, H·Dh]
-        var gate = s.Gate.SliceRows(0, t); // [T, F]
-        var up = s.Up.SliceRows(0, t);    // [T, F]
+        var ws = s.Work;
+        var x = ws.X.SliceRows(0, t);      // [T, D]
+        var xn = ws.Xn.SliceRows(0, t);    // [T, D]
+        var q = ws.Q.SliceRows(0, t);      // [T, H·Dh]
+        var k = ws.K.SliceRows(0, t);      // [T, Hkv·Dh]
+        var val = ws.V.SliceRows(0, t);    // [T, Hkv·Dh]
+        var att = ws.Att.SliceRows(0, t);  // [T, H·Dh]
 
         op.EmbeddingLookup(w.TokenEmbedding, tokens, x);
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
             var b = w.Layers[l];
 
-            // Attention: x += Wo · attention(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
+            // Attention: x += Wo · attention(q, cache ← k, cache ← v)
             op.RmsNorm(x, b.AttnNorm, c.RmsNormEps, xn);
-            MatMul3(op, xn, b.Wq, q, b.Wk, k, b.Wv, val);
-            if (b.Bq is { } bq)
-            {
-                op.Add(q, bq, q);
-                op.Add(k, b.Bk!.Value, k);
-                op.Add(val, b.Bv!.Value, val);
-            }
-            if (b.QNorm is { } qNorm)
-            {
-                op.RmsNorm(q.Reshape(t * c.NumAttentionHeads, c.HeadDim), qNorm, c.RmsNormEps, q.Reshape(t * c.NumAttentionHeads, c.HeadDim));
-                op.RmsNorm(k.Reshape(t * c.NumKeyValueHeads, c.HeadDim), b.KNorm!.Value, c.RmsNormEps, k.Reshape(t * c.NumKeyValueHeads, c.HeadDim));
-            }
-            op.Rope(q, pos, _rope);
-            op.Rope(k, pos, _rope);
+            QueryKeyValue(op, b, xn, q, k, val, pos);
             op.Copy(k, s.Keys[l].SliceRows(p0, t));
             op.Copy(val, s.Values[l].SliceRows(p0, t));
             op.Attention(q, s.Keys[l], s.Values[l], p0, c.NumAttentionHeads, c.NumKeyValueHeads, att);
             op.MatMul(b.Wo, att, xn);
             op.Add(x, xn, x);
 
-            // Feed-forward: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x))
-            op.RmsNorm(x, b.FfnNorm, c.RmsNormEps, xn);
-            MatMul3(op, xn, b.WGate, gate, b.WUp, up);
-            op.SwiGlu(gate, up, gate);
-            op.MatMul(b.WDown, gate, xn);
-            op.Add(x, xn, x);
+            FeedForward(op, b, ws, t);
         }
         if (logits.IsEmpty)
             return; // a middle chunk of a long prompt: only the KV cache matters
@@ -226,10 +188,47 @@ public sealed class LlamaModel : ILanguageModel
         // Logits: only the rows asked for (the last token when decoding or prefilling).
         var rows = allRows ? x : x.SliceRows(t - 1, 1);
         var normed = xn.SliceRows(0, rows.Rows);
-        var result = s.Logits.SliceRows(0, rows.Rows);
+        var result = ws.Logits.SliceRows(0, rows.Rows);
         op.RmsNorm(rows, w.OutputNorm, c.RmsNormEps, normed);
         op.MatMul(w.Output, normed, result);
         op.Download(result, logits);
+    }
+
+    // q, k, v [T, ·] of one layer from its normed input xn [T, D]: the projections (one shared-input
+    // call), Qwen2's biases, Qwen3's per-head q/k norms, then RoPE at the tokens' positions.
+    private void QueryKeyValue(IComputeStream op, LlamaLayerWeights b, DeviceTensor xn, DeviceTensor q, DeviceTensor k, DeviceTensor val,
+        ReadOnlySpan<int> pos)
+    {
+        var c = Config;
+        int t = xn.Rows;
+        MatMul3(op, xn, b.Wq, q, b.Wk, k, b.Wv, val);
+        if (b.Bq is { } bq)
+        {
+            op.Add(q, bq, q);
+            op.Add(k, b.Bk!.Value, k);
+            op.Add(val, b.Bv!.Value, val);
+        }
+        if (b.QNorm is { } qNorm)
+        {
+            op.RmsNorm(q.Reshape(t * c.NumAttentionHeads, c.HeadDim), qNorm, c.RmsNormEps, q.Reshape(t * c.NumAttentionHeads, c.HeadDim));
+            op.RmsNorm(k.Reshape(t * c.NumKeyValueHeads, c.HeadDim), b.KNorm!.Value, c.RmsNormEps, k.Reshape(t * c.NumKeyValueHeads, c.HeadDim));
+        }
+        op.Rope(q, pos, _rope);
+        op.Rope(k, pos, _rope);
+    }
+
+    // Feed-forward on the first t rows: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x)).
+    private void FeedForward(IComputeStream op, LlamaLayerWeights b, LlamaWorkspace ws, int t)
+    {
+        var x = ws.X.SliceRows(0, t);        // [T, D]
+        var xn = ws.Xn.SliceRows(0, t);      // [T, D]
+        var gate = ws.Gate.SliceRows(0, t);  // [T, F]
+        var up = ws.Up.SliceRows(0, t);      // [T, F]
+        op.RmsNorm(x, b.FfnNorm, Config.RmsNormEps, xn);
+        MatMul3(op, xn, b.WGate, gate, b.WUp, up);
+        op.SwiGlu(gate, up, gate);
+        op.MatMul(b.WDown, gate, xn);
+        op.Add(x, xn, x);
     }
 
     // Two or three weights on one input as one backend call (one activation pass, one dispatch).

@@ -15,22 +15,14 @@ public sealed class LlamaState : ModelState
         Capacity = capacity;
         MaxBatch = maxBatch;
         Stream = device.CreateStream();
-        int d = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
+        int kv = c.NumKeyValueHeads * c.HeadDim;
         DeviceTensor New(int rows, int cols, BufferUsage usage = BufferUsage.Scratch)
         {
             var buffer = device.Allocate((long)rows * cols * sizeof(float), usage);
             _buffers.Add(buffer);
             return DeviceTensor.F32(buffer, rows, cols);
         }
-        X = New(maxBatch, d);
-        Xn = New(maxBatch, d);
-        Q = New(maxBatch, q);
-        K = New(maxBatch, kv);
-        V = New(maxBatch, kv);
-        Att = New(maxBatch, q);
-        Gate = New(maxBatch, c.IntermediateSize);
-        Up = New(maxBatch, c.IntermediateSize);
-        Logits = New(maxBatch, c.VocabSize);
+        Work = new LlamaWorkspace(c, maxBatch, (rows, cols) => New(rows, cols));
         Keys = new DeviceTensor[c.NumHiddenLayers];
         Values = new DeviceTensor[c.NumHiddenLayers];
         for (int l = 0; l < Keys.Length; l++)
@@ -46,15 +38,7 @@ public sealed class LlamaState : ModelState
 
     public override IComputeStream Stream { get; }
 
-    internal DeviceTensor X { get; }       // [B, D] residual stream
-    internal DeviceTensor Xn { get; }      // [B, D] normed input of a sub-block
-    internal DeviceTensor Q { get; }       // [B, H·Dh]
-    internal DeviceTensor K { get; }       // [B, Hkv·Dh]
-    internal DeviceTensor V { get; }       // [B, Hkv·Dh]
-    internal DeviceTensor Att { get; }     // [B, H·Dh] attention output
-    internal DeviceTensor Gate { get; }    // [B, F]
-    internal DeviceTensor Up { get; }      // [B, F]
-    internal DeviceTensor Logits { get; }  // [B, V]
+    internal LlamaWorkspace Work { get; }  // [B, ·] activations of a chunk
     internal DeviceTensor[] Keys { get; }  // per layer [Capacity, Hkv·Dh] f32
     internal DeviceTensor[] Values { get; } // per layer [Capacity, Hkv·Dh] f32
 

@@ -1,0 +1,34 @@
+// The activation buffers one Llama forward chunk writes, for up to Rows tokens: shared by the
+// single-sequence state (LlamaState) and the batched one (LlamaBatchState).
+using Meridian.Core.Backends;
+
+namespace Meridian.Models.Llama;
+
+/// <summary>[Rows, width] f32 buffers. T = rows, D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim.</summary>
+internal sealed class LlamaWorkspace
+{
+    /// <summary>Allocates every buffer through <paramref name="allocate"/> (rows, cols) -> [rows, cols] f32.</summary>
+    public LlamaWorkspace(LlamaConfig c, int rows, Func<int, int, DeviceTensor> allocate)
+    {
+        int d = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
+        X = allocate(rows, d);
+        Xn = allocate(rows, d);
+        Q = allocate(rows, q);
+        K = allocate(rows, kv);
+        V = allocate(rows, kv);
+        Att = allocate(rows, q);
+        Gate = allocate(rows, c.IntermediateSize);
+        Up = allocate(rows, c.IntermediateSize);
+        Logits = allocate(rows, c.VocabSize);
+    }
+
+    public DeviceTensor X { get; }       // [T, D] residual stream
+    public DeviceTensor Xn { get; }      // [T, D] normed input of a sub-block (and the gathered logit rows)
+    public DeviceTensor Q { get; }       // [T, H·Dh]
+    public DeviceTensor K { get; }       // [T, Hkv·Dh] this chunk's keys, before they go to the cache
+    public DeviceTensor V { get; }       // [T, Hkv·Dh]
+    public DeviceTensor Att { get; }     // [T, H·Dh] attention output
+    public DeviceTensor Gate { get; }    // [T, F]
+    public DeviceTensor Up { get; }      // [T, F]
+    public DeviceTensor Logits { get; }  // [T, V]
+}
