@@ -71,39 +71,23 @@ internal static class ChatCompletionsEndpoint
         int n = run.Count;
         var texts = new StringBuilder[n];
         var logprobs = new List<ChatTokenLogprob>[n];
-        var finish = new FinishReason?[n];
-        var usage = new Usage[n];
         for (int i = 0; i < n; i++)
         {
             texts[i] = new StringBuilder();
             logprobs[i] = [];
         }
-        try
+        var (finish, usage) = await run.ReadToEndAsync((i, output) =>
         {
-            await foreach (var (i, output) in run.ReadAsync())
-            {
-                texts[i].Append(output.Text);
-                if (reply.Logprobs && output.Logprobs is { } lp)
-                    logprobs[i].AddRange(ChatLogprobsBuilder.Convert(reply.Model.Tokenizer, lp));
-                if (output.FinishReason is { } reason)
-                {
-                    finish[i] = reason;
-                    usage[i] = output.Usage;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (run.TimedOut)
-        {
-            throw Finish.Timeout();
-        }
-        if (finish.Any(f => f is null or FinishReason.Cancelled))
-            throw Finish.Cancelled();
+            texts[i].Append(output.Text);
+            if (reply.Logprobs && output.Logprobs is { } lp)
+                logprobs[i].AddRange(ChatLogprobsBuilder.Convert(reply.Model.Tokenizer, lp));
+        });
 
         var choices = new ChatChoice[n];
         for (int i = 0; i < n; i++)
         {
             choices[i] = new ChatChoice(i, new ChatMessageOutput("assistant", texts[i].ToString()),
-                reply.Logprobs ? new ChatLogprobs(logprobs[i]) : null, Finish.Reason(finish[i]!.Value));
+                reply.Logprobs ? new ChatLogprobs(logprobs[i]) : null, Finish.Reason(finish[i]));
         }
         var completion = new ChatCompletion(reply.Id, "chat.completion", reply.Created, reply.Model.Name, choices, UsageInfo.Of(usage));
         context.Response.ContentType = "application/json";

@@ -90,6 +90,36 @@ internal sealed class GenerationRun : IDisposable
             yield return item;
     }
 
+    /// <summary>
+    /// Reads every choice to its end for a reply that is sent whole: <paramref name="onOutput"/> sees each output
+    /// with its choice index; returns each choice's finish reason and final usage. Throws the API's timeout error
+    /// when the request ran past its limit, and its cancelled error when the engine cancelled a choice.
+    /// </summary>
+    public async Task<(FinishReason[] Finish, Usage[] Usage)> ReadToEndAsync(Action<int, RequestOutput> onOutput)
+    {
+        var finish = new FinishReason?[Count];
+        var usage = new Usage[Count];
+        try
+        {
+            await foreach (var (i, output) in ReadAsync())
+            {
+                onOutput(i, output);
+                if (output.FinishReason is { } reason)
+                {
+                    finish[i] = reason;
+                    usage[i] = output.Usage;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (TimedOut)
+        {
+            throw Finish.Timeout();
+        }
+        if (finish.Any(f => f is null or FinishReason.Cancelled))
+            throw Finish.Cancelled();
+        return (finish.Select(f => f!.Value).ToArray(), usage);
+    }
+
     private async Task Pump(int index, ChannelWriter<ChoiceOutput> writer, CancellationToken token)
     {
         var tracker = new Tracker(this);

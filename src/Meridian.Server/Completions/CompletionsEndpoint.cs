@@ -89,38 +89,22 @@ internal static class CompletionsEndpoint
         int n = run.Count;
         var states = new ChoiceState[n];
         var logprobs = new LegacyLogprobs?[n];
-        var finish = new FinishReason?[n];
-        var usage = new Usage[n];
         for (int i = 0; i < n; i++)
         {
             states[i] = new ChoiceState(reply);
             logprobs[i] = reply.Logprobs ? LegacyLogprobsBuilder.Empty() : null;
         }
-        try
+        var (finish, usage) = await run.ReadToEndAsync((i, output) =>
         {
-            await foreach (var (i, output) in run.ReadAsync())
-            {
-                var state = states[i];
-                if (!state.Started && state.Echo(output).Logprobs is { } promptLp)
-                    LegacyLogprobsBuilder.Append(logprobs[i]!, promptLp);
-                if (state.Add(output) is { } lp)
-                    LegacyLogprobsBuilder.Append(logprobs[i]!, lp);
-                if (output.FinishReason is { } reason)
-                {
-                    finish[i] = reason;
-                    usage[i] = output.Usage;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (run.TimedOut)
-        {
-            throw Finish.Timeout();
-        }
-        if (finish.Any(f => f is null or FinishReason.Cancelled))
-            throw Finish.Cancelled();
+            var state = states[i];
+            if (!state.Started && state.Echo(output).Logprobs is { } promptLp)
+                LegacyLogprobsBuilder.Append(logprobs[i]!, promptLp);
+            if (state.Add(output) is { } lp)
+                LegacyLogprobsBuilder.Append(logprobs[i]!, lp);
+        });
         var choices = new CompletionChoice[n];
         for (int i = 0; i < n; i++)
-            choices[i] = new CompletionChoice(states[i].Text.ToString(), i, logprobs[i], Finish.Reason(finish[i]!.Value));
+            choices[i] = new CompletionChoice(states[i].Text.ToString(), i, logprobs[i], Finish.Reason(finish[i]));
         var completion = new Completion(reply.Id, "text_completion", reply.Created, reply.Model.Name, choices, UsageInfo.Of(usage));
         context.Response.ContentType = "application/json";
         await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, completion, CompletionsJsonContext.Default.Completion, context.RequestAborted);
