@@ -264,8 +264,8 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
 
     /// <summary>
     /// One row against tokens [t0, t1) (at most SmallBatchTokens): each group is decoded once in registers
-    /// and dotted with every token. Each token's sum is formed exactly as <see cref="Dot2Registers"/> forms
-    /// it, so a sequence's results do not depend on how many others share its step. y[(t - t0) · ldy].
+    /// and dotted with every token through <see cref="DotGroup"/>, the chains <see cref="Dot2Registers"/>
+    /// writes out, so a sequence's results do not depend on how many others share its step. y[(t - t0) · ldy].
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void DotRegistersTokens(byte* row, int k, int groups, QuantizedActivations x, int t0, int t1, float* y, int ldy, byte* dec)
@@ -290,26 +290,8 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
                     var da = Vector256.Load(x.D + bo);
                     // As Dot2Registers passes them: HalfScales types fold their mins into the sums.
                     var ds = !TDec.HalfScales && TDec.HasMin ? Vector256.Load(x.DS + bo) : default;
-                    var init = Init(sums);
                     var init2 = TDec.HalfScales ? Init(sums + 8) : Vector256<int>.Zero;
-                    var ia = DotCodes(init, c0, Vector256.Load(a));
-                    var ib = DotCodes(Vector256<int>.Zero, c2, Vector256.Load(a + 64));
-                    var ic = DotCodes(init2, c4, Vector256.Load(a + 128));
-                    var id = DotCodes(Vector256<int>.Zero, c6, Vector256.Load(a + 192));
-                    ia = DotCodes(ia, c1, Vector256.Load(a + 32));
-                    ib = DotCodes(ib, c3, Vector256.Load(a + 96));
-                    ic = DotCodes(ic, c5, Vector256.Load(a + 160));
-                    id = DotCodes(id, c7, Vector256.Load(a + 224));
-                    ref var sum = ref acc[t - t0];
-                    if (TDec.HalfScales)
-                    {
-                        sum = Fma.MultiplyAdd(Avx.ConvertToVector256Single(ia + ib), scale * da, sum);
-                        sum = Fma.MultiplyAdd(Avx.ConvertToVector256Single(ic + id), scale2 * da, sum);
-                    }
-                    else
-                        sum = Fma.MultiplyAdd(Avx.ConvertToVector256Single((ia + ib) + (ic + id)), scale * da, sum);
-                    if (TDec.HasMin)
-                        sum = Fma.MultiplyAddNegated(min, ds, sum);
+                    acc[t - t0] = DotGroup(c0, c1, c2, c3, c4, c5, c6, c7, scale, scale2, min, a, da, ds, Init(sums), init2, acc[t - t0]);
                 }
             }
             else

@@ -23,36 +23,49 @@ public sealed partial class Sampler
     // Assumes finite logits (a +inf makes every value NaN).
     private void ComputeLogprobs(ReadOnlySpan<float> logits, int token)
     {
+        double logZ = LogNormalizer(logits);
+        SampledLogprob = (float)(logits[token] - logZ);
+        _topCount = TopLogits(logits, _topIds, _topLogprobs);
+        for (int j = 0; j < _topCount; j++)
+            _topLogprobs[j] = (float)(_topLogprobs[j] - logZ);
+    }
+
+    /// <summary>ln Σ exp(x): the log-softmax normaliser of a logits row, summed in f64 from the max.</summary>
+    internal static double LogNormalizer(ReadOnlySpan<float> logits)
+    {
         float max = float.NegativeInfinity;
         foreach (float x in logits)
             max = Math.Max(max, x);
         double sum = 0;
         foreach (float x in logits)
             sum += Math.Exp(x - (double)max);
-        double logZ = max + Math.Log(sum);
-        SampledLogprob = (float)(logits[token] - logZ);
+        return max + Math.Log(sum);
+    }
 
-        // Top-N by insertion into a short sorted list; ids arrive ascending and only a strictly
-        // larger logit moves ahead, so ties keep the lower id first.
-        int capacity = _topIds.Length;
+    /// <summary>
+    /// The ids.Length largest logits, largest first, ties to the lower id, into ids / values; returns how many
+    /// (fewer when the row is shorter). By insertion into a short sorted list: ids arrive ascending and only
+    /// a strictly larger logit moves ahead.
+    /// </summary>
+    internal static int TopLogits(ReadOnlySpan<float> logits, Span<int> ids, Span<float> values)
+    {
+        int capacity = ids.Length;
         int count = 0;
         for (int i = 0; i < logits.Length && capacity > 0; i++)
         {
             float x = logits[i];
-            if (count == capacity && !(x > _topLogprobs[count - 1]))
+            if (count == capacity && !(x > values[count - 1]))
                 continue;
             int slot = count < capacity ? count++ : count - 1;
-            while (slot > 0 && x > _topLogprobs[slot - 1])
+            while (slot > 0 && x > values[slot - 1])
             {
-                _topLogprobs[slot] = _topLogprobs[slot - 1];
-                _topIds[slot] = _topIds[slot - 1];
+                values[slot] = values[slot - 1];
+                ids[slot] = ids[slot - 1];
                 slot--;
             }
-            _topLogprobs[slot] = x;
-            _topIds[slot] = i;
+            values[slot] = x;
+            ids[slot] = i;
         }
-        for (int j = 0; j < count; j++)
-            _topLogprobs[j] = (float)(_topLogprobs[j] - logZ);
-        _topCount = count;
+        return count;
     }
 }

@@ -20,28 +20,13 @@ internal static class LogprobMath
     /// <summary>log_softmax(logits)[token] and the <paramref name="topN"/> most likely ids (ties: lower id first). logits: [V] f32.</summary>
     public static TokenLogprob Of(ReadOnlySpan<float> logits, int token, int topN)
     {
-        float max = float.NegativeInfinity;
-        foreach (float x in logits)
-            max = Math.Max(max, x);
-        double sum = 0;
-        foreach (float x in logits)
-            sum += Math.Exp(x - (double)max);
-        double logZ = max + Math.Log(sum);
-        var top = new List<TopLogprob>(topN);
-        for (int i = 0; i < logits.Length && topN > 0; i++)
-        {
-            float x = logits[i];
-            if (top.Count == topN && !(x > top[^1].Logprob))
-                continue;
-            int slot = top.Count;
-            while (slot > 0 && x > top[slot - 1].Logprob)
-                slot--;
-            top.Insert(slot, new TopLogprob(i, x));
-            if (top.Count > topN)
-                top.RemoveAt(top.Count - 1);
-        }
-        for (int j = 0; j < top.Count; j++)
-            top[j] = top[j] with { Logprob = (float)(top[j].Logprob - logZ) };
+        double logZ = Sampler.LogNormalizer(logits);
+        Span<int> ids = stackalloc int[topN];
+        Span<float> values = stackalloc float[topN];
+        int count = Sampler.TopLogits(logits, ids, values);
+        var top = new TopLogprob[count];
+        for (int j = 0; j < count; j++)
+            top[j] = new TopLogprob(ids[j], (float)(values[j] - logZ));
         return new TokenLogprob(token, (float)(logits[token] - logZ), top);
     }
 }
