@@ -25,19 +25,13 @@ public sealed class LlamaBatchState : BatchState
         MaxTokens = maxTokens;
         Stream = device.CreateStream();
         int kv = c.NumKeyValueHeads * c.HeadDim, rows = numBlocks * blockSize;
-        DeviceTensor New(int r, int cols, BufferUsage usage = BufferUsage.Scratch)
-        {
-            var buffer = device.Allocate((long)r * cols * sizeof(float), usage);
-            _buffers.Add(buffer);
-            return DeviceTensor.F32(buffer, r, cols);
-        }
-        Work = new LlamaWorkspace(c, maxTokens, (r, cols) => New(r, cols));
+        Work = new LlamaWorkspace(c, device, maxTokens, _buffers);
         KeyCache = new DeviceTensor[c.NumHiddenLayers];
         ValueCache = new DeviceTensor[c.NumHiddenLayers];
         for (int l = 0; l < KeyCache.Length; l++)
         {
-            KeyCache[l] = New(rows, kv, BufferUsage.KvCache);
-            ValueCache[l] = New(rows, kv, BufferUsage.KvCache);
+            KeyCache[l] = LlamaWorkspace.Allocate(device, _buffers, rows, kv, BufferUsage.KvCache);
+            ValueCache[l] = LlamaWorkspace.Allocate(device, _buffers, rows, kv, BufferUsage.KvCache);
         }
     }
 

@@ -16,19 +16,13 @@ public sealed class LlamaState : ModelState
         MaxBatch = maxBatch;
         Stream = device.CreateStream();
         int kv = c.NumKeyValueHeads * c.HeadDim;
-        DeviceTensor New(int rows, int cols, BufferUsage usage = BufferUsage.Scratch)
-        {
-            var buffer = device.Allocate((long)rows * cols * sizeof(float), usage);
-            _buffers.Add(buffer);
-            return DeviceTensor.F32(buffer, rows, cols);
-        }
-        Work = new LlamaWorkspace(c, maxBatch, (rows, cols) => New(rows, cols));
+        Work = new LlamaWorkspace(c, device, maxBatch, _buffers);
         Keys = new DeviceTensor[c.NumHiddenLayers];
         Values = new DeviceTensor[c.NumHiddenLayers];
         for (int l = 0; l < Keys.Length; l++)
         {
-            Keys[l] = New(capacity, kv, BufferUsage.KvCache);
-            Values[l] = New(capacity, kv, BufferUsage.KvCache);
+            Keys[l] = LlamaWorkspace.Allocate(device, _buffers, capacity, kv, BufferUsage.KvCache);
+            Values[l] = LlamaWorkspace.Allocate(device, _buffers, capacity, kv, BufferUsage.KvCache);
         }
     }
 

@@ -7,9 +7,10 @@ namespace Meridian.Models.Llama;
 /// <summary>[Rows, width] f32 buffers. T = rows, D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim.</summary>
 internal sealed class LlamaWorkspace
 {
-    /// <summary>Allocates every buffer through <paramref name="allocate"/> (rows, cols) -> [rows, cols] f32.</summary>
-    public LlamaWorkspace(LlamaConfig c, int rows, Func<int, int, DeviceTensor> allocate)
+    /// <summary>Allocates every buffer on <paramref name="device"/>, adding each to <paramref name="owned"/> (the state disposes them).</summary>
+    public LlamaWorkspace(LlamaConfig c, IDevice device, int rows, List<IDeviceBuffer> owned)
     {
+        DeviceTensor allocate(int r, int cols) => Allocate(device, owned, r, cols, BufferUsage.Scratch);
         int d = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
         X = allocate(rows, d);
         Xn = allocate(rows, d);
@@ -31,4 +32,12 @@ internal sealed class LlamaWorkspace
     public DeviceTensor Gate { get; }    // [T, F]
     public DeviceTensor Up { get; }      // [T, F]
     public DeviceTensor Logits { get; }  // [T, V]
+
+    /// <summary>A [rows, cols] f32 tensor over a new buffer, which <paramref name="owned"/> keeps for disposal.</summary>
+    public static DeviceTensor Allocate(IDevice device, List<IDeviceBuffer> owned, int rows, int cols, BufferUsage usage)
+    {
+        var buffer = device.Allocate((long)rows * cols * sizeof(float), usage);
+        owned.Add(buffer);
+        return DeviceTensor.F32(buffer, rows, cols);
+    }
 }
