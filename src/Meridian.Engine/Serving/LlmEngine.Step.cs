@@ -49,6 +49,8 @@ public sealed partial class LlmEngine
 
     private void DrainInbox()
     {
+        if (_inbox.IsEmpty)
+            return;
         while (_inbox.TryDequeue(out var command))
         {
             if (command.State is { } state)
