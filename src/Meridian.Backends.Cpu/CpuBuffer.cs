@@ -1,5 +1,6 @@
 // Host memory behind a CPU device buffer: either owned (64-byte aligned native memory) or a view
-// of caller-owned memory (a weight in the memory map, used in place).
+// of caller-owned memory (a weight in the memory map, used in place). An owned buffer may hold a
+// matmul weight in the packed layout of Kernels/WeightPacking, which only MatMul reads.
 using System.Runtime.InteropServices;
 using Meridian.Core.Backends;
 
@@ -11,8 +12,9 @@ internal sealed unsafe class CpuBuffer : IDeviceBuffer
     private const int Alignment = 64;
     private void* _block; // what calloc returned (owned buffers); Pointer is it rounded up to Alignment
 
-    private CpuBuffer(IDevice device, BufferUsage usage, byte* pointer, long length, void* block)
+    private CpuBuffer(IDevice device, BufferUsage usage, byte* pointer, long length, void* block, bool packed = false)
     {
+        Packed = packed;
         Device = device;
         Usage = usage;
         Pointer = pointer;
@@ -26,6 +28,9 @@ internal sealed unsafe class CpuBuffer : IDeviceBuffer
 
     public long ByteLength { get; }
 
+    /// <summary>True when the bytes are a weight matrix in WeightPacking's layout (rows of packed groups), not its file layout.</summary>
+    public bool Packed { get; }
+
     /// <summary>Start of the memory; valid until disposed (owned) or while the caller's memory lives (view).</summary>
     public byte* Pointer { get; private set; }
 
@@ -38,6 +43,15 @@ internal sealed unsafe class CpuBuffer : IDeviceBuffer
         void* block = NativeMemory.AllocZeroed((nuint)bytes + Alignment);
         byte* p = (byte*)(((nuint)block + Alignment) & ~(nuint)(Alignment - 1));
         return new CpuBuffer(device, usage, p, bytes, block);
+    }
+
+    /// <summary>An owned buffer for a weight in WeightPacking's layout.</summary>
+    public static CpuBuffer AllocatePacked(IDevice device, long bytes)
+    {
+        var plain = Allocate(device, bytes, BufferUsage.Weights);
+        var packed = new CpuBuffer(device, BufferUsage.Weights, plain.Pointer, bytes, plain._block, packed: true);
+        plain._block = null; // ownership moves to the packed buffer
+        return packed;
     }
 
     public static CpuBuffer View(IDevice device, byte* pointer, long bytes) => new(device, BufferUsage.Weights, pointer, bytes, block: null);

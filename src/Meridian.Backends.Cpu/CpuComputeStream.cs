@@ -2,7 +2,9 @@
 // ones (matmul, attention) split over the device's worker pool, and the row ops (norm, RoPE, SwiGLU)
 // too when a long prompt makes them big enough to pay for the hand-off. Tested against Core ReferenceOps.
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
+using Meridian.Backends.Cpu.Kernels;
 using Meridian.Core;
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
@@ -53,7 +55,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         if (!(x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows && x.Type == DType.F32 && y.Type == DType.F32))
             ThrowMatMulShapes(w, x, y);
         _matMul.Begin((float*)Ptr(x), x.Rows, x.Cols);
-        _matMul.Add(w.Type, Ptr(w), w.RowBytes, w.Rows, (float*)Ptr(y));
+        AddWeight(w, y);
         RunMatMul(x.Rows);
     }
 
@@ -66,9 +68,24 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
             DeviceTensor w = ws[i], y = ys[i];
             if (!(x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows && x.Type == DType.F32 && y.Type == DType.F32))
                 ThrowMatMulShapes(w, x, y);
-            _matMul.Add(w.Type, Ptr(w), w.RowBytes, w.Rows, (float*)Ptr(y));
+            AddWeight(w, y);
         }
         RunMatMul(x.Rows);
+    }
+
+    // A weight in its file layout, or packed by CpuDevice.LoadMatMulWeights (the whole buffer, rows of packed groups).
+    private void AddWeight(DeviceTensor w, DeviceTensor y)
+    {
+        var buffer = (CpuBuffer)w.Buffer;
+        if (!buffer.Packed)
+        {
+            _matMul.Add(w.Type, Ptr(w), w.RowBytes, w.Rows, (float*)Ptr(y), packed: false);
+            return;
+        }
+        long rowBytes = WeightPacking.RowBytes(w.Type, w.Cols);
+        if (w.ByteOffset != 0 || rowBytes * w.Rows > buffer.ByteLength)
+            throw new ArgumentException($"MatMul: a packed weight is used whole; this tensor is [{w.Rows},{w.Cols}] at byte {w.ByteOffset} of a {buffer.ByteLength}-byte buffer");
+        _matMul.Add(w.Type, buffer.Pointer, rowBytes, w.Rows, (float*)Ptr(y), packed: true);
     }
 
     private void RunMatMul(int tokens)
@@ -174,9 +191,15 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
             job.Run(0, rows, 0);
     }
 
+    [DoesNotReturn]
+    private static void ThrowPacked(DeviceTensor t) =>
+        throw new ArgumentException($"a {t.Type.Name()} [{t.Rows},{t.Cols}] weight loaded with LoadMatMulWeights is in the CPU backend's packed layout: only MatMul reads it");
+
     private static byte* Ptr(DeviceTensor t)
     {
         var buffer = (CpuBuffer)t.Buffer;
+        if (buffer.Packed)
+            ThrowPacked(t);
         Debug.Assert(t.ByteOffset + t.ByteLength <= buffer.ByteLength);
         return buffer.Pointer + t.ByteOffset;
     }

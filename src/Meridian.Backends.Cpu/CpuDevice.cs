@@ -55,6 +55,27 @@ public sealed class CpuDevice : IDevice
         // The span is a view of the memory map (or other pinned memory the caller keeps alive).
         CpuBuffer.View(this, (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data)), data.Length);
 
+    /// <summary>
+    /// Q4_0 and Q8_0 matrices (on CPUs with AVX2) are copied into the packed layout of
+    /// Kernels/WeightPacking, which the int8 kernels read without a transpose per group (TinyLlama Q4_0
+    /// text generation: see docs/cpu-kernels.md); the copied bytes' pages of the memory map are then
+    /// handed back (FilePages), so the model stays resident once. Other types are used in place.
+    /// </summary>
+    public unsafe IDeviceBuffer LoadMatMulWeights(ReadOnlySpan<byte> data, DType type, int rows, int cols)
+    {
+        if (!Kernels.WeightPacking.Packs(type, cols))
+            return LoadWeights(data);
+        if (rows <= 0 || data.Length != type.ByteSize((long)rows * cols))
+            throw new ArgumentException($"LoadMatMulWeights: {data.Length} bytes is not a {type.Name()} [{rows},{cols}] matrix ({type.ByteSize((long)rows * cols)} bytes)");
+        var buffer = CpuBuffer.AllocatePacked(this, rows * Kernels.WeightPacking.RowBytes(type, cols));
+        fixed (byte* src = data)
+        {
+            Kernels.WeightPacking.PackRows(type, src, cols, 0, rows, buffer.Pointer);
+            FilePages.Release(src, data.Length);
+        }
+        return buffer;
+    }
+
     /// <inheritdoc />
     public IComputeStream CreateStream()
     {

@@ -38,6 +38,7 @@ internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
         public int N;
         public int First;
         public float* Y;
+        public bool Packed; // W in WeightPacking's layout (RowBytes its packed row)
     }
 
     public MatMulJob(int workers)
@@ -62,10 +63,10 @@ internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
         (_t, _k, _count, _rows) = (t, k, 0, 0);
     }
 
-    /// <summary>Adds w: [N, K] of <paramref name="type"/> writing y: [T, N] f32.</summary>
-    public void Add(DType type, byte* w, long rowBytes, int n, float* y)
+    /// <summary>Adds w: [N, K] of <paramref name="type"/> (packed: in WeightPacking's layout) writing y: [T, N] f32.</summary>
+    public void Add(DType type, byte* w, long rowBytes, int n, float* y, bool packed)
     {
-        _segments[_count++] = new Segment { Type = type, W = w, RowBytes = rowBytes, N = n, First = _rows, Y = y };
+        _segments[_count++] = new Segment { Type = type, W = w, RowBytes = rowBytes, N = n, First = _rows, Y = y, Packed = packed };
         _rows += n;
     }
 
@@ -98,7 +99,9 @@ internal sealed unsafe class MatMulJob : IParallelJob, IDisposable
                 int r0 = Math.Max(start, s.First) - s.First, r1 = Math.Min(end, s.First + s.N) - s.First;
                 if (r0 >= r1)
                     continue;
-                if (MatMulKernels.ActivationsFor(s.Type, _k) == ActFormat.Q8)
+                if (s.Packed)
+                    MatMulKernels.RunPacked(s.Type, s.W, s.RowBytes, r0, r1, Activations, t0, t1, s.Y, s.N, _kernelScratch[worker]);
+                else if (MatMulKernels.ActivationsFor(s.Type, _k) == ActFormat.Q8)
                     MatMulKernels.Run(s.Type, s.W, s.RowBytes, r0, r1, Activations, t0, t1, s.Y, s.N, _kernelScratch[worker]);
                 else if (FloatKernel.Supports(s.Type))
                     FloatKernel.Run(s.Type, s.W, s.RowBytes, r0, r1, _x, _k, t0, t1, s.Y, s.N);

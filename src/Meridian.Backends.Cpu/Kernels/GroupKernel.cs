@@ -47,6 +47,7 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
     public static void Run(byte* w, long rowBytes, int r0, int r1, QuantizedActivations x, int t0, int t1, float* y, int ldy, byte* scratch)
     {
         int groups = x.PaddedK / QuantizedActivations.GroupSize;
+        int k = TDec.WholeGroups ? x.PaddedK : x.K; // the weights' row length as the decode sees it
         byte* scratch1 = scratch + (long)groups * DecodedBytes;
         for (int r = r0; r < r1; r++)
         {
@@ -54,17 +55,17 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
             if (TDec.HasRegisterDecode && CpuIsa.Avx2 && t1 - t0 >= 2 && t1 - t0 <= SmallBatchTokens)
             {
                 // A few sequences decoding together: weights read once, not once per token.
-                DotRegistersTokens(row, x.K, groups, x, t0, t1, y + (long)t0 * ldy + r, ldy, scratch);
+                DotRegistersTokens(row, k, groups, x, t0, t1, y + (long)t0 * ldy + r, ldy, scratch);
                 continue;
             }
             if (t1 - t0 >= PrefillMinTokens && CpuIsa.Avx2)
             {
-                DecodeRow(row, x.K, groups, scratch);
+                DecodeRow(row, k, groups, scratch);
                 int t = t0;
                 if (r + 1 < r1)
                 {
                     // Two rows at once: each activation load feeds two dot instructions.
-                    DecodeRow(row + rowBytes, x.K, groups, scratch1);
+                    DecodeRow(row + rowBytes, k, groups, scratch1);
                     for (; t + PairTile <= t1; t += PairTile)
                         Tile2x5(scratch, scratch1, groups, x, t, y + (long)t * ldy + r, ldy);
                     for (; t < t1; t++)
@@ -83,13 +84,13 @@ internal unsafe struct GroupKernel<TDec> where TDec : struct, IGroupDecoder
             {
                 // Decode (one or a few tokens): two rows per pass give the core two independent streams.
                 for (int t = t0; t < t1; t++)
-                    Dot2(row, row + rowBytes, x.K, groups, x, t, y + (long)t * ldy + r);
+                    Dot2(row, row + rowBytes, k, groups, x, t, y + (long)t * ldy + r);
                 r++;
             }
             else
             {
                 for (int t = t0; t < t1; t++)
-                    y[(long)t * ldy + r] = Dot(row, x.K, groups, x, t);
+                    y[(long)t * ldy + r] = Dot(row, k, groups, x, t);
             }
         }
     }

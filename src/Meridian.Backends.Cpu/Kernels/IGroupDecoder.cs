@@ -44,6 +44,12 @@ internal unsafe interface IGroupDecoder
     static virtual bool HasRegisterDecode => false;
 
     /// <summary>
+    /// True when every row is whole groups (a packed layout: the short last group padded with zero
+    /// blocks), so the driver never takes the partial-group path.
+    /// </summary>
+    static virtual bool WholeGroups => false;
+
+    /// <summary>
     /// <see cref="Decode"/> into registers: c0..c7 the 8 interleaved code vectors, scale (first halves
     /// with HalfScales), scale2 (second halves; HalfScales only), min (HasMin only).
     /// </summary>

@@ -17,6 +17,17 @@ internal static unsafe class MatMulKernels
         _ => null,
     };
 
+    /// <summary>Runs the kernel for <paramref name="type"/> weights in the packed layout (WeightPacking); false when it has none.</summary>
+    public static bool RunPacked(DType type, byte* w, long rowBytes, int r0, int r1, QuantizedActivations x, int t0, int t1, float* y, int ldy, byte* scratch)
+    {
+        switch (type)
+        {
+            case DType.Q4_0: GroupKernel<Q4_0PackedDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q8_0: GroupKernel<Q8_0PackedDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            default: return false;
+        }
+    }
+
     /// <summary>Runs the kernel for <paramref name="type"/> over rows [r0, r1) and tokens [t0, t1); false when there is none.</summary>
     public static bool Run(DType type, byte* w, long rowBytes, int r0, int r1, QuantizedActivations x, int t0, int t1, float* y, int ldy, byte* scratch)
     {

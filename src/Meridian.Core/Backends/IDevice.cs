@@ -28,6 +28,15 @@ public interface IDevice : IDisposable
     /// </summary>
     IDeviceBuffer LoadWeights(ReadOnlySpan<byte> data);
 
+    /// <summary>
+    /// A weights buffer for a [<paramref name="rows"/>, <paramref name="cols"/>] matrix of
+    /// <paramref name="type"/> that is only ever the weight operand of MatMul and MatMulShared, used
+    /// whole (byte offset 0). The device may keep it in a layout of its own, which no other op reads
+    /// (the CPU backend regroups Q4_0 and Q8_0 blocks for its int8 kernels); the caller keeps the
+    /// bytes alive and unchanged as for <see cref="LoadWeights"/>, since a device may use them in place.
+    /// </summary>
+    IDeviceBuffer LoadMatMulWeights(ReadOnlySpan<byte> data, DType type, int rows, int cols) => LoadWeights(data);
+
     /// <summary>A new in-order stream of ops.</summary>
     IComputeStream CreateStream();
 }

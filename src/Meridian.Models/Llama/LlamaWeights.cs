@@ -42,7 +42,9 @@ public sealed record LlamaWeights(
             var w = s.Get(name, rows, cols);
             if (!device.Supports(op, w.Type))
                 throw new UnsupportedDTypeException($"{source.Origin}: tensor '{w.Name}' is {w.Type.Name()}, which {device.Name} cannot use for {op}");
-            return new DeviceTensor(device.LoadWeights(w.Bytes), 0, w.Type, rows, cols);
+            // A matrix only ever multiplied may be kept in the device's own layout; a lookup table may not.
+            var buffer = op == BackendOp.MatMul ? device.LoadMatMulWeights(w.Bytes, w.Type, rows, cols) : device.LoadWeights(w.Bytes);
+            return new DeviceTensor(buffer, 0, w.Type, rows, cols);
         }
 
         // Norm weights and biases are small; GGUF stores them f32, HF may store f16/bf16, so decode once.

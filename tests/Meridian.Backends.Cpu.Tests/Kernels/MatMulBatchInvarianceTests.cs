@@ -33,7 +33,9 @@ public sealed class MatMulBatchInvarianceTests : IDisposable
     [InlineData(DType.Q6_K, 256)]
     [InlineData(DType.Q5_K, 256)]
     [InlineData(DType.Q2_K, 256)]  // no kernel: rows decoded and dotted with TensorPrimitives
-    public void MatMul_AnyTokenCount_RowsBitwiseEqualOneTokenCalls(DType type, int k)
+    [InlineData(DType.Q4_0, 320, true)] // packed by LoadMatMulWeights (AVX2): a whole group, then a zero-padded one
+    [InlineData(DType.Q8_0, 512, true)]
+    public void MatMul_AnyTokenCount_RowsBitwiseEqualOneTokenCalls(DType type, int k, bool packed = false)
     {
         const int n = 37, total = 130; // odd rows: the one-row tail paths run too
         var rng = new Random(k + (int)type);
@@ -44,7 +46,7 @@ public sealed class MatMulBatchInvarianceTests : IDisposable
             QuantCodecs.QuantizeReference(type, wf, wq);
         else
             rng.NextBytes(wq); // any bytes decode; the f16 scales may be huge or NaN, so only finite rows are compared
-        var w = new DeviceTensor(_device.LoadWeights(wq), 0, type, n, k);
+        var w = new DeviceTensor(packed ? _device.LoadMatMulWeights(wq, type, n, k) : _device.LoadWeights(wq), 0, type, n, k);
 
         // One token at a time: the decode path.
         var single = new float[total * n];

@@ -81,12 +81,25 @@ public sealed unsafe class QuantMatMulKernelTests
             CheckAgainstReference(type, 2, nb * type.Info().BlockSize, 2, seed: nb, scalar: true);
     }
 
+    [SkippableTheory]
+    [InlineData(DType.Q4_0)]
+    [InlineData(DType.Q8_0)]
+    public void RunPacked_AllBlockCounts_MatchReference(DType type)
+    {
+        Skip.IfNot(WeightPacking.Packs(type, 32), "weights are packed only on CPUs with AVX2");
+        foreach (int t in new[] { 1, 3, 6 })
+        {
+            for (int nb = 1; nb <= MaxBlocks(type); nb++)
+                CheckAgainstReference(type, 5, nb * 32, t, seed: nb * 10 + t, packed: true);
+        }
+    }
+
     // Blocks of 32: every count to 257 (every tail of 0..7 blocks after 0..32 whole groups). K-quant
     // super-blocks are whole groups with no tail, so 1..257 of them adds no case to 1..40 and would
     // spend minutes in the reference quantizer.
     private static int MaxBlocks(DType type) => type.Info().BlockSize == 32 ? 257 : 40;
 
-    private static void CheckAgainstReference(DType type, int n, int k, int t, int seed, bool scalar = false)
+    private static void CheckAgainstReference(DType type, int n, int k, int t, int seed, bool scalar = false, bool packed = false)
     {
         var wq = new byte[type.ByteSize(n * k)];
         if (QuantCodecs.CanQuantize(type))
@@ -112,6 +125,13 @@ public sealed unsafe class QuantMatMulKernelTests
         {
             if (scalar)
                 RunScalar(type, pw, rowBytes, n, k, acts, t, py, aligned);
+            else if (packed)
+            {
+                long packedRow = WeightPacking.RowBytes(type, k);
+                using var packedBuf = new NativeBuffer((int)(n * packedRow));
+                WeightPacking.PackRows(type, pw, k, 0, n, packedBuf.Pointer);
+                Assert.True(MatMulKernels.RunPacked(type, packedBuf.Pointer, packedRow, 0, n, acts, 0, t, py, n, aligned));
+            }
             else
                 Assert.True(MatMulKernels.Run(type, pw, rowBytes, 0, n, acts, 0, t, py, n, aligned));
         }
@@ -135,7 +155,7 @@ public sealed unsafe class QuantMatMulKernelTests
                     magnitude += Math.Abs((double)w[i] * xq[i]);
                 double error = Math.Abs(y[ti * n + r] - expected);
                 Assert.True(error <= RelativeTolerance * magnitude + 1e-6,
-                    $"{type.Name()} k={k} t={ti} r={r}{(scalar ? " scalar" : "")}: got {y[ti * n + r]}, reference {expected} (|w·x| {magnitude:G3})");
+                    $"{type.Name()} k={k} t={ti} r={r}{(scalar ? " scalar" : "")}{(packed ? " packed" : "")}: got {y[ti * n + r]}, reference {expected} (|w·x| {magnitude:G3})");
             }
         }
     }

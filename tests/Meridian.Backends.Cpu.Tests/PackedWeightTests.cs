@@ -1,0 +1,153 @@
+// Weights loaded with LoadMatMulWeights: the CPU device packs Q4_0/Q8_0 matrices into its own layout
+// (Kernels/WeightPacking) and hands back the memory map's pages it copied. The oracle for the packed
+// kernels is the file-layout kernel on the same bytes (itself checked against the scalar reference in
+// QuantMatMulKernelTests): the same int8 sums and scales in the same order, so the same bits.
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using Meridian.Backends.Cpu.Kernels;
+using Meridian.Core.Backends;
+using Meridian.Core.Quant;
+using Meridian.Core.Tensors;
+
+namespace Meridian.Backends.Cpu.Tests;
+
+public sealed unsafe class PackedWeightTests : IDisposable
+{
+    private readonly CpuDevice _device = new(threads: 2);
+    private readonly IComputeStream _stream;
+
+    public PackedWeightTests() => _stream = _device.CreateStream();
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _device.Dispose();
+    }
+
+    [SkippableTheory]
+    [InlineData(DType.Q4_0, 32)]
+    [InlineData(DType.Q4_0, 256)]
+    [InlineData(DType.Q4_0, 2080)]  // 8 whole groups and one block
+    [InlineData(DType.Q8_0, 224)]   // one short group only
+    [InlineData(DType.Q8_0, 768)]
+    public void MatMul_PackedWeights_BitwiseEqualFileLayout(DType type, int k)
+    {
+        Skip.IfNot(WeightPacking.Packs(type, k), "weights are packed only on CPUs with AVX2");
+        const int n = 37;
+        var rng = new Random(k);
+        var wq = GC.AllocateArray<byte>((int)type.ByteSize(n * k), pinned: true);
+        QuantCodecs.QuantizeReference(type, Random(rng, n * k), wq);
+        var file = new DeviceTensor(_device.LoadWeights(wq), 0, type, n, k);
+        var packedBuffer = _device.LoadMatMulWeights(wq, type, n, k);
+        var packed = new DeviceTensor(packedBuffer, 0, type, n, k);
+        Assert.True(((CpuBuffer)packedBuffer).Packed);
+        foreach (int t in new[] { 1, 2, 3, 4, 5, 7, 16, 61 })
+        {
+            var x = Random(rng, t * k);
+            Assert.Equal(MatMul(file, x, t, k, n), MatMul(packed, x, t, k, n));
+        }
+    }
+
+    [Fact]
+    public void LoadMatMulWeights_TypesItDoesNotPack_AreUsedInPlace()
+    {
+        var wq = GC.AllocateArray<byte>((int)DType.Q4_K.ByteSize(4 * 256), pinned: true);
+        Assert.False(((CpuBuffer)_device.LoadMatMulWeights(wq, DType.Q4_K, 4, 256)).Packed);
+        var odd = GC.AllocateArray<byte>((int)DType.Q4_0.ByteSize(4 * 48), pinned: true); // rows of 1.5 blocks: no Q8 kernel
+        Assert.False(((CpuBuffer)_device.LoadMatMulWeights(odd, DType.Q4_0, 4, 48)).Packed);
+    }
+
+    [SkippableFact]
+    public void LoadMatMulWeights_WrongByteCount_NamesTheShape()
+    {
+        Skip.IfNot(WeightPacking.Packs(DType.Q4_0, 256), "weights are packed only on CPUs with AVX2");
+        var wq = new byte[DType.Q4_0.ByteSize(4 * 256) - 18];
+        var e = Assert.Throws<ArgumentException>(() => _device.LoadMatMulWeights(wq, DType.Q4_0, 4, 256));
+        Assert.Contains("q4_0 [4,256]", e.Message);
+    }
+
+    [SkippableFact]
+    public void PackedWeight_ReadByAnotherOp_IsRefusedByName()
+    {
+        Skip.IfNot(WeightPacking.Packs(DType.Q4_0, 256), "weights are packed only on CPUs with AVX2");
+        var wq = GC.AllocateArray<byte>((int)DType.Q4_0.ByteSize(4 * 256), pinned: true);
+        var w = new DeviceTensor(_device.LoadMatMulWeights(wq, DType.Q4_0, 4, 256), 0, DType.Q4_0, 4, 256);
+        var dst = new DeviceTensor(_device.Allocate(4 * 256, BufferUsage.Scratch), 0, DType.F32, 1, 256);
+        var e = Assert.Throws<ArgumentException>(() => _stream.EmbeddingLookup(w, [1], dst));
+        Assert.Contains("packed layout", e.Message);
+    }
+
+    [Fact]
+    public void FilePages_Release_OnlyDropsReadOnlyFileMappings_AndNeverChangesBytes()
+    {
+        // Anonymous native memory and the GC heap: never released (madvise would zero them).
+        int page = Environment.SystemPageSize;
+        byte* native = (byte*)NativeMemory.AlignedAlloc((nuint)(4 * page), (nuint)page);
+        try
+        {
+            new Span<byte>(native, 4 * page).Fill(0x5A);
+            Assert.False(FilePages.Release(native, 4 * page));
+            Assert.True(new Span<byte>(native, 4 * page).IndexOfAnyExcept((byte)0x5A) < 0);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(native);
+        }
+        var managed = GC.AllocateArray<byte>(4 * page, pinned: true);
+        managed.AsSpan().Fill(0x33);
+        fixed (byte* p = managed)
+            Assert.False(FilePages.Release(p, managed.Length));
+        Assert.True(managed.AsSpan().IndexOfAnyExcept((byte)0x33) < 0);
+
+        // A read-only map of a file: released on Linux, and the bytes read back unchanged.
+        string path = Path.Combine(Path.GetTempPath(), $"meridian-filepages-{Guid.NewGuid():N}.bin");
+        var content = new byte[8 * page];
+        new Random(7).NextBytes(content);
+        File.WriteAllBytes(path, content);
+        try
+        {
+            using var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            using var view = map.CreateViewAccessor(0, content.Length, MemoryMappedFileAccess.Read);
+            byte* p = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+            try
+            {
+                p += view.PointerOffset;
+                long sum = 0;
+                for (int i = 0; i < content.Length; i += page)
+                    sum += p[i]; // make the pages resident
+                Assert.True(sum >= 0);
+                Assert.Equal(OperatingSystem.IsLinux(), FilePages.Release(p + 100, content.Length - 200));
+                Assert.True(new ReadOnlySpan<byte>(p, content.Length).SequenceEqual(content));
+            }
+            finally
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private float[] MatMul(DeviceTensor w, float[] x, int t, int k, int n)
+    {
+        var xt = new DeviceTensor(_device.Allocate(4L * t * k, BufferUsage.Scratch), 0, DType.F32, t, k);
+        var yt = new DeviceTensor(_device.Allocate(4L * t * n, BufferUsage.Scratch), 0, DType.F32, t, n);
+        _stream.Upload(x, xt);
+        _stream.MatMul(w, xt, yt);
+        var y = new float[t * n];
+        _stream.Download(yt, y);
+        _stream.Synchronize();
+        return y;
+    }
+
+    private static float[] Random(Random rng, int n)
+    {
+        var v = new float[n];
+        for (int i = 0; i < n; i++)
+            v[i] = (float)(rng.NextDouble() * 2 - 1);
+        return v;
+    }
+}
