@@ -45,20 +45,26 @@ internal sealed unsafe class CpuBuffer : IDeviceBuffer
         return new CpuBuffer(device, usage, p, bytes, block);
     }
 
-    /// <summary>An owned buffer for a weight in WeightPacking's layout.</summary>
+    /// <summary>
+    /// An owned buffer for a weight in WeightPacking's layout, not cleared (the packing writes every byte),
+    /// on huge pages (its whole 2 MiB stretches) where the OS gives them.
+    /// </summary>
     public static CpuBuffer AllocatePacked(IDevice device, long bytes)
     {
-        var plain = Allocate(device, bytes, BufferUsage.Weights);
-        var packed = new CpuBuffer(device, BufferUsage.Weights, plain.Pointer, bytes, plain._block, packed: true);
-        plain._block = null; // ownership moves to the packed buffer
-        return packed;
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        byte* p = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), PageAdvice.HugePageBytes);
+        // Whole huge pages only: a huge page over the tail would make up to 2 MiB resident per weight for nothing.
+        PageAdvice.PreferHugePages(p, bytes / PageAdvice.HugePageBytes * PageAdvice.HugePageBytes);
+        return new CpuBuffer(device, BufferUsage.Weights, p, bytes, p, packed: true);
     }
 
     public static CpuBuffer View(IDevice device, byte* pointer, long bytes) => new(device, BufferUsage.Weights, pointer, bytes, block: null);
 
     public void Dispose()
     {
-        if (_block != null)
+        if (_block != null && Packed)
+            NativeMemory.AlignedFree(_block);
+        else if (_block != null)
             NativeMemory.Free(_block);
         _block = null;
         Pointer = null;

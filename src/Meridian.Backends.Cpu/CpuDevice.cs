@@ -59,7 +59,7 @@ public sealed class CpuDevice : IDevice
     /// Q4_0 and Q8_0 matrices (on CPUs with AVX2) are copied into the packed layout of
     /// Kernels/WeightPacking, which the int8 kernels read without a transpose per group (TinyLlama Q4_0
     /// text generation: see docs/cpu-kernels.md); the copied bytes' pages of the memory map are then
-    /// handed back (FilePages), so the model stays resident once. Other types are used in place.
+    /// handed back (PageAdvice), so the model stays resident once. Other types are used in place.
     /// </summary>
     public unsafe IDeviceBuffer LoadMatMulWeights(ReadOnlySpan<byte> data, DType type, int rows, int cols)
     {
@@ -70,8 +70,13 @@ public sealed class CpuDevice : IDevice
         var buffer = CpuBuffer.AllocatePacked(this, rows * Kernels.WeightPacking.RowBytes(type, cols));
         fixed (byte* src = data)
         {
-            Kernels.WeightPacking.PackRows(type, src, cols, 0, rows, buffer.Pointer);
-            FilePages.Release(src, data.Length);
+            // The device's threads copy in parallel (through the thread pool: loading may overlap another
+            // stream's use of the worker pool); start-up then pays about one pass over the weights.
+            byte* from = src, to = buffer.Pointer;
+            int chunks = Math.Min(rows, Threads * 4);
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Threads },
+                i => Kernels.WeightPacking.PackRows(type, from, cols, (int)((long)rows * i / chunks), (int)((long)rows * (i + 1) / chunks), to));
+            PageAdvice.ReleaseFilePages(src, data.Length);
         }
         return buffer;
     }

@@ -78,7 +78,7 @@ public sealed unsafe class PackedWeightTests : IDisposable
     }
 
     [Fact]
-    public void FilePages_Release_OnlyDropsReadOnlyFileMappings_AndNeverChangesBytes()
+    public void ReleaseFilePages_OnlyDropsReadOnlyFileMappings_AndNeverChangesBytes()
     {
         // Anonymous native memory and the GC heap: never released (madvise would zero them).
         int page = Environment.SystemPageSize;
@@ -86,7 +86,7 @@ public sealed unsafe class PackedWeightTests : IDisposable
         try
         {
             new Span<byte>(native, 4 * page).Fill(0x5A);
-            Assert.False(FilePages.Release(native, 4 * page));
+            Assert.False(PageAdvice.ReleaseFilePages(native, 4 * page));
             Assert.True(new Span<byte>(native, 4 * page).IndexOfAnyExcept((byte)0x5A) < 0);
         }
         finally
@@ -96,7 +96,7 @@ public sealed unsafe class PackedWeightTests : IDisposable
         var managed = GC.AllocateArray<byte>(4 * page, pinned: true);
         managed.AsSpan().Fill(0x33);
         fixed (byte* p = managed)
-            Assert.False(FilePages.Release(p, managed.Length));
+            Assert.False(PageAdvice.ReleaseFilePages(p, managed.Length));
         Assert.True(managed.AsSpan().IndexOfAnyExcept((byte)0x33) < 0);
 
         // A read-only map of a file: released on Linux, and the bytes read back unchanged.
@@ -117,7 +117,7 @@ public sealed unsafe class PackedWeightTests : IDisposable
                 for (int i = 0; i < content.Length; i += page)
                     sum += p[i]; // make the pages resident
                 Assert.True(sum >= 0);
-                Assert.Equal(OperatingSystem.IsLinux(), FilePages.Release(p + 100, content.Length - 200));
+                Assert.Equal(OperatingSystem.IsLinux(), PageAdvice.ReleaseFilePages(p + 100, content.Length - 200));
                 Assert.True(new ReadOnlySpan<byte>(p, content.Length).SequenceEqual(content));
             }
             finally

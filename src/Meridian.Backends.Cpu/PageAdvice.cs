@@ -1,22 +1,28 @@
-// Hands back the resident pages of a weight's bytes in the model's memory map once the CPU device has
-// copied them into a packed buffer, so a packed model is resident once, not twice. madvise(MADV_DONTNEED)
-// on whole pages inside the range, and only where /proc/self/maps shows a read-only mapping of a file:
-// there the kernel drops the pages from this process and reads them back from the page cache if they
-// are ever touched again (on anonymous or writable private memory the same call would lose data).
-// Linux only; elsewhere, or when libc cannot be found, nothing is released.
+// madvise for the packed weights (Linux only; elsewhere, or when libc cannot be found, both calls do nothing):
+// - ReleaseFilePages hands back the resident pages of a weight's bytes in the model's memory map once
+//   they are copied into a packed buffer, so a packed model is resident once, not twice: MADV_DONTNEED on
+//   whole pages inside the range, and only where /proc/self/maps shows a read-only mapping of a file.
+//   There the kernel drops the pages from this process and reads them back from the page cache if they
+//   are touched again (on anonymous or writable private memory the same call would lose data).
+// - PreferHugePages asks for 2 MiB pages (MADV_HUGEPAGE) on a packed buffer: the kernels stream it
+//   with far fewer TLB misses, and filling it takes 512 times fewer page faults.
 using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Meridian.Backends.Cpu;
 
-internal static unsafe class FilePages
+internal static unsafe class PageAdvice
 {
     private const int MadviseDontNeed = 4; // MADV_DONTNEED, Linux
+    private const int MadviseHugePage = 14; // MADV_HUGEPAGE, Linux
+
+    /// <summary>The huge page size PreferHugePages asks for (x86-64 and arm64 with 4 KiB base pages).</summary>
+    public const int HugePageBytes = 2 << 20;
 
     private static readonly delegate* unmanaged<void*, nuint, int, int> Madvise = FindMadvise();
 
     /// <summary>Drops the whole pages of [p, p + length) from the process when they map a file read-only; true when it did.</summary>
-    public static bool Release(byte* p, long length)
+    public static bool ReleaseFilePages(byte* p, long length)
     {
         if (Madvise == null || length <= 0)
             return false;
@@ -26,6 +32,10 @@ internal static unsafe class FilePages
             return false;
         return Madvise((void*)start, end - start, MadviseDontNeed) == 0;
     }
+
+    /// <summary>Asks for huge pages on [p, p + length) (p aligned to HugePageBytes); true when the kernel took the advice.</summary>
+    public static bool PreferHugePages(byte* p, long length) =>
+        Madvise != null && length > 0 && Madvise(p, (nuint)length, MadviseHugePage) == 0;
 
     private static delegate* unmanaged<void*, nuint, int, int> FindMadvise()
     {
