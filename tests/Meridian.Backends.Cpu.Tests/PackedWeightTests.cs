@@ -30,6 +30,10 @@ public sealed unsafe class PackedWeightTests : IDisposable
     [InlineData(DType.Q4_0, 2080)]  // 8 whole groups and one block
     [InlineData(DType.Q8_0, 224)]   // one short group only
     [InlineData(DType.Q8_0, 768)]
+    [InlineData(DType.Q4_K, 256)]
+    [InlineData(DType.Q4_K, 2048)]
+    [InlineData(DType.Q6_K, 256)]
+    [InlineData(DType.Q6_K, 768)]
     public void MatMul_PackedWeights_BitwiseEqualFileLayout(DType type, int k)
     {
         Skip.IfNot(WeightPacking.Packs(type, k), "weights are packed only on CPUs with AVX2");
@@ -51,8 +55,8 @@ public sealed unsafe class PackedWeightTests : IDisposable
     [Fact]
     public void LoadMatMulWeights_TypesItDoesNotPack_AreUsedInPlace()
     {
-        var wq = GC.AllocateArray<byte>((int)DType.Q4_K.ByteSize(4 * 256), pinned: true);
-        Assert.False(((CpuBuffer)_device.LoadMatMulWeights(wq, DType.Q4_K, 4, 256)).Packed);
+        var wq = GC.AllocateArray<byte>((int)DType.Q5_K.ByteSize(4 * 256), pinned: true);
+        Assert.False(((CpuBuffer)_device.LoadMatMulWeights(wq, DType.Q5_K, 4, 256)).Packed);
         var odd = GC.AllocateArray<byte>((int)DType.Q4_0.ByteSize(4 * 48), pinned: true); // rows of 1.5 blocks: no Q8 kernel
         Assert.False(((CpuBuffer)_device.LoadMatMulWeights(odd, DType.Q4_0, 4, 48)).Packed);
     }

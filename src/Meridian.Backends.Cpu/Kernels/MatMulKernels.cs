@@ -24,6 +24,8 @@ internal static unsafe class MatMulKernels
         {
             case DType.Q4_0: GroupKernel<Q4_0PackedDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             case DType.Q8_0: GroupKernel<Q8_0PackedDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q4_K: GroupKernel<Q4_KPackedDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
+            case DType.Q6_K: GroupKernel<Q6_KPackedDecoder>.Run(w, rowBytes, r0, r1, x, t0, t1, y, ldy, scratch); return true;
             default: return false;
         }
     }

@@ -35,6 +35,8 @@ public sealed class MatMulBatchInvarianceTests : IDisposable
     [InlineData(DType.Q2_K, 256)]  // no kernel: rows decoded and dotted with TensorPrimitives
     [InlineData(DType.Q4_0, 320, true)] // packed by LoadMatMulWeights (AVX2): a whole group, then a zero-padded one
     [InlineData(DType.Q8_0, 512, true)]
+    [InlineData(DType.Q4_K, 512, true)]
+    [InlineData(DType.Q6_K, 256, true)]
     public void MatMul_AnyTokenCount_RowsBitwiseEqualOneTokenCalls(DType type, int k, bool packed = false)
     {
         const int n = 37, total = 130; // odd rows: the one-row tail paths run too

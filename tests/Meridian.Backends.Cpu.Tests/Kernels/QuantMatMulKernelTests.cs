@@ -84,13 +84,16 @@ public sealed unsafe class QuantMatMulKernelTests
     [SkippableTheory]
     [InlineData(DType.Q4_0)]
     [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
     public void RunPacked_AllBlockCounts_MatchReference(DType type)
     {
-        Skip.IfNot(WeightPacking.Packs(type, 32), "weights are packed only on CPUs with AVX2");
+        int unit = type.Info().BlockSize;
+        Skip.IfNot(WeightPacking.Packs(type, unit), "weights are packed only on CPUs with AVX2");
         foreach (int t in new[] { 1, 3, 6 })
         {
             for (int nb = 1; nb <= MaxBlocks(type); nb++)
-                CheckAgainstReference(type, 5, nb * 32, t, seed: nb * 10 + t, packed: true);
+                CheckAgainstReference(type, 5, nb * unit, t, seed: nb * 10 + t, packed: true);
         }
     }
 
