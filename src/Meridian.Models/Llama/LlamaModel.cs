@@ -14,7 +14,7 @@ public sealed class LlamaModel : ILanguageModel
     private readonly RopeSpec _rope; // Config.Rope builds a new record per read; the forward pass reads this one
     private int[] _positions = [];
 
-    /// <summary>A model over already-loaded weights; <paramref name="owner"/> (the open file) is disposed with it.</summary>
+    /// <summary>A model over already-loaded weights; the weights and <paramref name="owner"/> (the open file) are disposed with it.</summary>
     public LlamaModel(LlamaConfig config, LlamaWeights weights, IDevice device, IDisposable? owner)
     {
         Config = config;
@@ -262,5 +262,9 @@ public sealed class LlamaModel : ILanguageModel
         return _positions.AsSpan(0, count);
     }
 
-    public void Dispose() => _owner?.Dispose();
+    public void Dispose()
+    {
+        Weights.Dispose();
+        _owner?.Dispose();
+    }
 }

@@ -30,7 +30,27 @@ public sealed record LlamaWeights(
     IReadOnlyList<LlamaLayerWeights> Layers,
     DeviceTensor OutputNorm,      // [1, D]
     DeviceTensor Output)          // [V, D]; the embedding itself when tied
+    : IDisposable
 {
+    /// <summary>
+    /// Frees every weight buffer the device owns (packed matrices, decoded norm vectors); views of the
+    /// memory map free nothing. The model disposes its weights with itself.
+    /// </summary>
+    public void Dispose()
+    {
+        var buffers = new HashSet<IDeviceBuffer>(ReferenceEqualityComparer.Instance) { TokenEmbedding.Buffer, OutputNorm.Buffer, Output.Buffer };
+        foreach (var l in Layers)
+        {
+            foreach (var t in new[] { l.AttnNorm, l.Wq, l.Wk, l.Wv, l.Wo, l.Bq, l.Bk, l.Bv, l.QNorm, l.KNorm, l.FfnNorm, l.WGate, l.WUp, l.WDown })
+            {
+                if (t is { } tensor)
+                    buffers.Add(tensor.Buffer);
+            }
+        }
+        foreach (var b in buffers)
+            b.Dispose();
+    }
+
     /// <summary>Loads every weight named by <paramref name="c"/> from <paramref name="source"/> onto <paramref name="device"/>.</summary>
     public static LlamaWeights Load(WeightSource source, LlamaConfig c, IDevice device)
     {
