@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Text;
 using Meridian.Cli.Bench;
 using Meridian.Cli.Chat;
+using Meridian.Cli.Conversion;
 using Meridian.Cli.Inspect;
 using Meridian.Cli.Run;
 using Meridian.Cli.Serve;
@@ -33,6 +34,8 @@ internal static class MeridianCommand
             ChatCommand.Create(stdin ?? Console.In, stdout, stderr),
             BenchCommand.Create(stdout, stderr),
             ServeCommand.Create(stdout, stderr),
+            ConvertCommand.CreateConvert(stdout, stderr),
+            ConvertCommand.CreateQuantize(stdout, stderr),
         };
         // No @response files: an argument such as `--text "@everyone hi"` is the user's text, not a path.
         var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };

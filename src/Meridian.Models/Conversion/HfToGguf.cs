@@ -16,15 +16,6 @@ namespace Meridian.Models.Conversion;
 /// <summary>Hugging Face directory -> GGUF file (Llama, Mistral, Qwen2, Qwen3).</summary>
 public static partial class HfToGguf
 {
-    // llama_ftype values (llama.h): the "mostly" type of the file.
-    private static uint FileType(DType t) => t switch
-    {
-        DType.F32 => 0,
-        DType.F16 => 1,
-        DType.Q8_0 => 7,
-        _ => throw new ArgumentException($"conversion to {t.Name()} is not supported (supported: F32, F16, Q8_0)", nameof(t)),
-    };
-
     /// <summary>
     /// Converts the checkpoint in <paramref name="hfDir"/> to <paramref name="outputPath"/>. Tensors are
     /// streamed from the mapped safetensors row by row; the file appears under its name only when complete.
@@ -34,7 +25,7 @@ public static partial class HfToGguf
         ArgumentNullException.ThrowIfNull(hfDir);
         ArgumentNullException.ThrowIfNull(outputPath);
         options ??= new HfToGgufOptions();
-        uint fileType = FileType(options.Type);
+        var recipe = options.Recipe ?? QuantRecipe.Parse(options.Type.Name());
         string configPath = Path.Combine(hfDir, "config.json");
         if (!File.Exists(configPath))
             throw new ModelFormatException($"{hfDir}: no config.json, so this is not a Hugging Face model directory");
@@ -54,7 +45,7 @@ public static partial class HfToGguf
         var w = new GgufWriter();
         w.Add("general.architecture", arch);
         w.Add("general.name", options.Name ?? new DirectoryInfo(Path.GetFullPath(hfDir)).Name);
-        w.Add("general.file_type", fileType);
+        w.Add("general.file_type", recipe.FileType);
         w.Add("general.quantization_version", 2u);
         foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
             w.Add(key, value);
@@ -63,8 +54,9 @@ public static partial class HfToGguf
             AddTokenizer(w, tokenizer, config.VocabSize, hfDir);
 
         var names = TensorNames(config, model, hf.TieWordEmbeddings ?? false).ToList();
+        bool tied = !names.Contains("output.weight");
         for (int i = 0; i < names.Count; i++)
-            AddTensor(w, model, config, names[i], options.Type, i, names.Count, options.Progress);
+            AddTensor(w, model, config, names[i], recipe, tied, i, names.Count, options.Progress);
         w.Write(outputPath);
     }
 
@@ -116,7 +108,7 @@ public static partial class HfToGguf
             yield return "output.weight";
     }
 
-    private static void AddTensor(GgufWriter w, SafetensorsModel model, LlamaConfig c, string name, DType requested, int index, int count, Action<string>? progress)
+    private static void AddTensor(GgufWriter w, SafetensorsModel model, LlamaConfig c, string name, QuantRecipe recipe, bool tied, int index, int count, Action<string>? progress)
     {
         string hfName = SafetensorsWeightSource.HfName(name)!;
         if (!model.TryGetTensor(hfName, out var info))
@@ -134,12 +126,12 @@ public static partial class HfToGguf
             && (name.Contains(".attn_q.", StringComparison.Ordinal) || name.Contains(".attn_k.", StringComparison.Ordinal));
         int heads = name.Contains(".attn_q.", StringComparison.Ordinal) ? c.NumAttentionHeads : c.NumKeyValueHeads;
 
-        var type = requested;
-        if (s.Length == 1)
-            type = DType.F32;
-        else if (type == DType.Q8_0 && cols % 32 != 0)
-            type = DType.F16; // llama.cpp's fallback for rows that are not whole Q8_0 blocks
         long[] dims = s.Length == 2 ? [cols, rows] : [cols];
+        // Vectors (norms, biases) stay F32; matrices get the recipe's type, with llama-quantize's
+        // fallbacks for rows that are not whole blocks (said through progress).
+        var type = recipe.TypeFor(name, dims, DType.F32, c.NumHiddenLayers, tied, out string? note);
+        if (note != null)
+            progress?.Invoke($"note: {note}");
         long bytes = type.ByteSize((long)rows * cols);
         int srcRowBytes = checked((int)source.ByteSize(cols)), dstRowBytes = checked((int)type.ByteSize(cols));
         if (info.ByteLength != (long)srcRowBytes * rows)

@@ -7,8 +7,11 @@ namespace Meridian.Models.Conversion;
 /// <summary>Options of <see cref="HfToGguf.Convert"/>.</summary>
 public sealed record HfToGgufOptions
 {
-    /// <summary>Weight type of the 2-D tensors: F32, F16 or Q8_0. 1-D tensors (norms, biases) stay F32.</summary>
+    /// <summary>Weight type of the 2-D tensors when <see cref="Recipe"/> is null: F32, F16, BF16 or a quantized type with a recipe of the same name. 1-D tensors (norms, biases) stay F32.</summary>
     public DType Type { get; init; } = DType.F32;
+
+    /// <summary>A llama-quantize file type (e.g. Q4_K_M) choosing each matrix's type; null = <see cref="Type"/> for every matrix, Q8_0 and K-quants with their output rules.</summary>
+    public QuantRecipe? Recipe { get; init; }
 
     /// <summary>
     /// The tokenizer to embed. Null: the directory's tokenizer.json when there is one, else the file
