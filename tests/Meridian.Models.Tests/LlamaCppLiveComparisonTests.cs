@@ -57,7 +57,7 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
     // Logits of unit-variance projections have RMS about 1: 4× the largest tolerance.
     private const float MinLogitRms = 1f;
 
-    private static readonly Dictionary<DType, float> Tolerance = new()
+    internal static readonly Dictionary<DType, float> Tolerance = new()
     {
         [DType.F32] = F32Tolerance,
         [DType.F16] = F16Tolerance,

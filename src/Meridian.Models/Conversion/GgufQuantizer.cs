@@ -42,18 +42,24 @@ public static class GgufQuantizer
         if (input.Alignment != 32)
             w.SetAlignment(input.Alignment);
 
+        // Every tensor's type first, so that a refusal comes before any output or progress.
         var tensors = input.Tensors;
+        var plan = new (DType Target, string? Note)[tensors.Count];
         for (int i = 0; i < tensors.Count; i++)
         {
             var info = tensors[i];
             DType target = recipe.TypeFor(info.Name, info.Dimensions, info.Type, layers, tied, out string? note);
-            if (note != null)
-                progress?.Invoke($"note: {note}");
             if (target != info.Type && !QuantCodecs.CanDequantize(info.Type))
                 throw new ModelFormatException($"{inputPath}: tensor '{info.Name}' is {info.Type.Name()}, which Meridian cannot decode to convert to {target.Name()}");
             if (target != info.Type && IsQuantized(info.Type) && !allowRequantize)
                 throw new ModelFormatException($"{inputPath}: tensor '{info.Name}' is already quantized ({info.Type.Name()}); quantizing it again to {target.Name()} loses precision twice (allow it with --allow-requantize)");
-            AddTensor(w, input, info, target, $"[{i + 1}/{tensors.Count}]", progress);
+            plan[i] = (target, note);
+        }
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            if (plan[i].Note != null)
+                progress?.Invoke($"note: {plan[i].Note}");
+            AddTensor(w, input, tensors[i], plan[i].Target, $"[{i + 1}/{tensors.Count}]", progress);
         }
         w.Write(outputPath);
     }
