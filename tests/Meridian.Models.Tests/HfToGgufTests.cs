@@ -2,6 +2,7 @@
 // directory it came from, and give llama.cpp (LLamaSharp) the logits llama.cpp produced on the
 // official stories260K GGUF (the committed reference).
 using Meridian.Backends.Cpu;
+using Meridian.Core.Quant;
 using Meridian.Core.Tensors;
 using Meridian.Formats.Gguf;
 using Meridian.Models.Conversion;
@@ -140,5 +141,66 @@ public sealed class HfToGgufTests(ITestOutputHelper output) : IDisposable
         var logits = new float[tokens.Length * model.VocabSize];
         model.Forward(state, tokens, 0, logits);
         return logits;
+    }
+
+    [SkippableFact]
+    public void ShardedBf16Checkpoint_GivesTheTensorsOfTheOriginalRoundedToBf16()
+    {
+        // The stories260K weights re-saved as BF16 in several shards (model.safetensors.index.json):
+        // converting them must give exactly the original's tensors rounded to BF16, which is what
+        // converting the original to a BF16 GGUF gives for the matrices.
+        string original = TestData.Require("stories260k/hf");
+        using var temp = new TempDir();
+        string sharded = Directory.CreateDirectory(temp.File("sharded")).FullName;
+        File.Copy(Path.Combine(original, "config.json"), Path.Combine(sharded, "config.json"));
+        using (var model = Meridian.Formats.Safetensors.SafetensorsModel.Open(original))
+        {
+            var writer = new Meridian.Formats.Safetensors.SafetensorsShardedWriter(maxShardBytes: 100_000);
+            foreach (string name in model.TensorNames)
+            {
+                var info = model.GetTensor(name);
+                var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(model.GetTensorData(name)).ToArray();
+                var bf16 = new byte[values.Length * 2];
+                QuantCodecs.QuantizeReference(DType.BF16, values, bf16);
+                writer.AddTensor(name, Meridian.Formats.Safetensors.SafetensorsDType.BF16, info.Shape, bf16);
+            }
+            Assert.True(writer.Write(sharded).Count >= 2, "the checkpoint should span several shards");
+        }
+        string fromShards = temp.File("from-shards.gguf"), bf16Gguf = temp.File("bf16.gguf");
+        HfToGguf.Convert(sharded, fromShards);
+        HfToGguf.Convert(original, bf16Gguf, new HfToGgufOptions { Type = DType.BF16 });
+
+        using var a = GgufFile.Open(fromShards);
+        using var b = GgufFile.Open(bf16Gguf);
+        Assert.Equal(b.Tensors.Select(t => t.Name), a.Tensors.Select(t => t.Name));
+        foreach (var ta in a.Tensors)
+        {
+            var tb = b.GetTensor(ta.Name);
+            Assert.Equal(DType.F32, ta.Type);
+            var expected = new float[tb.ElementCount];
+            QuantCodecs.DequantizeReference(tb.Type, b.GetTensorData(tb), expected);
+            if (tb.Type == DType.F32)
+            {
+                // Vectors stay F32 in the BF16 file, unrounded: round them here.
+                var rounded = new byte[expected.Length * 2];
+                QuantCodecs.QuantizeReference(DType.BF16, expected, rounded);
+                QuantCodecs.DequantizeReference(DType.BF16, rounded, expected);
+            }
+            var actual = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(a.GetTensorData(ta)).ToArray();
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{ta.Name}: sharded BF16 conversion differs from the original rounded to BF16");
+        }
+    }
+
+    [SkippableFact]
+    public void Convert_ArchitectureItCannotConvert_IsRefusedByName()
+    {
+        string original = TestData.Require("stories260k/hf");
+        using var temp = new TempDir();
+        string dir = Directory.CreateDirectory(temp.File("neox")).FullName;
+        File.WriteAllText(Path.Combine(dir, "config.json"), File.ReadAllText(Path.Combine(original, "config.json")).Replace("\"llama\"", "\"gpt_neox\"", StringComparison.Ordinal));
+        File.Copy(Path.Combine(original, "model.safetensors"), Path.Combine(dir, "model.safetensors"));
+        var e = Assert.Throws<Core.ModelFormatException>(() => HfToGguf.Convert(dir, temp.File("out.gguf")));
+        Assert.Contains("gpt_neox", e.Message);
+        Assert.False(File.Exists(temp.File("out.gguf")));
     }
 }
