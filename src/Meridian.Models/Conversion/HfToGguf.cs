@@ -141,7 +141,7 @@ public static partial class HfToGguf
 
         w.AddTensor(name, type, dims, bytes, stream =>
         {
-            progress?.Invoke($"tensor {index + 1}/{count} {name} {type.Name()} [{string.Join(", ", dims)}] {bytes} bytes");
+            progress?.Invoke($"[{index + 1}/{count}] {name} [{string.Join(", ", dims)}]: {source.Name()} -> {type.Name()}, {bytes} bytes");
             var data = model.GetTensorData(hfName);
             var row = new float[cols];                 // [cols] f32
             var outRow = new byte[dstRowBytes];        // [cols] in the target type

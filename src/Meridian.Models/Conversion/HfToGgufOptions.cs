@@ -25,6 +25,6 @@ public sealed record HfToGgufOptions
     /// <summary>Extra string metadata, e.g. <c>general.license</c>, <c>general.source.url</c>, <c>general.description</c>.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
-    /// <summary>Called with one line per tensor written ("tensor i/n name type bytes"); null = silent.</summary>
+    /// <summary>Called with one line per tensor written ("[i/n] name [dims]: source -> type, bytes") and one per block fallback ("note: ..."); null = silent.</summary>
     public Action<string>? Progress { get; init; }
 }
