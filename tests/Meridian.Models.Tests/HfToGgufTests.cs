@@ -81,6 +81,10 @@ public sealed class HfToGgufTests(ITestOutputHelper output) : IDisposable
         float[] logits = LlamaCppLiveComparisonTests.LlamaCppLogits(gguf, prompt, reference.Vocab);
         for (int i = 0; i < prompt.Length; i++)
             LlamaReferenceTests.AssertClose(reference.Row(i), logits.AsSpan(i * reference.Vocab, reference.Vocab), LlamaCppF32Tolerance, $"llama.cpp on converted GGUF, position {i}");
+        // Meridian on the same converted file, against the same reference.
+        float[] ours = Logits(gguf, prompt);
+        for (int i = 0; i < prompt.Length; i++)
+            LlamaReferenceTests.AssertClose(reference.Row(i), ours.AsSpan(i * reference.Vocab, reference.Vocab), LlamaCppF32Tolerance, $"Meridian on converted GGUF, position {i}");
 
         // The vocabulary survives the round trip: same tokens and the same encoding.
         var back = Meridian.Tokenizers.Tokenizer.Create(TokenizerLoader.LoadSpec(gguf));
