@@ -97,6 +97,15 @@ public sealed record QuantRecipe
                      && Layer(name) is int layer && MoreBits(layer, layers))
                 type = DType.Q6_K;
         }
+        DType fallback = Fallback(type, cols);
+        if (fallback != type)
+            note = $"{name}: rows of {cols} are not whole {type.Name()} blocks of {type.Info().BlockSize}; using {fallback.Name()}";
+        return fallback;
+    }
+
+    /// <summary><paramref name="type"/>, or llama-quantize's fallback when rows of <paramref name="cols"/> are not whole blocks of it.</summary>
+    internal static DType Fallback(DType type, long cols)
+    {
         if (cols % type.Info().BlockSize == 0)
             return type;
         DType fallback = type switch
@@ -106,14 +115,11 @@ public sealed record QuantRecipe
             DType.Q6_K => DType.Q8_0,
             _ => DType.F16,
         };
-        if (cols % fallback.Info().BlockSize != 0)
-            fallback = DType.F16;
-        note = $"{name}: rows of {cols} are not whole {type.Name()} blocks of {type.Info().BlockSize}; using {fallback.Name()}";
-        return fallback;
+        return cols % fallback.Info().BlockSize == 0 ? fallback : DType.F16;
     }
 
-    // llama-quantize's use_more_bits: the first and last eighth of the layers, and every third layer between.
-    private static bool MoreBits(int layer, int layers) =>
+    /// <summary>llama-quantize's use_more_bits: the first and last eighth of the layers, and every third layer between.</summary>
+    internal static bool MoreBits(int layer, int layers) =>
         layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
 
     private static int? Layer(string name)

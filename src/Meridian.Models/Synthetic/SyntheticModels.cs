@@ -5,6 +5,8 @@ using Meridian.Core.Quant;
 using Meridian.Core.Tensors;
 using Meridian.Formats.Gguf;
 
+using Meridian.Models.Conversion;
+
 namespace Meridian.Models.Synthetic;
 
 /// <summary>Writes synthetic models; the same shape, type and seed give the same bytes.</summary>
@@ -65,7 +67,7 @@ public static class SyntheticModels
         int tensorIndex = 0;
         void Matrix(string name, int rows, int cols, DType t)
         {
-            t = Fallback(t, cols);
+            t = QuantRecipe.Fallback(t, cols);
             int index = tensorIndex++;
             writer.AddTensor(name, t, [cols, rows], t.ByteSize((long)rows * cols), stream =>
             {
@@ -85,8 +87,6 @@ public static class SyntheticModels
         DType main = mix ? DType.Q4_K : Parse(type);
         bool quantized = main is not (DType.F32 or DType.F16 or DType.BF16);
         DType output = quantized && !pure ? DType.Q6_K : main;
-        // llama-quantize's use_more_bits: the first and last eighth of the layers and every third between.
-        bool MoreBits(int l) => l < s.L / 8 || l >= 7 * s.L / 8 || (l - s.L / 8) % 3 == 2;
 
         Matrix("token_embd.weight", s.V, s.D, main);
         Vector("output_norm.weight", s.D, 1f);
@@ -94,7 +94,7 @@ public static class SyntheticModels
         for (int l = 0; l < s.L; l++)
         {
             string b = $"blk.{l}.";
-            DType more = mix && !pure && MoreBits(l) ? DType.Q6_K : main;
+            DType more = mix && !pure && QuantRecipe.MoreBits(l, s.L) ? DType.Q6_K : main;
             Vector(b + "attn_norm.weight", s.D, 1f);
             Matrix(b + "attn_q.weight", q, s.D, main);
             Matrix(b + "attn_k.weight", kv, s.D, main);
@@ -119,21 +119,6 @@ public static class SyntheticModels
     private static DType Parse(string type) =>
         DTypes.TryParse(type.ToUpperInvariant(), out var t) && QuantCodecs.CanQuantize(t) ? t
             : throw new ArgumentException($"unknown or unsupported --type '{type}'", nameof(type));
-
-    // llama-quantize's fallback when a row is not whole blocks (e.g. D = 288 for K-quants).
-    private static DType Fallback(DType t, int cols)
-    {
-        if (cols % t.Info().BlockSize == 0)
-            return t;
-        DType f = t switch
-        {
-            DType.Q4_K => DType.Q5_0,
-            DType.Q5_K => DType.Q5_1,
-            DType.Q6_K => DType.Q8_0,
-            _ => DType.F16,
-        };
-        return cols % f.Info().BlockSize == 0 ? f : DType.F16;
-    }
 
     // Rows in chunks of about 1M values: N(0, WeightStd) by Box-Muller, quantized, written.
     private static void WriteMatrix(Stream stream, DType type, int rows, int cols, int seed)
