@@ -1,7 +1,8 @@
 // `meridian quantize`: one GGUF file into another whose weight matrices have the types a QuantRecipe
 // picks, as llama-quantize does. Metadata is carried over (general.file_type set to the recipe's);
-// each tensor is streamed from the input's memory map row by row (decoded to f32, encoded with our
-// reference quantizers, which match ggml's bytes), so the model is never in memory twice; a tensor
+// each tensor is streamed from the input's memory map in batches of rows (decoded to f32 and encoded
+// with our reference quantizers, which match ggml's bytes, on every core: RowConverter), so the model
+// is never in memory twice; a tensor
 // already in its target type is copied as it is. The output appears under its name only when complete.
 using Meridian.Core;
 using Meridian.Core.Quant;
@@ -82,15 +83,7 @@ public static class GgufQuantizer
                     stream.Write(data.Slice((int)o, (int)Math.Min(1 << 20, data.Length - o)));
                 return;
             }
-            int srcRow = checked((int)info.Type.ByteSize(cols)), dstRow = checked((int)target.ByteSize(cols));
-            var row = new float[cols];
-            var outRow = new byte[dstRow];
-            for (long r = 0; r < rows; r++)
-            {
-                QuantCodecs.DequantizeReference(info.Type, data.Slice(checked((int)(r * srcRow)), srcRow), row);
-                QuantCodecs.QuantizeReference(target, row, outRow);
-                stream.Write(outRow);
-            }
+            RowConverter.Write(stream, info.Type, data, target, rows, (int)cols);
         });
     }
 

@@ -143,10 +143,10 @@ public static partial class HfToGguf
         {
             progress?.Invoke($"[{index + 1}/{count}] {name} [{string.Join(", ", dims)}]: {source.Name()} -> {type.Name()}, {bytes} bytes");
             var data = model.GetTensorData(hfName);
-            var row = new float[cols];                 // [cols] f32
-            var outRow = new byte[dstRowBytes];        // [cols] in the target type
             if (s.Length == 1)
             {
+                var row = new float[cols];             // [cols] f32
+                var outRow = new byte[dstRowBytes];    // [cols] in the target type
                 // A 1-D tensor is one row; a permuted one is a Q/K bias of [heads * Dh].
                 QuantCodecs.DequantizeReference(source, data, row);
                 if (permute)
@@ -155,13 +155,8 @@ public static partial class HfToGguf
                 stream.Write(outRow);
                 return;
             }
-            for (int r = 0; r < rows; r++)
-            {
-                int from = permute ? PermutedRow(r, rows / heads) : r;
-                QuantCodecs.DequantizeReference(source, data.Slice(from * srcRowBytes, srcRowBytes), row);
-                QuantCodecs.QuantizeReference(type, row, outRow);
-                stream.Write(outRow);
-            }
+            int headDim = rows / heads;
+            RowConverter.Write(stream, source, data, type, rows, cols, permute ? r => PermutedRow((int)r, headDim) : null);
         });
     }
 
