@@ -66,6 +66,39 @@ public sealed class GgufQuantizerTests(ITestOutputHelper output)
         Assert.True(worst <= tolerance, $"{type}: max |logit diff| {worst} > {tolerance}");
     }
 
+    [Theory]
+    [InlineData("Q4_0", LLama.Native.LLamaFtype.MOSTLY_Q4_0)]
+    [InlineData("Q4_1", LLama.Native.LLamaFtype.MOSTLY_Q4_1)]
+    [InlineData("Q5_0", LLama.Native.LLamaFtype.MOSTLY_Q5_0)]
+    [InlineData("Q5_1", LLama.Native.LLamaFtype.MOSTLY_Q5_1)]
+    [InlineData("Q8_0", LLama.Native.LLamaFtype.MOSTLY_Q8_0)]
+    [InlineData("Q4_K_M", LLama.Native.LLamaFtype.MOSTLY_Q4_K_M)]
+    [InlineData("Q5_K_M", LLama.Native.LLamaFtype.MOSTLY_Q5_K_M)]
+    [InlineData("Q6_K", LLama.Native.LLamaFtype.MOSTLY_Q6_K)]
+    public void Quantize_SameModel_EveryTensorTypeAndByteEqualsLlamaQuantize(string type, LLama.Native.LLamaFtype ftype)
+    {
+        // llama.cpp's own quantizer (llama_model_quantize through LLamaSharp, output tensor quantized as
+        // llama-quantize does by default) on the same F32 file: the same type for every tensor, the same bytes.
+        using var dir = new TempDir();
+        string f32 = dir.File("f32.gguf"), ours = dir.File("ours.gguf"), theirs = dir.File("llama.gguf");
+        SyntheticModel.Random("llama", Shape, seed: 77).WriteGguf(f32, DType.F32, withVocab: true, seed: 3);
+        GgufQuantizer.Quantize(f32, ours, QuantRecipe.Parse(type));
+        LlamaCppReference.Quantize(f32, theirs, ftype);
+
+        using var a = GgufFile.Open(ours);
+        using var b = GgufFile.Open(theirs);
+        Assert.Equal(b.GetUInt32("general.file_type"), a.GetUInt32("general.file_type"));
+        foreach (var tb in b.Tensors)
+        {
+            var ta = a.GetTensor(tb.Name);
+            Assert.True(tb.Type == ta.Type, $"{type} {tb.Name}: llama.cpp wrote {tb.Type.Name()}, Meridian {ta.Type.Name()}");
+            int diff = a.GetTensorData(ta).ToArray().Zip(b.GetTensorData(tb).ToArray()).Count(p => p.First != p.Second);
+            Assert.True(diff == 0, $"{type} {tb.Name} ({tb.Type.Name()}): {diff} of {tb.ByteSize} bytes differ from llama.cpp's");
+        }
+        Assert.Equal(b.Tensors.Count, a.Tensors.Count);
+        output.WriteLine($"{type}: {a.Tensors.Count} tensors, types and bytes as llama.cpp's ({string.Join(", ", a.Tensors.Select(t => t.Type).Distinct().Select(t => t.Name()))})");
+    }
+
     [SkippableTheory]
     [InlineData(DType.Q4_0)]
     [InlineData(DType.Q4_1)]

@@ -57,6 +57,17 @@ internal static class LlamaCppReference
             GpuLayerCount = 0,
         });
 
+    /// <summary>
+    /// llama.cpp's quantizer (llama_model_quantize) on <paramref name="src"/>, output tensor included as
+    /// llama-quantize does by default; a failure carries the tail of llama.cpp's log.
+    /// </summary>
+    public static void Quantize(string src, string dst, LLamaFtype ftype)
+    {
+        NativeApi.llama_empty_call(); // loads the native library as configured above (the quantizer alone does not)
+        if (!LLamaQuantizer.Quantize(src, dst, ftype, nthread: 1, allowRequantize: false, quantizeOutputTensor: true))
+            throw new InvalidOperationException($"llama.cpp could not quantize {src} to {ftype}\n--- llama.cpp log ---\n{LogTail()}");
+    }
+
     /// <summary>The last few KB llama.cpp logged, for failure messages.</summary>
     public static string LogTail()
     {
