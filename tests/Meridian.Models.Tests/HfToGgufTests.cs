@@ -207,4 +207,50 @@ public sealed class HfToGgufTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("gpt_neox", e.Message);
         Assert.False(File.Exists(temp.File("out.gguf")));
     }
+
+    [SkippableFact]
+    public void ConvertLlama3RopeScaling_WritesRopeFreqs_LlamaCppAndMeridianAgree()
+    {
+        // stories260K's weights under a Llama 3.1-style rope_scaling (small wavelength bounds so that
+        // all three regimes occur at head_dim 8): the GGUF must give Meridian the logits of the HF
+        // directory, and llama.cpp (which reads rope_freqs.weight) the same logits.
+        string original = TestData.Require("stories260k/hf");
+        using var temp = new TempDir();
+        string dir = Directory.CreateDirectory(temp.File("llama3")).FullName;
+        string config = File.ReadAllText(Path.Combine(original, "config.json")).Replace("\"rope_theta\"",
+            "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 64}, \"rope_theta\"",
+            StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(dir, "config.json"), config);
+        File.Copy(Path.Combine(original, "model.safetensors"), Path.Combine(dir, "model.safetensors"));
+        var tokenizer = TokenizerLoader.LoadSpec(TestData.Require("stories260k/tok512.bin"));
+        string gguf = temp.File("llama3.gguf");
+        HfToGguf.Convert(dir, gguf, new HfToGgufOptions { Tokenizer = tokenizer });
+
+        float[] factors;
+        using (var file = GgufFile.Open(gguf))
+        {
+            var info = file.GetTensor("rope_freqs.weight");
+            factors = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(file.GetTensorData(info)).ToArray();
+        }
+        Assert.Equal(4, factors.Length);
+        Assert.Contains(factors, f => f == 1f);
+        Assert.Contains(factors, f => f == 8f); // kept and fully scaled frequencies both present
+
+        var sequence = ReferenceRun.Load(TestData.Require("stories260k/reference/runc.greedy_bos_200.ids.txt")).Sequence[..LlamaCppPositions];
+        float[] fromHf = Logits(dir, sequence), fromGguf = Logits(gguf, sequence);
+        // As ConvertF32_SamePrompt_LogitsEqualHfDirectory, with scaled frequencies: measured 1.06e-5.
+        for (int i = 0; i < fromHf.Length; i++)
+            Assert.True(MathF.Abs(fromHf[i] - fromGguf[i]) / (1 + MathF.Abs(fromHf[i])) <= 2 * SameWeightsRelativeTolerance, $"logit {i}: HF {fromHf[i]}, GGUF {fromGguf[i]}");
+        float[] llamaCpp = LlamaCppLiveComparisonTests.LlamaCppLogits(gguf, sequence, 512);
+        float[] unscaled = Logits(original, sequence);
+        float worst = 0, moved = 0;
+        for (int i = 0; i < llamaCpp.Length; i++)
+        {
+            worst = MathF.Max(worst, MathF.Abs(llamaCpp[i] - fromGguf[i]));
+            moved = MathF.Max(moved, MathF.Abs(unscaled[i] - fromGguf[i]));
+        }
+        output.WriteLine($"llama3 rope: llama.cpp vs Meridian max |diff| {worst:G3}; the scaling moves logits by up to {moved:G3}");
+        Assert.True(worst <= LlamaCppF32Tolerance, $"llama.cpp vs Meridian on the llama3-scaled GGUF: max |diff| {worst}");
+        Assert.True(moved > 100 * LlamaCppF32Tolerance, $"the rope scaling changed the logits by only {moved}; the test would not see it missing");
+    }
 }

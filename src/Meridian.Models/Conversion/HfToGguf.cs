@@ -35,8 +35,6 @@ public static partial class HfToGguf
             throw new ArgumentException($"output {outputPath} would overwrite a file of the input checkpoint {hfDir}", nameof(outputPath));
         var hf = HfConfig.Load(configPath);
         var config = LlamaConfig.FromHf(hf, hfDir);
-        if (config.RopeFreqFactors != null)
-            throw new ModelFormatException($"{hfDir}: rope_scaling (llama3) conversion is not supported yet");
         // llama.cpp has no "mistral" architecture: convert_hf_to_gguf writes Mistral as "llama".
         string arch = config.Architecture == "mistral" ? "llama" : config.Architecture;
         var tokenizer = options.Tokenizer ?? (File.Exists(Path.Combine(hfDir, "tokenizer.json")) ? Tokenizers.TokenizerLoader.LoadSpec(hfDir) : null);
@@ -57,6 +55,15 @@ public static partial class HfToGguf
         bool tied = !names.Contains("output.weight");
         for (int i = 0; i < names.Count; i++)
             AddTensor(w, model, config, names[i], recipe, tied, i, names.Count, options.Progress);
+        if (config.RopeFreqFactors is { } factors)
+        {
+            // Llama 3.1+ rope_scaling (type llama3): llama.cpp reads the per-frequency divisors from a
+            // rope_freqs.weight tensor, as convert_hf_to_gguf writes it.
+            var bytes = new byte[factors.Length * sizeof(float)];
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(factors.AsSpan()).CopyTo(bytes);
+            w.AddTensor("rope_freqs.weight", DType.F32, [factors.Length], bytes);
+            options.Progress?.Invoke($"rope_freqs.weight [{factors.Length}]: f32 from rope_scaling {hf.RopeScaling?.RopeType}");
+        }
         w.Write(outputPath);
     }
 
