@@ -148,12 +148,12 @@ internal sealed unsafe class AttentionJob : IParallelJob, IDisposable
         {
             float* k0 = k + (long)p * kvWidth;
             for (int g = 0; g < n; g++)
-                Dot4(q + g * dh, k0, kvWidth, dh, scale, scores + (long)g * visible + p);
+                AttentionMath.Dot4(q + g * dh, k0, kvWidth, dh, scale, scores + (long)g * visible + p);
         }
         for (; p < visible; p++)
         {
             for (int g = 0; g < n; g++)
-                scores[(long)g * visible + p] = Dot(q + g * dh, k + (long)p * kvWidth, dh) * scale;
+                scores[(long)g * visible + p] = AttentionMath.Dot(q + g * dh, k + (long)p * kvWidth, dh) * scale;
         }
 
         for (int g = 0; g < n; g++)
@@ -168,12 +168,12 @@ internal sealed unsafe class AttentionJob : IParallelJob, IDisposable
         {
             float* v0 = v + (long)p * kvWidth;
             for (int g = 0; g < n; g++)
-                Axpy4(scores + (long)g * visible + p, v0, kvWidth, dh, o + g * dh);
+                AttentionMath.Axpy4(scores + (long)g * visible + p, v0, kvWidth, dh, o + g * dh);
         }
         for (; p < visible; p++)
         {
             for (int g = 0; g < n; g++)
-                Axpy1(scores[(long)g * visible + p], v + (long)p * kvWidth, dh, o + g * dh);
+                AttentionMath.Axpy1(scores[(long)g * visible + p], v + (long)p * kvWidth, dh, o + g * dh);
         }
     }
 
@@ -216,85 +216,5 @@ internal sealed unsafe class AttentionJob : IParallelJob, IDisposable
             (b2 * vs).Store(s1 + p + 16);
             (b3 * vs).Store(s1 + p + 24);
         }
-    }
-
-    /// <summary>s[r] = scale · (q · k_r) for the four rows k_r = k + r·stride. q, k_r: [Dh] f32.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4(float* q, float* k, int stride, int dh, float scale, float* s)
-    {
-        float* k1 = k + stride, k2 = k1 + stride, k3 = k2 + stride;
-        var a0 = Vector<float>.Zero;
-        var a1 = Vector<float>.Zero;
-        var a2 = Vector<float>.Zero;
-        var a3 = Vector<float>.Zero;
-        int c = 0;
-        for (; c + Vector<float>.Count <= dh; c += Vector<float>.Count)
-        {
-            var qv = Vector.Load(q + c);
-            a0 = Vector.MultiplyAddEstimate(qv, Vector.Load(k + c), a0);
-            a1 = Vector.MultiplyAddEstimate(qv, Vector.Load(k1 + c), a1);
-            a2 = Vector.MultiplyAddEstimate(qv, Vector.Load(k2 + c), a2);
-            a3 = Vector.MultiplyAddEstimate(qv, Vector.Load(k3 + c), a3);
-        }
-        float s0 = Vector.Sum(a0), s1 = Vector.Sum(a1), s2 = Vector.Sum(a2), s3 = Vector.Sum(a3);
-        for (; c < dh; c++)
-        {
-            s0 += q[c] * k[c];
-            s1 += q[c] * k1[c];
-            s2 += q[c] * k2[c];
-            s3 += q[c] * k3[c];
-        }
-        s[0] = s0 * scale;
-        s[1] = s1 * scale;
-        s[2] = s2 * scale;
-        s[3] = s3 * scale;
-    }
-
-    /// <summary>q · k. q, k: [Dh] f32.</summary>
-    private static float Dot(float* q, float* k, int dh)
-    {
-        var a = Vector<float>.Zero;
-        int c = 0;
-        for (; c + Vector<float>.Count <= dh; c += Vector<float>.Count)
-            a = Vector.MultiplyAddEstimate(Vector.Load(q + c), Vector.Load(k + c), a);
-        float s = Vector.Sum(a);
-        for (; c < dh; c++)
-            s += q[c] * k[c];
-        return s;
-    }
-
-    /// <summary>o += Σ_r w[r] · v_r over the four rows v_r = v + r·stride. v_r, o: [Dh] f32.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy4(float* w, float* v, int stride, int dh, float* o)
-    {
-        float* v1 = v + stride, v2 = v1 + stride, v3 = v2 + stride;
-        float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-        var b0 = new Vector<float>(w0);
-        var b1 = new Vector<float>(w1);
-        var b2 = new Vector<float>(w2);
-        var b3 = new Vector<float>(w3);
-        int c = 0;
-        for (; c + Vector<float>.Count <= dh; c += Vector<float>.Count)
-        {
-            var acc = Vector.Load(o + c);
-            acc = Vector.MultiplyAddEstimate(b0, Vector.Load(v + c), acc);
-            acc = Vector.MultiplyAddEstimate(b1, Vector.Load(v1 + c), acc);
-            acc = Vector.MultiplyAddEstimate(b2, Vector.Load(v2 + c), acc);
-            acc = Vector.MultiplyAddEstimate(b3, Vector.Load(v3 + c), acc);
-            acc.Store(o + c);
-        }
-        for (; c < dh; c++)
-            o[c] += w0 * v[c] + w1 * v1[c] + w2 * v2[c] + w3 * v3[c];
-    }
-
-    /// <summary>o += w · v. v, o: [Dh] f32.</summary>
-    private static void Axpy1(float w, float* v, int dh, float* o)
-    {
-        var b = new Vector<float>(w);
-        int c = 0;
-        for (; c + Vector<float>.Count <= dh; c += Vector<float>.Count)
-            Vector.MultiplyAddEstimate(b, Vector.Load(v + c), Vector.Load(o + c)).Store(o + c);
-        for (; c < dh; c++)
-            o[c] += w * v[c];
     }
 }
