@@ -56,7 +56,7 @@ public sealed class CpuDevice : IDevice
         CpuBuffer.View(this, (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data)), data.Length);
 
     /// <summary>
-    /// Q4_0 and Q8_0 matrices (on CPUs with AVX2) are copied into the packed layout of
+    /// Q4_0, Q8_0, Q4_K and Q6_K matrices (on CPUs with AVX2) are copied into the packed layouts of
     /// Kernels/WeightPacking, which the int8 kernels read without a transpose per group (TinyLlama Q4_0
     /// text generation: see docs/cpu-kernels.md); the copied bytes' pages of the memory map are then
     /// handed back (PageAdvice), so the model stays resident once. Other types are used in place.

@@ -32,7 +32,7 @@ public interface IDevice : IDisposable
     /// A weights buffer for a [<paramref name="rows"/>, <paramref name="cols"/>] matrix of
     /// <paramref name="type"/> that is only ever the weight operand of MatMul and MatMulShared, used
     /// whole (byte offset 0). The device may keep it in a layout of its own, which no other op reads
-    /// (the CPU backend regroups Q4_0 and Q8_0 blocks for its int8 kernels); the caller keeps the
+    /// (the CPU backend regroups Q4_0, Q8_0, Q4_K and Q6_K blocks for its int8 kernels); the caller keeps the
     /// bytes alive and unchanged as for <see cref="LoadWeights"/>, since a device may use them in place.
     /// </summary>
     IDeviceBuffer LoadMatMulWeights(ReadOnlySpan<byte> data, DType type, int rows, int cols) => LoadWeights(data);

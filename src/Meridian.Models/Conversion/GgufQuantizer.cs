@@ -78,9 +78,7 @@ public static class GgufQuantizer
             var data = input.GetTensorData(info);
             if (target == info.Type)
             {
-                // Already the target type: the bytes as they are, in chunks (a span cannot cross the callback).
-                for (long o = 0; o < data.Length; o += 1 << 20)
-                    stream.Write(data.Slice((int)o, (int)Math.Min(1 << 20, data.Length - o)));
+                stream.Write(data); // already the target type: the bytes as they are
                 return;
             }
             RowConverter.Write(stream, info.Type, data, target, rows, (int)cols);
