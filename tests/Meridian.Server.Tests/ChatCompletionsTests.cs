@@ -263,6 +263,35 @@ public sealed class ChatCompletionsTests
     }
 
     [SkippableFact]
+    public async Task EngineFails_NonStreaming503_StreamingErrorEventThenDone_ThenRefused()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.Engine.Run = Failing;
+        using (var response = await host.PostJsonAsync(Chat, "{" + Hi + "}"))
+            await ErrorAssert.IsAsync(response, 503, "server_error", null, "engine_error", "kernel failed");
+        using (var response = await host.PostJsonAsync(Chat, "{" + Hi + ",\"stream\":true}"))
+        {
+            var events = Sse.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("[DONE]", events[^1]);
+            var error = JsonDocument.Parse(events[^2]).RootElement.GetProperty("error");
+            Assert.Equal("engine_error", error.GetProperty("code").GetString());
+            Assert.Contains("kernel failed", error.GetProperty("message").GetString());
+        }
+        // Once the engine reports its fault, new requests are refused with it.
+        host.Engine.Fault = "kernel failed";
+        host.Engine.Refuse = _ => new Core.MeridianException("the engine stopped");
+        using (var response = await host.PostJsonAsync(Chat, "{" + Hi + "}"))
+            await ErrorAssert.IsAsync(response, 503, "server_error", null, "engine_error", "kernel failed");
+
+        static async IAsyncEnumerable<RequestOutput> Failing(EngineRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            yield return new RequestOutput { TokenIds = [5], Text = "Hel", Usage = new Usage(request.PromptTokens.Count, 1, 0) };
+            await Task.Yield();
+            throw new InvalidOperationException("kernel failed");
+        }
+    }
+
+    [SkippableFact]
     public async Task Shutdown_StreamOutlivesGrace_IsCancelledAndStopReturns()
     {
         var host = await TestHost.StartAsync(options: new ServerOptions { ShutdownGrace = TimeSpan.FromMilliseconds(300) });

@@ -63,6 +63,12 @@ internal sealed class FakeEngine(EngineModelInfo model) : ILlmEngine
             {
                 await channel.Writer.WriteAsync(new RequestOutput { TokenIds = [], Text = "", FinishReason = FinishReason.Cancelled, Usage = usage });
             }
+            catch (Exception e)
+            {
+                // A script that throws plays an engine step failing: the outputs end with its error, as LlmEngine ends them.
+                channel.Writer.Complete(e);
+                return;
+            }
             channel.Writer.Complete();
         });
         return new RequestHandle(id, channel.Reader, () =>

@@ -123,10 +123,11 @@ internal static class ChatCompletionsEndpoint
                 await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta(null, null), null, Finish.Reason(reason))), contract);
             }
         }
-        catch (OperationCanceledException) when (run.TimedOut)
+        catch (ApiException e)
         {
+            // Timed out, or the engine failed: the stream ends with the error event, then [DONE].
             complete = false;
-            await ServerSentEvents.WriteErrorAsync(context, Finish.Timeout().ToDetail());
+            await ServerSentEvents.WriteErrorAsync(context, e.ToDetail());
         }
         if (includeUsage && complete)
             await ServerSentEvents.WriteAsync(context, new ChatCompletionChunk(reply.Id, "chat.completion.chunk", reply.Created, reply.Model.Name, [], UsageInfo.Of(usage)), contract);

@@ -24,6 +24,10 @@ internal static class Finish
         new(StatusCodes.Status503ServiceUnavailable, "The request was cancelled before it finished: the server is shutting down.",
             ErrorTypes.Server, null, "cancelled");
 
+    /// <summary>The engine failed (a backend error) and stopped serving; <paramref name="reason"/> is its fault, as /health reports it.</summary>
+    public static ApiException Faulted(string reason) =>
+        new(StatusCodes.Status503ServiceUnavailable, $"The engine failed and stopped serving: {reason}", ErrorTypes.Server, null, "engine_error");
+
     /// <summary>Seconds since the Unix epoch (OpenAI "created").</summary>
     public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 

@@ -52,7 +52,7 @@ internal sealed class GenerationRun : IDisposable
             foreach (var request in requests)
                 handles.Add(engine.Submit(request));
         }
-        catch (Exception e) when (e is EngineQueueFullException or PromptTooLongException or ArgumentException)
+        catch (Exception e) when (e is EngineQueueFullException or PromptTooLongException or ArgumentException || engine.Fault is not null)
         {
             foreach (var h in handles)
                 h.Dispose();
@@ -61,14 +61,41 @@ internal sealed class GenerationRun : IDisposable
                 EngineQueueFullException => new ApiException(StatusCodes.Status429TooManyRequests, e.Message, ErrorTypes.RateLimit, null, "rate_limit_exceeded")
                     { RetryAfterSeconds = 1 },
                 PromptTooLongException => new ApiException(StatusCodes.Status400BadRequest, e.Message, ErrorTypes.InvalidRequest, promptParam, "context_length_exceeded"),
-                _ => ApiException.Invalid(null, e.Message),
+                ArgumentException => ApiException.Invalid(null, e.Message),
+                _ => Finish.Faulted(engine.Fault!),
             };
         }
         return new GenerationRun(handles, metrics, context, options.RequestTimeout, started);
     }
 
-    /// <summary>Every output of every choice, in the order they arrive. Throws <see cref="OperationCanceledException"/> on disconnect or timeout.</summary>
+    /// <summary>
+    /// Every output of every choice, in the order they arrive. Throws <see cref="OperationCanceledException"/> when
+    /// the client went away, and the API's error when the request ran past its limit or the engine failed under it.
+    /// </summary>
     public async IAsyncEnumerable<ChoiceOutput> ReadAsync()
+    {
+        await using var outputs = ReadOutputsAsync().GetAsyncEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!await outputs.MoveNextAsync().ConfigureAwait(false))
+                    yield break;
+            }
+            catch (OperationCanceledException) when (TimedOut)
+            {
+                throw Finish.Timeout();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A step of the engine failed: the outputs end with the backend's error.
+                throw Finish.Faulted(e.Message);
+            }
+            yield return outputs.Current;
+        }
+    }
+
+    private async IAsyncEnumerable<ChoiceOutput> ReadOutputsAsync()
     {
         var token = _cancel.Token;
         if (_handles.Count == 1)
@@ -92,28 +119,21 @@ internal sealed class GenerationRun : IDisposable
 
     /// <summary>
     /// Reads every choice to its end for a reply that is sent whole: <paramref name="onOutput"/> sees each output
-    /// with its choice index; returns each choice's finish reason and final usage. Throws the API's timeout error
-    /// when the request ran past its limit, and its cancelled error when the engine cancelled a choice.
+    /// with its choice index; returns each choice's finish reason and final usage. Throws what <see cref="ReadAsync"/>
+    /// throws, and the API's cancelled error when the engine cancelled a choice.
     /// </summary>
     public async Task<(FinishReason[] Finish, Usage[] Usage)> ReadToEndAsync(Action<int, RequestOutput> onOutput)
     {
         var finish = new FinishReason?[Count];
         var usage = new Usage[Count];
-        try
+        await foreach (var (i, output) in ReadAsync())
         {
-            await foreach (var (i, output) in ReadAsync())
+            onOutput(i, output);
+            if (output.FinishReason is { } reason)
             {
-                onOutput(i, output);
-                if (output.FinishReason is { } reason)
-                {
-                    finish[i] = reason;
-                    usage[i] = output.Usage;
-                }
+                finish[i] = reason;
+                usage[i] = output.Usage;
             }
-        }
-        catch (OperationCanceledException) when (TimedOut)
-        {
-            throw Finish.Timeout();
         }
         if (finish.Any(f => f is null or FinishReason.Cancelled))
             throw Finish.Cancelled();

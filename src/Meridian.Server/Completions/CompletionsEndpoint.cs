@@ -146,10 +146,11 @@ internal static class CompletionsEndpoint
                 await ServerSentEvents.WriteAsync(context, reply.Chunk(new CompletionChoice("", i, null, Finish.Reason(reason))), contract);
             }
         }
-        catch (OperationCanceledException) when (run.TimedOut)
+        catch (ApiException e)
         {
+            // Timed out, or the engine failed: the stream ends with the error event, then [DONE].
             complete = false;
-            await ServerSentEvents.WriteErrorAsync(context, Finish.Timeout().ToDetail());
+            await ServerSentEvents.WriteErrorAsync(context, e.ToDetail());
         }
         if (includeUsage && complete)
             await ServerSentEvents.WriteAsync(context, new Completion(reply.Id, "text_completion", reply.Created, reply.Model.Name, [], UsageInfo.Of(usage)), contract);
