@@ -16,33 +16,41 @@ internal static class RequestJson
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         if (buffer.Length == 0)
             throw ApiException.Invalid(null, "The request body is empty; expected a JSON object.");
-        JsonDocument document;
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         try
         {
-            document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            return JsonSerializer.Deserialize(bytes.Span, contract)
+                ?? throw ApiException.Invalid(null, $"The request body must be a JSON object, not {Describe(JsonValueKind.Null)}.");
         }
         catch (JsonException e)
         {
-            throw ApiException.Invalid(null, $"The request body is not valid JSON: {e.Message}");
+            // Only a failing body is parsed a second time, to say what is wrong with it.
+            throw Explain(bytes, e);
+        }
+    }
+
+    private static ApiException Explain(ReadOnlyMemory<byte> body, JsonException error)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            return ApiException.Invalid(null, $"The request body is not valid JSON: {e.Message}");
         }
         using (document)
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw ApiException.Invalid(null, $"The request body must be a JSON object, not {Describe(root.ValueKind)}.");
-            try
-            {
-                return root.Deserialize(contract) ?? throw ApiException.Invalid(null, "The request body must be a JSON object.");
-            }
-            catch (JsonException e)
-            {
-                string? param = Param(e.Path);
-                var found = param is null ? null : Find(root, param);
-                string got = found is { } f ? $" (got {Describe(f.ValueKind)}{Sample(f)})" : "";
-                throw ApiException.Invalid(param, param is null
-                    ? $"The request body has a value of the wrong type: {e.Message}"
-                    : $"Invalid type for '{param}'{got}.");
-            }
+                return ApiException.Invalid(null, $"The request body must be a JSON object, not {Describe(root.ValueKind)}.");
+            string? param = Param(error.Path);
+            var found = param is null ? null : Find(root, param);
+            string got = found is { } f ? $" (got {Describe(f.ValueKind)}{Sample(f)})" : "";
+            return ApiException.Invalid(param, param is null
+                ? $"The request body has a value of the wrong type: {error.Message}"
+                : $"Invalid type for '{param}'{got}.");
         }
     }
 

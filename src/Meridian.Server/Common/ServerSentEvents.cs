@@ -32,14 +32,8 @@ internal static class ServerSentEvents
     }
 
     /// <summary>An error after the stream started: OpenAI-shaped error object as one event.</summary>
-    public static async Task WriteErrorAsync(HttpContext context, Errors.ErrorDetail error)
-    {
-        var body = context.Response.Body;
-        await body.WriteAsync(Prefix, context.RequestAborted);
-        await body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Errors.ErrorWriter.ToJson(error)), context.RequestAborted);
-        await body.WriteAsync(Separator, context.RequestAborted);
-        await body.FlushAsync(context.RequestAborted);
-    }
+    public static Task WriteErrorAsync(HttpContext context, Errors.ErrorDetail error) =>
+        WriteAsync(context, new Errors.ErrorBody(error), Errors.ErrorJsonContext.Default.ErrorBody);
 
     public static async Task WriteDoneAsync(HttpContext context)
     {

@@ -17,7 +17,4 @@ internal static class ErrorWriter
             response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await JsonSerializer.SerializeAsync(response.Body, new ErrorBody(detail), ErrorJsonContext.Default.ErrorBody, context.RequestAborted);
     }
-
-    /// <summary>The error as one JSON text (for an SSE error event once a stream has started).</summary>
-    public static string ToJson(ErrorDetail detail) => JsonSerializer.Serialize(new ErrorBody(detail), ErrorJsonContext.Default.ErrorBody);
 }
