@@ -90,8 +90,7 @@ internal static class ChatCompletionsEndpoint
                 reply.Logprobs ? new ChatLogprobs(logprobs[i]) : null, Finish.Reason(finish[i]));
         }
         var completion = new ChatCompletion(reply.Id, "chat.completion", reply.Created, reply.Model.Name, choices, UsageInfo.Of(usage));
-        context.Response.ContentType = "application/json";
-        await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, completion, ChatJsonContext.Default.ChatCompletion, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(completion, ChatJsonContext.Default.ChatCompletion, cancellationToken: context.RequestAborted);
     }
 
     private static async Task StreamAsync(HttpContext context, GenerationRun run, Reply reply, bool includeUsage)

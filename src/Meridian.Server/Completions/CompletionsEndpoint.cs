@@ -106,8 +106,7 @@ internal static class CompletionsEndpoint
         for (int i = 0; i < n; i++)
             choices[i] = new CompletionChoice(states[i].Text.ToString(), i, logprobs[i], Finish.Reason(finish[i]));
         var completion = new Completion(reply.Id, "text_completion", reply.Created, reply.Model.Name, choices, UsageInfo.Of(usage));
-        context.Response.ContentType = "application/json";
-        await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, completion, CompletionsJsonContext.Default.Completion, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(completion, CompletionsJsonContext.Default.Completion, cancellationToken: context.RequestAborted);
     }
 
     private static async Task StreamAsync(HttpContext context, GenerationRun run, Reply reply, bool includeUsage)

@@ -1,5 +1,4 @@
 // GET /v1/models (the one served model, OpenAI's list shape) and GET /v1/models/{id}.
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Meridian.Engine.Serving;
 using Meridian.Server.Errors;
@@ -15,7 +14,7 @@ internal static class ModelsEndpoint
         routes.MapGet("/v1/models", context =>
         {
             var model = Card(context);
-            return Write(context, new ModelList("list", [model]), ModelsJsonContext.Default.ModelList);
+            return context.Response.WriteAsJsonAsync(new ModelList("list", [model]), ModelsJsonContext.Default.ModelList, cancellationToken: context.RequestAborted);
         });
         routes.MapGet("/v1/models/{id}", context =>
         {
@@ -23,7 +22,7 @@ internal static class ModelsEndpoint
             string id = (string)context.GetRouteValue("id")!;
             if (id != model.Id)
                 throw ApiException.ModelNotFound(id);
-            return Write(context, model, ModelsJsonContext.Default.ModelCard);
+            return context.Response.WriteAsJsonAsync(model, ModelsJsonContext.Default.ModelCard, cancellationToken: context.RequestAborted);
         });
     }
 
@@ -31,12 +30,6 @@ internal static class ModelsEndpoint
     {
         var model = context.RequestServices.GetRequiredService<ILlmEngine>().Model;
         return new ModelCard(model.Name, "model", model.CreatedUnixSeconds, "meridian", model.MaxContext);
-    }
-
-    private static Task Write<T>(HttpContext context, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> contract)
-    {
-        context.Response.ContentType = "application/json";
-        return JsonSerializer.SerializeAsync(context.Response.Body, value, contract, context.RequestAborted);
     }
 }
 

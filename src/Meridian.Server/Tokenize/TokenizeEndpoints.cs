@@ -1,5 +1,4 @@
 // POST /tokenize and POST /detokenize (vLLM's shapes): text or chat messages -> ids, ids -> text.
-using System.Text.Json;
 using Meridian.Engine.Serving;
 using Meridian.Server.ChatCompletions;
 using Meridian.Server.Common;
@@ -45,9 +44,8 @@ internal static class TokenizeEndpoints
         {
             throw ApiException.Invalid("prompt", "Give 'prompt' (a string) or 'messages'.");
         }
-        context.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(context.Response.Body, new TokenizeResponse(ids.Length, model.MaxContext, ids),
-            TokenizeJsonContext.Default.TokenizeResponse, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new TokenizeResponse(ids.Length, model.MaxContext, ids),
+            TokenizeJsonContext.Default.TokenizeResponse, cancellationToken: context.RequestAborted);
     }
 
     private static async Task DetokenizeAsync(HttpContext context)
@@ -63,8 +61,7 @@ internal static class TokenizeEndpoints
                 throw ApiException.Invalid($"tokens[{i}]", $"Invalid value for 'tokens[{i}]': token id {tokens[i]} is outside the vocabulary of {vocab} tokens.");
         }
         string text = model.Tokenizer.Decode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(tokens));
-        context.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(context.Response.Body, new DetokenizeResponse(text),
-            TokenizeJsonContext.Default.DetokenizeResponse, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new DetokenizeResponse(text), TokenizeJsonContext.Default.DetokenizeResponse,
+            cancellationToken: context.RequestAborted);
     }
 }
