@@ -5,7 +5,6 @@ using Meridian.Engine.Serving;
 using Meridian.Server.Common;
 using Meridian.Server.Errors;
 using Meridian.Server.Metrics;
-using Meridian.Tokenizers.Templates;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -34,15 +33,7 @@ internal static class ChatCompletionsEndpoint
             ? SamplingFields.Build(request, model.Tokenizer.VocabSize, request.MaxCompletionTokens, "max_completion_tokens", logprobs, topLogprobs)
             : SamplingFields.Build(request, model.Tokenizer.VocabSize, request.MaxTokens, "max_tokens", logprobs, topLogprobs);
 
-        int[] prompt;
-        try
-        {
-            prompt = ChatPrompt.Encode(model, messages);
-        }
-        catch (TemplateException e)
-        {
-            throw ApiException.Invalid("messages", $"The chat template rejected the messages: {e.Message}");
-        }
+        int[] prompt = ChatMessages.Encode(model, messages);
 
         string id = Finish.NewId("chatcmpl-");
         var requests = new EngineRequest[n];

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Meridian.Engine.Serving;
 using Meridian.Server.Errors;
+using Meridian.Tokenizers.Templates;
 
 namespace Meridian.Server.ChatCompletions;
 
@@ -29,6 +30,19 @@ internal static class ChatMessages
             result.Add(new ChatPromptMessage(role, Content(m.Content, i)));
         }
         return result;
+    }
+
+    /// <summary>The prompt tokens of <paramref name="messages"/> through the model's chat template; a template that rejects them is a 400 on 'messages'.</summary>
+    public static int[] Encode(EngineModelInfo model, List<ChatPromptMessage> messages)
+    {
+        try
+        {
+            return ChatPrompt.Encode(model, messages);
+        }
+        catch (TemplateException e)
+        {
+            throw ApiException.Invalid("messages", $"The chat template rejected the messages: {e.Message}");
+        }
     }
 
     private static string Content(JsonElement? content, int i)

@@ -3,7 +3,6 @@ using Meridian.Engine.Serving;
 using Meridian.Server.ChatCompletions;
 using Meridian.Server.Common;
 using Meridian.Server.Errors;
-using Meridian.Tokenizers.Templates;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,14 +30,7 @@ internal static class TokenizeEndpoints
         }
         else if (request.Messages is not null)
         {
-            try
-            {
-                ids = ChatPrompt.Encode(model, ChatMessages.Parse(request.Messages));
-            }
-            catch (TemplateException e)
-            {
-                throw ApiException.Invalid("messages", $"The chat template rejected the messages: {e.Message}");
-            }
+            ids = ChatMessages.Encode(model, ChatMessages.Parse(request.Messages));
         }
         else
         {
