@@ -1,5 +1,6 @@
 // Source-generated JSON for everything the CLI prints with --json (stable snake_case keys).
 using System.Text.Json.Serialization;
+using Meridian.Cli.Bench.Serve;
 using Meridian.Cli.Tokenize;
 using Meridian.Formats.Inspection;
 
@@ -11,4 +12,5 @@ namespace Meridian.Cli;
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ModelSummary))]
 [JsonSerializable(typeof(TokenizeOutput))]
+[JsonSerializable(typeof(ServeBenchReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -67,7 +67,7 @@ internal static class ServeCommand
             if (template is null)
                 stderr.WriteLine("meridian: the model has no chat template; chat requests use ChatML");
             using var engine = new LlmEngine(loaded.Model, tok, template, engineOptions);
-            var app = MeridianServer.Build(engine, serverOptions);
+            using var app = MeridianServer.Build(engine, serverOptions); // disposed before the engine: its host services (metrics) stop first
             app.StartAsync().GetAwaiter().GetResult();
             stderr.WriteLine($"meridian: serving {engine.Model.Name} on {string.Join(", ", app.Urls)} " +
                 $"(context {engine.MaxContext}, KV cache {engine.NumBlocks} blocks of {engineOptions.BlockSize}, " +

@@ -34,7 +34,7 @@ internal static class ServeBenchCommand
         var report = await runner.RunAsync(CancellationToken.None);
 
         if (options.Json)
-            stdout.WriteLine(JsonSerializer.Serialize(report, ServeBenchJsonContext.Readable.ServeBenchReport));
+            stdout.WriteLine(JsonSerializer.Serialize(report, CliJson.Context.ServeBenchReport));
         else
             ServeBenchTable.Write(stdout, report, options);
         if (runner.Failed == 0)

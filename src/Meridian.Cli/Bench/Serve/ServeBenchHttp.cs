@@ -35,7 +35,7 @@ internal static class ServeBenchHttp
             using var response = await http.GetAsync(url, deadline.Token);
             body = await response.Content.ReadAsStringAsync(deadline.Token);
             if (response.StatusCode != HttpStatusCode.OK)
-                throw new CliUsageException($"GET {url} returned HTTP {(int)response.StatusCode} {response.ReasonPhrase}: {Cut(body)}; is --url a Meridian/OpenAI server, or pass --model");
+                throw new CliUsageException($"GET {url} returned HTTP {(int)response.StatusCode} {response.ReasonPhrase}: {StreamingRequest.Snippet(body)}; is --url a Meridian/OpenAI server, or pass --model");
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException || ex is OperationCanceledException && !cancel.IsCancellationRequested)
         {
@@ -51,17 +51,11 @@ internal static class ServeBenchHttp
                 && data[0].ValueKind == JsonValueKind.Object && data[0].TryGetProperty("id", out var id)
                 && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } name)
                 return name;
-            throw new CliUsageException($"GET {url} lists no model (expected {{\"data\": [{{\"id\": ...}}]}}): {Cut(body)}; pass --model");
+            throw new CliUsageException($"GET {url} lists no model (expected {{\"data\": [{{\"id\": ...}}]}}): {StreamingRequest.Snippet(body)}; pass --model");
         }
         catch (JsonException)
         {
-            throw new CliUsageException($"GET {url} did not return JSON: {Cut(body)}; pass --model");
+            throw new CliUsageException($"GET {url} did not return JSON: {StreamingRequest.Snippet(body)}; pass --model");
         }
-    }
-
-    private static string Cut(string text)
-    {
-        string one = text.ReplaceLineEndings(" ").Trim();
-        return one.Length <= 160 ? one : one[..160] + "...";
     }
 }

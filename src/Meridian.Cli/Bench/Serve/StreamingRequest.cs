@@ -137,7 +137,8 @@ internal static class StreamingRequest
     private static string Describe(Exception ex) =>
         ex.InnerException is { } inner && !ex.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{ex.Message} ({inner.Message})" : ex.Message;
 
-    private static string Snippet(string text)
+    /// <summary>A server reply quoted in a message: one line, at most SnippetChars characters.</summary>
+    internal static string Snippet(string text)
     {
         string one = text.ReplaceLineEndings(" ").Trim();
         return one.Length <= SnippetChars ? one : one[..SnippetChars] + "...";
