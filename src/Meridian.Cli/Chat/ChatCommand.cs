@@ -6,18 +6,13 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Meridian.Cli.Run;
 using Meridian.Engine.Generation;
-using Meridian.Tokenizers;
+using Meridian.Engine.Serving;
 using Meridian.Tokenizers.Templates;
 
 namespace Meridian.Cli.Chat;
 
 internal static class ChatCommand
 {
-    // Used when a model carries no template (llama.cpp falls back to ChatML the same way).
-    private const string ChatMlTemplate =
-        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}" +
-        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
-
     public static Command Create(TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint (default: the bundled demo model, models/demo/meridian-demo.gguf)" };
@@ -35,8 +30,8 @@ internal static class ChatCommand
             string? source = tok.Spec.ChatTemplate;
             if (source is null)
                 stderr.WriteLine("meridian: the model has no chat template; using ChatML");
-            var template = ChatTemplate.Parse(source ?? ChatMlTemplate, "chat template");
-            var special = new ChatTemplateSpecialTokens(Piece(tok, tok.BosId), Piece(tok, tok.EosId));
+            var template = ChatTemplate.Parse(source ?? ChatPrompt.ChatMlSource, "chat template");
+            var special = ChatPrompt.SpecialTokens(tok);
 
             var messages = new JsonArray();
             if (parse.GetValue(system) is { Length: > 0 } sys)
@@ -91,6 +86,4 @@ internal static class ChatCommand
         }));
         return command;
     }
-
-    private static string? Piece(Tokenizer tokenizer, int id) => id >= 0 ? tokenizer.TokenText(id) : null;
 }

@@ -19,6 +19,13 @@ public static class ChatPrompt
 
     private static readonly ChatTemplate ChatMl = ChatTemplate.Parse(ChatMlSource, "ChatML fallback template");
 
+    /// <summary>The bos_token and eos_token a chat template sees: the vocabulary's BOS and EOS pieces.</summary>
+    public static ChatTemplateSpecialTokens SpecialTokens(Tokenizers.Tokenizer tok)
+    {
+        string? Piece(int id) => id >= 0 && id < tok.VocabSize ? tok.TokenText(id) : null;
+        return new ChatTemplateSpecialTokens(Piece(tok.BosId), Piece(tok.EosId));
+    }
+
     /// <summary>
     /// Renders <paramref name="messages"/> through the model's template with the assistant's turn opened and
     /// encodes the text. Throws <see cref="TemplateException"/> (e.g. a template's raise_exception on roles

@@ -83,7 +83,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         _tokenScratch = new int[MaxContext];
         _blockScratch = new int[maxBlocksPerSequence];
         _stopTokens = [.. tokenizer.EndOfGenerationIds];
-        Model = new EngineModelInfo(options.ModelName, tokenizer, chatTemplate, SpecialTokens(tokenizer), MaxContext,
+        Model = new EngineModelInfo(options.ModelName, tokenizer, chatTemplate, ChatPrompt.SpecialTokens(tokenizer), MaxContext,
             DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         PublishStats();
         _thread = new Thread(Run) { IsBackground = true, Name = "meridian-engine" };
@@ -153,12 +153,6 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         _thread.Join();
         _state.Dispose();
         _wake.Dispose();
-    }
-
-    private static ChatTemplateSpecialTokens SpecialTokens(Tokenizer tok)
-    {
-        string? Piece(int id) => id >= 0 && id < tok.VocabSize ? tok.TokenText(id) : null;
-        return new ChatTemplateSpecialTokens(Piece(tok.BosId), Piece(tok.EosId));
     }
 
     // A new request (State set) or a cancellation (CancelId set), from any thread to the engine thread.
