@@ -31,7 +31,7 @@ internal sealed class KvCacheManager
     public void FindCachedPrefix(SequenceRequest request, List<int> hits)
     {
         hits.Clear();
-        if (!_prefixCaching)
+        if (!_prefixCaching || request.ComputeWholePrompt)
             return;
         BlockHasher.ExtendHashes(request, _blockSize);
         int maxBlocks = (request.Tokens.Count - 1) / _blockSize;

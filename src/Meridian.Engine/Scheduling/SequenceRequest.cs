@@ -30,6 +30,12 @@ public sealed class SequenceRequest
         Tag = tag;
     }
 
+    /// <summary>
+    /// Every prompt position is computed, none taken from the prefix cache: the caller reads each prompt row's
+    /// logits (prompt logprobs), which cached blocks would skip (vLLM bypasses the cache for them the same way).
+    /// </summary>
+    public bool ComputeWholePrompt { get; init; }
+
     /// <summary>The engine's id of the request (unique among unfinished requests of one scheduler).</summary>
     public string Id { get; }
 
@@ -86,8 +92,6 @@ public sealed class SequenceRequest
 
     /// <summary>Whether the prefix cache was already queried for the prompt (stats and NumCachedPromptTokens).</summary>
     internal bool PrefixQueried { get; set; }
-
-    internal bool IsFinished => Status == RequestStatus.Finished;
 
     internal ReadOnlySpan<int> TokenSpan => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens);
 

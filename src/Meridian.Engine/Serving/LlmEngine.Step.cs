@@ -57,7 +57,10 @@ public sealed partial class LlmEngine
             {
                 int maxTokens = Math.Min(state.Request.Sampling.MaxTokens ?? int.MaxValue, MaxContext - state.Request.PromptTokens.Count);
                 var stops = state.Request.Sampling.IgnoreEos ? (IReadOnlySet<int>)new HashSet<int>() : _stopTokens;
-                state.Sequence = new SequenceRequest(state.Id, state.Request.PromptTokens, maxTokens, stops, state);
+                state.Sequence = new SequenceRequest(state.Id, state.Request.PromptTokens, maxTokens, stops, state)
+                {
+                    ComputeWholePrompt = state.Request.PromptLogprobs,
+                };
                 if (state.Request.PromptLogprobs)
                     state.PromptLogprobs = [null];
                 _requests[state.Id] = state;
@@ -113,8 +116,9 @@ public sealed partial class LlmEngine
             {
                 for (int i = 0; i < chunk.Count; i++)
                 {
-                    int next = chunk.StartPos + i + 1; // the prompt token this row predicts
-                    if (next < state.Sequence.PromptLength)
+                    // The prompt token this row predicts; a row computed again after a preemption adds nothing.
+                    int next = chunk.StartPos + i + 1;
+                    if (next < state.Sequence.PromptLength && next == state.PromptLogprobs!.Count)
                         state.PromptLogprobs!.Add(LogprobMath.Of(logits.Slice((row + i) * v, v), chunk.Request.Tokens[next], state.Request.Sampling.TopLogprobs));
                 }
                 row += chunk.Count;

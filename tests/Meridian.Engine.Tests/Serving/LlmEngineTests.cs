@@ -83,6 +83,35 @@ public sealed class LlmEngineTests(EngineFixture fx) : IClassFixture<EngineFixtu
     }
 
     [Fact]
+    public async Task PromptLogprobs_AfterTheSamePromptWasCached_OneEntryPerPromptToken()
+    {
+        // A cached prefix skips computing its rows, so a request asking for prompt logprobs must not use it:
+        // the second request's entries must be the first-ever run's, one per prompt token, in order.
+        var prompt = EngineFixture.Prompt(40, 9);
+        using var engine = fx.CreateEngine(new LlmEngineOptions { BlockSize = 16 });
+        var withLogprobs = new EngineRequest(prompt, EngineFixture.Greedy(4)) { PromptLogprobs = true };
+        var a = await PromptLogprobsOf(engine.Submit(withLogprobs));
+        var b = await PromptLogprobsOf(engine.Submit(withLogprobs));
+        Assert.Equal(prompt.Length, a.Count);
+        Assert.Equal(prompt.Length, b.Count);
+        Assert.Null(b[0]);
+        for (int i = 1; i < prompt.Length; i++)
+        {
+            Assert.Equal(prompt[i], b[i]!.TokenId);
+            Assert.Equal(a[i]!.Logprob, b[i]!.Logprob);
+        }
+
+        // They come with the first output.
+        static async Task<IReadOnlyList<TokenLogprob?>> PromptLogprobsOf(RequestHandle handle)
+        {
+            IReadOnlyList<TokenLogprob?>? found = null;
+            await foreach (var output in handle.ReadAllAsync())
+                found ??= output.PromptLogprobs;
+            return found ?? throw new InvalidOperationException("no output carried the prompt logprobs");
+        }
+    }
+
+    [Fact]
     public async Task Preemption_FewBlocks_RecomputesAndKeepsTokens()
     {
         var options = new LlmEngineOptions { BlockSize = 4, KvBlocks = 24, MaxBatchTokens = 32, EnablePrefixCaching = false };
