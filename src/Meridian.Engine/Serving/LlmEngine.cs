@@ -122,15 +122,18 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
             Interlocked.Decrement(ref _queued);
             throw new EngineQueueFullException(_options.MaxQueue);
         }
-        string id = request.Id ?? $"req-{Interlocked.Increment(ref _nextId)}";
+        // The engine keys its bookkeeping on an id of its own: a caller's id may repeat (two clients, one id),
+        // and must neither collide with a live request nor let an old handle cancel a newer one.
+        string key = $"req-{Interlocked.Increment(ref _nextId)}";
+        string id = request.Id ?? key;
         var outputs = Channel.CreateUnbounded<RequestOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var text = new TextStream(Model.Tokenizer.CreateIncrementalDecoder(skipSpecial: true, continuation: true), request.Sampling.StopStrings);
-        var state = new RequestState(id, request with { PromptTokens = prompt }, sampler, text, outputs);
+        var state = new RequestState(key, request with { PromptTokens = prompt }, sampler, text, outputs);
         _inbox.Enqueue(new Command(state, null));
         _wake.Release();
         return new RequestHandle(id, outputs.Reader, () =>
         {
-            _inbox.Enqueue(new Command(null, id));
+            _inbox.Enqueue(new Command(null, key));
             _wake.Release();
         });
     }

@@ -112,6 +112,24 @@ public sealed class LlmEngineTests(EngineFixture fx) : IClassFixture<EngineFixtu
     }
 
     [Fact]
+    public async Task SameCallerId_TwoRequests_BothFinish_AndCancellingOneLeavesTheOther()
+    {
+        using var engine = fx.CreateEngine();
+        var a = engine.Submit(new(EngineFixture.Prompt(10, 1), EngineFixture.Greedy(6)) { Id = "same" });
+        var b = engine.Submit(new(EngineFixture.Prompt(12, 2), EngineFixture.Greedy(6)) { Id = "same" });
+        Assert.Equal("same", a.Id);
+        Assert.Equal("same", b.Id);
+        var (ta, ra) = await EngineFixture.ReadAll(a).WaitAsync(TimeSpan.FromSeconds(30));
+        a.Dispose(); // a late cancel of the finished request must not reach the other one
+        var (tb, rb) = await EngineFixture.ReadAll(b).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(FinishReason.Length, ra.FinishReason);
+        Assert.Equal(FinishReason.Length, rb.FinishReason);
+        Assert.Equal(6, ta.Count);
+        Assert.Equal(6, tb.Count);
+        Assert.Null(engine.Fault);
+    }
+
+    [Fact]
     public async Task Preemption_FewBlocks_RecomputesAndKeepsTokens()
     {
         var options = new LlmEngineOptions { BlockSize = 4, KvBlocks = 24, MaxBatchTokens = 32, EnablePrefixCaching = false };
