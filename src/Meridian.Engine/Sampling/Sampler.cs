@@ -55,13 +55,29 @@ public sealed partial class Sampler
     private readonly double[] _probs;  // [V] f64 final probability of _ids[j]; [0, _count) sums to 1
     private int _count;
 
-    /// <summary>Creates a sampler for one request over a vocabulary of <paramref name="vocabSize"/> tokens.</summary>
-    /// <exception cref="ArgumentException">An option is out of range, or a LogitBias id is ≥ vocabSize.</exception>
-    public Sampler(SamplingOptions options, int vocabSize)
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the field when <paramref name="options"/> cannot sample a
+    /// vocabulary of <paramref name="vocabSize"/> tokens (what the constructor checks, without its scratch).
+    /// </summary>
+    public static void Validate(SamplingOptions options, int vocabSize)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 1);
         options.Validate();
+        foreach (int id in options.LogitBias?.Keys ?? Enumerable.Empty<int>())
+        {
+            if (id >= vocabSize)
+                throw new ArgumentException(
+                    $"SamplingOptions.LogitBias token id {id} is outside the vocabulary of {vocabSize} tokens",
+                    nameof(SamplingOptions.LogitBias));
+        }
+    }
+
+    /// <summary>Creates a sampler for one request over a vocabulary of <paramref name="vocabSize"/> tokens.</summary>
+    /// <exception cref="ArgumentException">An option is out of range, or a LogitBias id is ≥ vocabSize.</exception>
+    public Sampler(SamplingOptions options, int vocabSize)
+    {
+        Validate(options, vocabSize);
         _options = options;
         _vocabSize = vocabSize;
 
@@ -72,10 +88,6 @@ public sealed partial class Sampler
         int b = 0;
         foreach (var (id, value) in bias.OrderBy(kv => kv.Key))
         {
-            if (id >= vocabSize)
-                throw new ArgumentException(
-                    $"SamplingOptions.LogitBias token id {id} is outside the vocabulary of {vocabSize} tokens",
-                    nameof(SamplingOptions.LogitBias));
             _biasIds[b] = id;
             _biasValues[b] = value;
             b++;

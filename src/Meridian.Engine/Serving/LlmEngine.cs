@@ -116,7 +116,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         }
         if (prompt.Length >= MaxContext)
             throw new PromptTooLongException(prompt.Length, MaxContext);
-        var sampler = new Sampler(request.Sampling, _model.VocabSize); // validates the options, naming the field
+        Sampler.Validate(request.Sampling, _model.VocabSize); // names the field; the sampler itself is made when the request first samples
         if (Interlocked.Increment(ref _queued) > _options.MaxQueue)
         {
             Interlocked.Decrement(ref _queued);
@@ -128,7 +128,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         string id = request.Id ?? key;
         var outputs = Channel.CreateUnbounded<RequestOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var text = new TextStream(Model.Tokenizer.CreateIncrementalDecoder(skipSpecial: true, continuation: true), request.Sampling.StopStrings);
-        var state = new RequestState(key, request with { PromptTokens = prompt }, sampler, text, outputs);
+        var state = new RequestState(key, request with { PromptTokens = prompt }, _model.VocabSize, text, outputs);
         _inbox.Enqueue(new Command(state, null));
         _wake.Release();
         return new RequestHandle(id, outputs.Reader, () =>

@@ -7,13 +7,17 @@ using Meridian.Engine.Scheduling;
 
 namespace Meridian.Engine.Serving;
 
-internal sealed class RequestState(string id, EngineRequest request, Sampler sampler, TextStream text, Channel<RequestOutput> outputs)
+internal sealed class RequestState(string id, EngineRequest request, int vocabSize, TextStream text, Channel<RequestOutput> outputs)
 {
+    private Sampler? _sampler;
+
     public string Id { get; } = id;
 
     public EngineRequest Request { get; } = request;
 
-    public Sampler Sampler { get; } = sampler;
+    /// <summary>Made at the first sampling step, not at Submit: its scratch is about 28 bytes per vocabulary entry
+    /// (MBs for large vocabularies), which a request waiting in the queue should not hold.</summary>
+    public Sampler Sampler => _sampler ??= new Sampler(Request.Sampling, vocabSize);
 
     public TextStream Text { get; } = text;
 
