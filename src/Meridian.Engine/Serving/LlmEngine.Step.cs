@@ -92,14 +92,9 @@ public sealed partial class LlmEngine
                 state.Started = true;
                 Interlocked.Decrement(ref _queued);
             }
-            var tokens = _tokenScratch.AsSpan(0, chunk.Count);
-            for (int i = 0; i < tokens.Length; i++)
-                tokens[i] = chunk.Request.Tokens[chunk.StartPos + i];
-            var blocks = chunk.Request.BlockIds;
-            var table = _blockScratch.AsSpan(0, blocks.Count);
-            for (int i = 0; i < table.Length; i++)
-                table[i] = blocks[i];
-            _input.AddSequence(tokens, chunk.StartPos, table, Selection(state, chunk));
+            // BatchInput copies both: the request's own token list and block table are read in place.
+            _input.AddSequence(chunk.Request.TokenSpan.Slice(chunk.StartPos, chunk.Count), chunk.StartPos,
+                CollectionsMarshal.AsSpan(chunk.Request.Blocks), Selection(state, chunk));
         }
         int v = _model.VocabSize;
         var logits = _logits.AsSpan(0, _input.LogitCount * v);

@@ -27,8 +27,6 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
     private readonly BatchState _state;
     private readonly BatchInput _input;
     private readonly float[] _logits;                 // [MaxBatchTokens, V] f32 logits of one step's rows
-    private readonly int[] _tokenScratch;            // [MaxContext] one chunk's token ids
-    private readonly int[] _blockScratch;            // [blocks per context] one block table
     private readonly HashSet<int> _stopTokens;
     private readonly ConcurrentQueue<Command> _inbox = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -80,8 +78,6 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         _state = model.CreateBatchState(NumBlocks, bs, options.MaxBatchTokens);
         _input = new BatchInput(options.MaxBatchTokens, options.MaxRunning, maxBlocksPerSequence, bs);
         _logits = new float[(long)options.MaxBatchTokens * model.VocabSize];
-        _tokenScratch = new int[MaxContext];
-        _blockScratch = new int[maxBlocksPerSequence];
         _stopTokens = [.. tokenizer.EndOfGenerationIds];
         Model = new EngineModelInfo(options.ModelName, tokenizer, chatTemplate, ChatPrompt.SpecialTokens(tokenizer), MaxContext,
             DateTimeOffset.UtcNow.ToUnixTimeSeconds());
