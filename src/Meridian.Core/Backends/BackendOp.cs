@@ -1,33 +1,68 @@
-// The layer-granularity ops of the backend contract; a device answers Supports(op, dtype) for each.
+// Every op of the backend contract, one entry per IComputeStream method that computes (MatMulShared is
+// MatMul). A device answers Supports(op, dtype) for each; the dtype each op is keyed on is stated here.
 namespace Meridian.Core.Backends;
 
-/// <summary>An operation of <see cref="IComputeStream"/>.</summary>
+/// <summary>An operation of <see cref="IComputeStream"/>, as <see cref="IDevice.Supports"/> is asked about it.</summary>
 public enum BackendOp
 {
-    /// <summary>Rows of a table (any weight dtype) gathered into f32 activations.</summary>
+    /// <summary>Rows of a table gathered into f32 activations. Keyed on the table's dtype.</summary>
     EmbeddingLookup,
 
-    /// <summary>y = x · Wᵀ with W in its stored dtype.</summary>
+    /// <summary>y = x · Wᵀ (and MatMulShared). Keyed on the weight's dtype.</summary>
     MatMul,
 
-    /// <summary>Root-mean-square normalisation with a per-channel weight.</summary>
+    /// <summary>Root-mean-square normalisation with a per-channel weight. Keyed on F32.</summary>
     RmsNorm,
 
-    /// <summary>Rotary position embedding, both layouts.</summary>
+    /// <summary>Rotary position embedding, both layouts, optional frequency factors. Keyed on F32.</summary>
     Rope,
 
-    /// <summary>Causal grouped-query attention over a KV cache.</summary>
-    Attention,
+    /// <summary>Grouped-query attention over the paged KV cache (scale, sliding window, softcap). Keyed on the KV dtype.</summary>
+    PagedAttention,
 
-    /// <summary>silu(gate) · up.</summary>
+    /// <summary>f32 rows written to the rows of a KV cache, converting to its dtype. Keyed on the destination dtype.</summary>
+    ScatterRows,
+
+    /// <summary>Rows of an f32 tensor gathered by index (the logit rows). Keyed on F32.</summary>
+    GatherRows,
+
+    /// <summary>silu(gate) · up. Keyed on F32.</summary>
     SwiGlu,
 
-    /// <summary>Element-wise add, with row broadcast.</summary>
+    /// <summary>Element-wise add, with row broadcast. Keyed on F32.</summary>
     Add,
 
-    /// <summary>Row-wise softmax.</summary>
+    /// <summary>Row-wise softmax. Keyed on F32.</summary>
     Softmax,
 
-    /// <summary>Copy of f32 rows (KV cache writes, host transfers).</summary>
+    /// <summary>Byte copy between two views of one dtype (copy-on-write of KV blocks). Keyed on that dtype.</summary>
     Copy,
+
+    /// <summary>Index of each row's largest value, ties to the lowest index (greedy decoding on the device). Keyed on F32.</summary>
+    ArgMax,
+}
+
+/// <summary>Every <see cref="BackendOp"/>, in declaration order.</summary>
+public static class BackendOps
+{
+    /// <summary>All ops of contract <see cref="BackendContract.Version"/>.</summary>
+    public static IReadOnlyList<BackendOp> All { get; } = Enum.GetValues<BackendOp>();
+
+    /// <summary>The op's name as docs, the conformance kit and `meridian devices` print it ("paged_attention").</summary>
+    public static string Name(this BackendOp op) => op switch
+    {
+        BackendOp.EmbeddingLookup => "embedding_lookup",
+        BackendOp.MatMul => "matmul",
+        BackendOp.RmsNorm => "rms_norm",
+        BackendOp.Rope => "rope",
+        BackendOp.PagedAttention => "paged_attention",
+        BackendOp.ScatterRows => "scatter_rows",
+        BackendOp.GatherRows => "gather_rows",
+        BackendOp.SwiGlu => "swiglu",
+        BackendOp.Add => "add",
+        BackendOp.Softmax => "softmax",
+        BackendOp.Copy => "copy",
+        BackendOp.ArgMax => "argmax",
+        _ => op.ToString().ToLowerInvariant(),
+    };
 }

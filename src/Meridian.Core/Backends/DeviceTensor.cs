@@ -6,7 +6,8 @@ namespace Meridian.Core.Backends;
 
 /// <summary>
 /// A row-major [Rows, Cols] view of <see cref="Buffer"/> starting at <see cref="ByteOffset"/>.
-/// Weights are [out, in] (ggml ne[0] = in); activations are [tokens, width] f32.
+/// Weights are [out, in] (ggml ne[0] = in); activations are [tokens, width] f32; per-step integers are
+/// [n, 1] i32 (one per token or row) or [S, 4] i32 (the sequences of a paged-attention batch).
 /// </summary>
 public readonly record struct DeviceTensor(IDeviceBuffer Buffer, long ByteOffset, DType Type, int Rows, int Cols)
 {

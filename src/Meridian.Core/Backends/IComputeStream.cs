@@ -1,28 +1,45 @@
-// The ops of the backend contract, at layer granularity. Activations are f32 [T, width] tensors
-// (T = tokens); weights may be any dtype the device Supports. Ops run in order; Synchronize waits.
+// The ops of the backend contract, at layer granularity, grouped into steps. Activations are f32 [T, width]
+// tensors (T = tokens); weights may be any dtype the device Supports; per-step integers (token ids,
+// positions, KV slots, logit rows, sequences, block tables) are i32 device tensors the host writes once
+// per step with Write. Ops take tensors only, so a device can record a whole step and submit it at once.
 using Meridian.Core.Tensors;
 
 namespace Meridian.Core.Backends;
 
 /// <summary>
-/// An in-order queue of ops on one device. A synchronous backend may run each op as it is called;
-/// results are only guaranteed visible to the host after <see cref="Synchronize"/>.
+/// An in-order queue of ops on one device. Ops between <see cref="BeginStep"/> and <see cref="SubmitStep"/> form
+/// one step, which an asynchronous device may record (one command buffer, one graph) and submit at once; a
+/// synchronous one may run each op as it is called. <see cref="Read"/> waits for everything queued before it.
 /// </summary>
 public interface IComputeStream : IDisposable
 {
     /// <summary>The device this stream runs on.</summary>
     IDevice Device { get; }
 
-    /// <summary>dst[t] = table[ids[t]] as f32. table: [V, D] any dtype; dst: [T, D] f32.</summary>
-    void EmbeddingLookup(DeviceTensor table, ReadOnlySpan<int> ids, DeviceTensor dst);
+    /// <summary>Opens a step: the ops that follow, up to <see cref="SubmitStep"/>, may be recorded and submitted together.</summary>
+    void BeginStep();
+
+    /// <summary>Submits the ops of the open step; does not wait for them.</summary>
+    void SubmitStep();
+
+    /// <summary>Host -> device: <paramref name="source"/> (exactly dst.ByteLength bytes) into dst, ordered with the ops.</summary>
+    void Write(ReadOnlySpan<byte> source, DeviceTensor dst);
+
+    /// <summary>Device -> host: waits for every op queued so far (submitting an open step), then reads src.</summary>
+    void Read(DeviceTensor src, Span<byte> destination);
+
+    /// <summary>Waits until every op queued so far has finished.</summary>
+    void Synchronize();
+
+    /// <summary>dst[t] = table[ids[t]] as f32. table: [V, D] any dtype; ids: [T, 1] i32; dst: [T, D] f32.</summary>
+    void EmbeddingLookup(DeviceTensor table, DeviceTensor ids, DeviceTensor dst);
 
     /// <summary>y = x · wᵀ. w: [N, K] stored dtype; x: [T, K] f32; y: [T, N] f32.</summary>
     void MatMul(DeviceTensor w, DeviceTensor x, DeviceTensor y);
 
     /// <summary>
-    /// ys[i] = x · ws[i]ᵀ for every i: several weights applied to one input (Q, K and V; gate and up).
-    /// Same shapes as <see cref="MatMul"/> per pair. A backend may prepare x once and run the products
-    /// as one dispatch; the default runs them one by one.
+    /// ys[i] = x · ws[i]ᵀ for every i (at most 4): several weights on one input (Q, K and V; gate and up).
+    /// Same shapes as <see cref="MatMul"/> per pair. A backend may prepare x once and run one dispatch.
     /// </summary>
     void MatMulShared(DeviceTensor x, ReadOnlySpan<DeviceTensor> ws, ReadOnlySpan<DeviceTensor> ys)
     {
@@ -38,32 +55,27 @@ public interface IComputeStream : IDisposable
     /// </summary>
     void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor dst);
 
-    /// <summary>Rotates each head of x in place. x: [T, H·Dh] f32; positions: [T].</summary>
-    void Rope(DeviceTensor x, ReadOnlySpan<int> positions, RopeSpec spec);
+    /// <summary>Rotates each head of x in place. x: [T, H·Dh] f32; positions: [T, 1] i32.</summary>
+    void Rope(DeviceTensor x, DeviceTensor positions, RopeSpec spec);
 
     /// <summary>
-    /// Causal grouped-query attention. q: [T, H·Dh] f32 for positions startPos..startPos+T-1;
-    /// keys, values: [capacity, Hkv·Dh] f32 caches already holding positions 0..startPos+T-1;
-    /// dst: [T, H·Dh] f32. Query head h reads kv head h / (H / Hkv). Scale 1/sqrt(Dh).
+    /// dst row rows[t] = src row t for every t, converted to dst's dtype (vLLM's reshape_and_cache: new keys and
+    /// values into their cache slots). src: [T, C] f32; rows: [T, 1] i32, each in [0, R), no repeats;
+    /// dst: [R, C] f32 or f16 (round to nearest even).
     /// </summary>
-    void Attention(DeviceTensor q, DeviceTensor keys, DeviceTensor values, int startPos, int numHeads, int numKvHeads, DeviceTensor dst);
+    void ScatterRows(DeviceTensor src, DeviceTensor rows, DeviceTensor dst);
+
+    /// <summary>dst row i = src row rows[i]. src: [R, C] f32; rows: [N, 1] i32 in [0, R); dst: [N, C] f32.</summary>
+    void GatherRows(DeviceTensor src, DeviceTensor rows, DeviceTensor dst);
 
     /// <summary>
-    /// Causal grouped-query attention for a batch of sequences over a paged KV cache (vLLM's
-    /// paged_attention). q, dst: [T, H·Dh] f32, T = total query rows of the batch; keyCache, valueCache:
-    /// [numBlocks · blockSize, Hkv·Dh] f32, one layer, already holding every position the sequences
-    /// attend over; blockTables: the concatenated block tables the sequences index into. Each query row
-    /// sees its own sequence's positions up to and including its own. Scale 1/sqrt(Dh); query head h
-    /// reads kv head h / (H / Hkv). Results equal <see cref="Attention"/> run on each sequence alone.
+    /// Attention for a batch of sequences over a paged KV cache (vLLM's paged_attention), with the masking and
+    /// scoring of <paramref name="p"/>. q, dst: [T, H·Dh] f32, T = the query rows of every sequence; keyCache,
+    /// valueCache: [numBlocks·BlockSize, Hkv·Dh] f32 or f16, one layer, already holding every position the
+    /// sequences attend over. Each query row sees only its own sequence's positions.
     /// </summary>
-    void PagedAttention(DeviceTensor q, DeviceTensor keyCache, DeviceTensor valueCache, int blockSize,
-        ReadOnlySpan<AttentionSequence> sequences, ReadOnlySpan<int> blockTables, int numHeads, int numKvHeads, DeviceTensor dst);
-
-    /// <summary>
-    /// dst row rows[t] = src row t for every t (vLLM's reshape_and_cache: new keys and values into their
-    /// cache slots). src: [T, C]; dst: [R, C], same dtype; rows: [T], each in [0, R), no repeats.
-    /// </summary>
-    void ScatterRows(DeviceTensor src, ReadOnlySpan<int> rows, DeviceTensor dst);
+    void PagedAttention(DeviceTensor q, DeviceTensor keyCache, DeviceTensor valueCache, in PagedAttentionBatch batch,
+        in AttentionParams p, DeviceTensor dst);
 
     /// <summary>dst = silu(gate) · up, element-wise. All [T, F] f32; dst may alias either input.</summary>
     void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst);
@@ -74,15 +86,9 @@ public interface IComputeStream : IDisposable
     /// <summary>Softmax of each row of x, in place. x: [R, C] f32.</summary>
     void Softmax(DeviceTensor x);
 
-    /// <summary>Copies src into dst (same byte length), e.g. new keys into a KV cache.</summary>
+    /// <summary>Copies src into dst: same dtype and byte length (copy-on-write of a KV block).</summary>
     void Copy(DeviceTensor src, DeviceTensor dst);
 
-    /// <summary>Host -> device: writes <paramref name="src"/> into dst (f32, same element count).</summary>
-    void Upload(ReadOnlySpan<float> src, DeviceTensor dst);
-
-    /// <summary>Device -> host: waits for prior ops, then reads src (f32) into <paramref name="dst"/>.</summary>
-    void Download(DeviceTensor src, Span<float> dst);
-
-    /// <summary>Waits until every op queued so far has finished.</summary>
-    void Synchronize();
+    /// <summary>dst[r] = the index of row r's largest value (the lowest on ties; NaN never wins). x: [R, C] f32; dst: [R, 1] i32.</summary>
+    void ArgMax(DeviceTensor x, DeviceTensor dst);
 }

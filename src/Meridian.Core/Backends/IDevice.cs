@@ -1,4 +1,4 @@
-// One device of a backend: capability queries, buffer allocation, streams.
+// One device of a backend: what it is, what it can run (every op declarable), buffers, weights, streams.
 using Meridian.Core.Tensors;
 
 namespace Meridian.Core.Backends;
@@ -15,27 +15,28 @@ public interface IDevice : IDisposable
     /// <summary>Memory the device can allocate from, in bytes (host RAM for the CPU).</summary>
     long MemoryBytes { get; }
 
-    /// <summary>Whether <paramref name="op"/> runs here with its weight (or table) operand in <paramref name="type"/>.</summary>
+    /// <summary>The largest single buffer <see cref="Allocate"/> accepts, in bytes.</summary>
+    long MaxAllocationBytes { get; }
+
+    /// <summary>
+    /// Whether <paramref name="op"/> runs here keyed on <paramref name="type"/> (the weight or table dtype for
+    /// MatMul and EmbeddingLookup, the KV cache dtype for PagedAttention and ScatterRows, the copied dtype for
+    /// Copy, F32 for the activation ops). Every op of <see cref="BackendOps.All"/> is answered; the conformance
+    /// kit checks every pair claimed here.
+    /// </summary>
     bool Supports(BackendOp op, DType type);
 
     /// <summary>A zeroed buffer of <paramref name="bytes"/> bytes tagged <paramref name="usage"/>.</summary>
     IDeviceBuffer Allocate(long bytes, BufferUsage usage);
 
     /// <summary>
-    /// A weights buffer holding <paramref name="data"/>. A host-memory device may use the bytes in
-    /// place (a view of the memory map, no copy), so the caller keeps them alive and unchanged as long
-    /// as the buffer is in use; other devices copy.
+    /// A weights buffer holding <paramref name="weight"/> (any size; <paramref name="progress"/> gets bytes done).
+    /// A host-memory device may use the bytes in place (a view of the memory map, no copy); others copy them,
+    /// from <see cref="WeightData.Address"/> or the file, and may finish the copy asynchronously as long as it is
+    /// ordered before any op that reads the buffer. With <see cref="WeightUse.MatMulOnly"/> the device may keep
+    /// the matrix in a layout of its own that only MatMul reads, used whole (byte offset 0).
     /// </summary>
-    IDeviceBuffer LoadWeights(ReadOnlySpan<byte> data);
-
-    /// <summary>
-    /// A weights buffer for a [<paramref name="rows"/>, <paramref name="cols"/>] matrix of
-    /// <paramref name="type"/> that is only ever the weight operand of MatMul and MatMulShared, used
-    /// whole (byte offset 0). The device may keep it in a layout of its own, which no other op reads
-    /// (the CPU backend regroups Q4_0, Q8_0, Q4_K and Q6_K blocks for its int8 kernels); the caller keeps the
-    /// bytes alive and unchanged as for <see cref="LoadWeights"/>, since a device may use them in place.
-    /// </summary>
-    IDeviceBuffer LoadMatMulWeights(ReadOnlySpan<byte> data, DType type, int rows, int cols) => LoadWeights(data);
+    IDeviceBuffer LoadWeights(WeightData weight, WeightUse use, IProgress<long>? progress = null);
 
     /// <summary>A new in-order stream of ops.</summary>
     IComputeStream CreateStream();

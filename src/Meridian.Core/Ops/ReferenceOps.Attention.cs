@@ -1,51 +1,57 @@
-// Reference causal grouped-query attention over a KV cache (run.c forward, "multihead attention").
+// Reference grouped-query attention over one sequence's keys and values (run.c forward, "multihead
+// attention"), with the variants of AttentionParams: score scale, sliding window (llama.cpp's standard
+// SWA: a query at p sees j with p - W < j <= p), logit soft-capping (Gemma 2: c · tanh(s / c)).
+using Meridian.Core.Backends;
+
 namespace Meridian.Core.Ops;
 
 public static partial class ReferenceOps
 {
     /// <summary>
-    /// q: [T, H·Dh] for positions startPos..startPos+T-1; keys, values: [≥ startPos+T, Hkv·Dh];
-    /// dst: [T, H·Dh]. Query t sees positions 0..startPos+t; head h reads kv head h / (H / Hkv).
+    /// q: [T, H·Dh] for positions startPos..startPos+T-1; keys, values: [≥ startPos+T, Hkv·Dh]; dst: [T, H·Dh].
+    /// Query t sees positions p.FirstVisible(startPos+t)..startPos+t; head h reads kv head h / (H / Hkv).
     /// </summary>
     public static void AttentionReference(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
-        int startPos, int numHeads, int numKvHeads, int headDim, Span<float> dst)
+        int startPos, in AttentionParams p, Span<float> dst)
     {
-        int dh = headDim, qWidth = numHeads * dh, kvWidth = numKvHeads * dh;
+        int dh = p.HeadDim, qWidth = p.NumHeads * dh, kvWidth = p.NumKvHeads * dh;
         int t = qWidth == 0 ? 0 : q.Length / qWidth;
-        int group = numHeads / numKvHeads;
-        float scale = 1f / MathF.Sqrt(dh);
+        int group = p.NumHeads / p.NumKvHeads;
         var scores = new float[startPos + t];
         for (int i = 0; i < t; i++)
         {
-            int visible = startPos + i + 1;
-            for (int h = 0; h < numHeads; h++)
+            int pos = startPos + i, first = p.FirstVisible(pos);
+            for (int h = 0; h < p.NumHeads; h++)
             {
                 var qh = q.Slice(i * qWidth + h * dh, dh);
                 int kvh = h / group;
                 float max = float.NegativeInfinity;
-                for (int p = 0; p < visible; p++)
+                for (int j = first; j <= pos; j++)
                 {
-                    var kp = keys.Slice(p * kvWidth + kvh * dh, dh);
+                    var kj = keys.Slice(j * kvWidth + kvh * dh, dh);
                     float s = 0f;
                     for (int c = 0; c < dh; c++)
-                        s += qh[c] * kp[c];
-                    scores[p] = s * scale;
-                    max = MathF.Max(max, scores[p]);
+                        s += qh[c] * kj[c];
+                    s *= p.Scale;
+                    if (p.Softcap > 0)
+                        s = p.Softcap * MathF.Tanh(s / p.Softcap);
+                    scores[j] = s;
+                    max = MathF.Max(max, s);
                 }
                 float sum = 0f;
-                for (int p = 0; p < visible; p++)
+                for (int j = first; j <= pos; j++)
                 {
-                    scores[p] = MathF.Exp(scores[p] - max);
-                    sum += scores[p];
+                    scores[j] = MathF.Exp(scores[j] - max);
+                    sum += scores[j];
                 }
                 var oh = dst.Slice(i * qWidth + h * dh, dh);
                 oh.Clear();
-                for (int p = 0; p < visible; p++)
+                for (int j = first; j <= pos; j++)
                 {
-                    var vp = values.Slice(p * kvWidth + kvh * dh, dh);
-                    float a = scores[p] / sum;
+                    var vj = values.Slice(j * kvWidth + kvh * dh, dh);
+                    float a = scores[j] / sum;
                     for (int c = 0; c < dh; c++)
-                        oh[c] += a * vp[c];
+                        oh[c] += a * vj[c];
                 }
             }
         }
