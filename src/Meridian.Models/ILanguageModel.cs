@@ -1,4 +1,8 @@
-// What the engine sees of a loaded model: sizes, a way to make per-sequence state, and a forward pass.
+// What the engine sees of a loaded model: sizes, its KV cache, and the one forward pass (a step over a batch
+// of sequence chunks; a single sequence is a batch of one, see SequenceState).
+using Meridian.Core.Backends;
+using Meridian.Core.Tensors;
+
 namespace Meridian.Models;
 
 /// <summary>A causal language model on one device.</summary>
@@ -10,21 +14,17 @@ public interface ILanguageModel : IDisposable
     /// <summary>The trained context length the file states.</summary>
     int ContextLength { get; }
 
-    /// <summary>
-    /// KV cache and workspace for one sequence of up to <paramref name="capacity"/> positions, run in
-    /// chunks of at most <paramref name="maxBatch"/> tokens. Owned (and disposed) by the caller.
-    /// </summary>
-    ModelState CreateState(int capacity, int maxBatch = 64);
+    /// <summary>The device the model runs on.</summary>
+    IDevice Device { get; }
 
-    /// <summary>
-    /// Feeds <paramref name="tokens"/> at positions startPos.. (positions before startPos must already
-    /// be in <paramref name="state"/>). Writes the last token's logits [V] to <paramref name="logits"/>,
-    /// or every token's [T, V] when logits.Length = T·V.
-    /// </summary>
-    void Forward(ModelState state, ReadOnlySpan<int> tokens, int startPos, Span<float> logits);
+    /// <summary>The dtype of its KV cache (F32 or F16), chosen at load.</summary>
+    DType KvType { get; }
 
-    /// <summary>Bytes of KV cache one position takes on the device, all layers, keys and values.</summary>
+    /// <summary>Bytes of KV cache one position takes on the device, all layers, keys and values, in <see cref="KvType"/>.</summary>
     long KvBytesPerToken { get; }
+
+    /// <summary>Every (op, dtype) the forward pass runs on the device, checked before loading.</summary>
+    IReadOnlyList<OpRequirement> Requirements { get; }
 
     /// <summary>
     /// A paged KV cache of <paramref name="numBlocks"/> blocks of <paramref name="blockSize"/> positions and
@@ -36,7 +36,7 @@ public interface ILanguageModel : IDisposable
     /// One engine step: feeds every sequence chunk of <paramref name="input"/> (keys and values of earlier
     /// positions must already be in <paramref name="state"/>'s blocks), writes the new keys and values to
     /// their slots, and writes logits [input.LogitCount, V] for input.LogitRows, in order. Each sequence's
-    /// results equal <see cref="Forward"/> on that sequence alone.
+    /// results are the same whatever else is in the step.
     /// </summary>
     void ForwardBatch(BatchState state, BatchInput input, Span<float> logits);
 }

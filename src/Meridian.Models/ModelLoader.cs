@@ -2,6 +2,7 @@
 // a GGUF file, a Hugging Face directory (config.json + *.safetensors) or a llama2.c checkpoint.
 using Meridian.Core;
 using Meridian.Core.Backends;
+using Meridian.Core.Tensors;
 using Meridian.Formats.Gguf;
 using Meridian.Formats.HuggingFace;
 using Meridian.Formats.Llama2C;
@@ -14,15 +15,43 @@ namespace Meridian.Models;
 /// <summary>Loads models; the file stays mapped for the model's lifetime (weights are used in place).</summary>
 public static class ModelLoader
 {
-    /// <summary>Loads <paramref name="path"/> onto <paramref name="device"/>; the format is told by content.</summary>
-    public static ILanguageModel Load(string path, IDevice device)
+    /// <summary>
+    /// Loads <paramref name="path"/> onto <paramref name="device"/>; the format is told by content. Every (op, dtype)
+    /// the model needs is checked against the device before any weight is read: a missing one is refused
+    /// (<see cref="UnsupportedOpException"/>) or, with <see cref="ModelLoadOptions.FallbackDevice"/>, placed there.
+    /// </summary>
+    public static ILanguageModel Load(string path, IDevice device, ModelLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(device);
+        options ??= new ModelLoadOptions();
+        if (options.KvType is not (DType.F32 or DType.F16))
+            throw new ArgumentException($"the KV cache type must be f32 or f16, not {options.KvType.Name()}", nameof(options));
         if (Directory.Exists(path))
-            return LoadHf(path, device);
+            return LoadHf(path, device, options);
         if (!File.Exists(path))
             throw new FileNotFoundException($"no such model file or directory: {path}", path);
-        return IsGguf(path) ? LoadGguf(path, device) : LoadLlama2C(path, device);
+        return IsGguf(path) ? LoadGguf(path, device, options) : LoadLlama2C(path, device, options);
+    }
+
+    /// <summary>
+    /// <paramref name="device"/> if it supports every requirement; else, with a fallback device, a
+    /// <see cref="FallbackDevice"/> that runs the missing pairs there; else an error naming the first missing pair.
+    /// </summary>
+    public static IDevice Place(IDevice device, IReadOnlyList<OpRequirement> requirements, IDevice? fallback, string origin)
+    {
+        var missing = requirements.Where(r => !device.Supports(r.Op, r.Type)).ToList();
+        if (missing.Count == 0)
+            return device;
+        if (fallback is null)
+        {
+            var first = missing[0];
+            throw new UnsupportedOpException(
+                $"{origin}: device {device.Name} does not support {first.Op.Name()} on {first.Type.Name()} (needed by {first.Use})" +
+                (missing.Count > 1 ? $", nor {string.Join(", ", missing.Skip(1).Select(m => $"{m.Op.Name()} on {m.Type.Name()}"))}" : "") +
+                "; run with --allow-fallback to run these ops on the CPU");
+        }
+        return new FallbackDevice(device, fallback, missing.Select(m => (m.Op, m.Type)).ToList());
     }
 
     /// <summary>True when the file starts with the GGUF magic.</summary>
@@ -33,7 +62,7 @@ public static class ModelLoader
         return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("GGUF"u8);
     }
 
-    private static ILanguageModel LoadGguf(string path, IDevice device)
+    private static ILanguageModel LoadGguf(string path, IDevice device, ModelLoadOptions options)
     {
         var file = GgufFile.Open(path);
         try
@@ -49,7 +78,7 @@ public static class ModelLoader
                 System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(freqs.Bytes).CopyTo(factors);
                 config = config with { RopeFreqFactors = factors };
             }
-            return Build(config, source, device, file);
+            return Build(config, source, device, options, file);
         }
         catch
         {
@@ -58,7 +87,7 @@ public static class ModelLoader
         }
     }
 
-    private static ILanguageModel LoadHf(string dir, IDevice device)
+    private static ILanguageModel LoadHf(string dir, IDevice device, ModelLoadOptions options)
     {
         string configPath = System.IO.Path.Combine(dir, "config.json");
         if (!File.Exists(configPath))
@@ -67,7 +96,7 @@ public static class ModelLoader
         var model = SafetensorsModel.Open(dir);
         try
         {
-            return Build(config, new SafetensorsWeightSource(model), device, model);
+            return Build(config, new SafetensorsWeightSource(model), device, options, model);
         }
         catch
         {
@@ -76,12 +105,12 @@ public static class ModelLoader
         }
     }
 
-    private static ILanguageModel LoadLlama2C(string path, IDevice device)
+    private static ILanguageModel LoadLlama2C(string path, IDevice device, ModelLoadOptions options)
     {
         var checkpoint = Llama2CCheckpoint.Open(path);
         try
         {
-            return Build(LlamaConfig.FromLlama2C(checkpoint.Config), new Llama2CWeightSource(checkpoint), device, checkpoint);
+            return Build(LlamaConfig.FromLlama2C(checkpoint.Config), new Llama2CWeightSource(checkpoint), device, options, checkpoint);
         }
         catch
         {
@@ -90,9 +119,13 @@ public static class ModelLoader
         }
     }
 
-    private static LlamaModel Build(LlamaConfig config, WeightSource source, IDevice device, IDisposable owner)
+    private static LlamaModel Build(LlamaConfig config, WeightSource source, IDevice device, ModelLoadOptions options, IDisposable owner)
     {
         config.Validate(source.Origin);
-        return new LlamaModel(config, LlamaWeights.Load(source, config, device), device, owner);
+        var plan = LlamaWeights.Plan(source, config); // headers only
+        var requirements = LlamaModel.RequirementsOf(plan, options.KvType);
+        var placed = Place(device, requirements, options.FallbackDevice, source.Origin);
+        var weights = LlamaWeights.Load(plan, config, placed, options.Progress);
+        return new LlamaModel(config, weights, placed, options.KvType, requirements, owner);
     }
 }

@@ -89,7 +89,7 @@ internal static class ModelBenchCommand
                 try
                 {
                     progress.Step($"{name} {type} t={t}: loading meridian");
-                    engines.Add(new MeridianModelEngine(file, t, capacity));
+                    engines.Add(new MeridianModelEngine(file, t, capacity, Meridian.Core.Tensors.DType.F32));
                     if (o.Vs is not null)
                     {
                         progress.Step($"{name} {type} t={t}: loading llama.cpp");

@@ -1,11 +1,10 @@
 // `meridian chat [--model PATH] [--system TEXT] [sampling flags]`: an interactive chat through the model's chat template.
 // Each line read is a user turn; the reply streams to stdout; Ctrl-D (end of input) ends the chat.
-// The whole conversation is re-rendered each turn and only tokens after the cached prefix are fed.
+// The whole conversation is re-rendered each turn; the engine's prefix cache feeds only the tokens after the cached prefix.
 using System.CommandLine;
 using System.Text;
 using System.Text.Json.Nodes;
 using Meridian.Cli.Run;
-using Meridian.Engine.Generation;
 using Meridian.Engine.Serving;
 using Meridian.Tokenizers.Templates;
 
@@ -18,14 +17,15 @@ internal static class ChatCommand
         var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint (default: the bundled demo model, models/demo/meridian-demo.gguf)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Vocabulary for models without one" };
         var system = new Option<string?>("--system", "-s") { Description = "A system message opening the conversation" };
-        var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: all processors)" };
+        var device = new DeviceFlags();
         var sampling = new SamplingFlags(defaultCount: 512); // -n is per reply
-        var command = new Command("chat", "Chat with a model (Ctrl-D ends)") { model, tokenizer, system, threads };
+        var command = new Command("chat", "Chat with a model (Ctrl-D ends)") { model, tokenizer, system };
+        device.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(parse => CliErrors.Run(stderr, () =>
         {
             var options = sampling.Parse(parse);
-            using var loaded = LoadedModel.Open(parse.GetValue(model), parse.GetValue(tokenizer), parse.GetValue(threads));
+            using var loaded = LoadedModel.Open(parse.GetValue(model), parse.GetValue(tokenizer), device.Parse(parse), stderr);
             var tok = loaded.Tokenizer;
             string? source = tok.Spec.ChatTemplate;
             if (source is null)
@@ -36,11 +36,11 @@ internal static class ChatCommand
             var messages = new JsonArray();
             if (parse.GetValue(system) is { Length: > 0 } sys)
                 messages.Add(new JsonObject { ["role"] = "system", ["content"] = sys });
-            // One sampler for the whole chat: its RNG runs on across turns, so a seed replays the conversation.
-            var sampler = SamplingFlags.CreateSampler(options, loaded.Model.VocabSize, stderr);
-            var generation = GenerationOptions.From(options, tok.EndOfGenerationIds);
-            int capacity = Math.Clamp(loaded.Model.ContextLength, 512, 8192);
-            using var generator = new TextGenerator(loaded.Model, capacity);
+            // One seed for the whole chat (each turn's sampler starts from it), so a seed replays the conversation.
+            options = SamplingFlags.Seeded(options, stderr);
+            int capacity = Math.Min(loaded.Model.ContextLength, Math.Clamp(loaded.Model.ContextLength, 512, 8192));
+            // The engine's prefix cache keeps the conversation so far: each turn computes only its new tokens.
+            using var engine = loaded.StartEngine(capacity);
             while (true)
             {
                 stdout.Write("> ");
@@ -62,25 +62,18 @@ internal static class ChatCommand
                 if (ids.Count + 1 >= capacity)
                     throw new CliUsageException($"the conversation ({ids.Count} tokens) no longer fits the context of {capacity} tokens");
 
-                var stream = new TextStream(tok.CreateIncrementalDecoder(skipSpecial: true, continuation: true), options.StopStrings);
                 var reply = new StringBuilder();
-                void Emit(string s)
+                int room = capacity - ids.Count;
+                var turn = options with { MaxTokens = options.MaxTokens is int n ? Math.Min(n, room) : room };
+                var result = EngineGeneration.Run(engine, new EngineRequest(ids, turn), piece =>
                 {
-                    reply.Append(s);
-                    stdout.Write(s);
+                    reply.Append(piece);
+                    stdout.Write(piece);
                     stdout.Flush();
-                }
-                var turn = generation with { MaxTokens = Math.Min(generation.MaxTokens, capacity - ids.Count) };
-                var result = generator.Generate(ids, turn, sampler.Sample, id =>
-                {
-                    var piece = stream.Push(id);
-                    Emit(piece.Text);
-                    return !piece.Stopped;
                 });
-                Emit(stream.Flush());
                 stdout.WriteLine();
                 messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = reply.ToString().Trim() });
-                if (result.StopReason == StopReason.ContextFull)
+                if (result.Finish == FinishReason.Length && result.Usage.CompletionTokens >= room)
                     stderr.WriteLine("meridian: the context is full; the reply was cut short");
             }
         }));

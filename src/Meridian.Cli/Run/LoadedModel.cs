@@ -1,6 +1,8 @@
-// Opens a model and its tokenizer for `run` and `chat`: the composition root picks the CPU backend.
+// Opens a model and its tokenizer for `run`, `chat` and `serve` on the device --device names (resolved through
+// the composition root's CliBackends), and starts the engine they all generate through.
 // Without --model, the bundled demo model (BundledModel). A llama2.c checkpoint carries no vocabulary, so its tokenizer.bin or tok*.bin beside it is used.
-using Meridian.Backends.Cpu;
+using Meridian.Core.Backends;
+using Meridian.Engine.Serving;
 using Meridian.Models;
 using Meridian.Models.Tokenizers;
 using Meridian.Tokenizers;
@@ -9,38 +11,80 @@ namespace Meridian.Cli.Run;
 
 internal sealed class LoadedModel : IDisposable
 {
-    private readonly CpuDevice _device;
+    private readonly IDevice[] _devices; // resolved for this model alone: disposed with it
 
-    private LoadedModel(CpuDevice device, ILanguageModel model, Tokenizer tokenizer)
+    private LoadedModel(ILanguageModel model, Tokenizer tokenizer, IDevice[] devices)
     {
-        _device = device;
         Model = model;
         Tokenizer = tokenizer;
+        _devices = devices;
     }
 
     public ILanguageModel Model { get; }
 
     public Tokenizer Tokenizer { get; }
 
-    public static LoadedModel Open(string? modelPath, string? tokenizerPath, int? threads)
+    /// <summary>The fallback placement the model runs with, or null when its device runs every op.</summary>
+    public FallbackDevice? Fallback => Model.Device as FallbackDevice;
+
+    public static LoadedModel Open(string? modelPath, string? tokenizerPath, DeviceChoice device, TextWriter stderr)
     {
         modelPath = BundledModel.Resolve(modelPath, AppContext.BaseDirectory);
-        if (threads is < 1)
-            throw new CliUsageException($"--threads must be at least 1, not {threads}");
         var tokenizer = TokenizerLoader.Load(tokenizerPath ?? FindTokenizer(modelPath));
-        var device = new CpuDevice(threads);
+        var registry = CliBackends.Create(device.Threads);
+        var target = registry.Resolve(device.Device);
+        var options = new ModelLoadOptions
+        {
+            KvType = device.KvType,
+            FallbackDevice = device.AllowFallback && target.Kind != DeviceKind.Cpu ? registry.Resolve("cpu") : null,
+        };
+        IDevice[] devices = options.FallbackDevice is { } cpu ? [target, cpu] : [target];
+        ILanguageModel model;
         try
         {
-            var model = ModelLoader.Load(modelPath, device);
-            if (tokenizer.VocabSize > model.VocabSize)
-                throw new CliUsageException($"the tokenizer has {tokenizer.VocabSize} tokens but the model only {model.VocabSize}");
-            return new LoadedModel(device, model, tokenizer);
+            model = ModelLoader.Load(modelPath, target, options);
         }
         catch
         {
-            device.Dispose();
+            foreach (var d in devices)
+                d.Dispose();
             throw;
         }
+        try
+        {
+            if (tokenizer.VocabSize > model.VocabSize)
+                throw new CliUsageException($"the tokenizer has {tokenizer.VocabSize} tokens but the model only {model.VocabSize}");
+            var loaded = new LoadedModel(model, tokenizer, devices);
+            if (loaded.Fallback is { } fallback)
+                stderr.WriteLine($"meridian: {fallback.Describe()}");
+            return loaded;
+        }
+        catch
+        {
+            model.Dispose();
+            foreach (var d in devices)
+                d.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// An engine for one user at a time (run, chat): a KV cache of <paramref name="context"/> positions, prefill in
+    /// steps of up to <paramref name="maxBatchTokens"/> tokens. The same engine and forward pass `serve` runs.
+    /// </summary>
+    public LlmEngine StartEngine(int context, int maxBatchTokens = 256)
+    {
+        const int blockSize = 16;
+        context = Math.Min(context, Model.ContextLength);
+        return new LlmEngine(Model, Tokenizer, chatTemplate: null, new LlmEngineOptions
+        {
+            BlockSize = blockSize,
+            KvBlocks = (context + blockSize - 1) / blockSize,
+            MaxContext = Math.Max(2, context),
+            MaxRunning = 1,
+            MaxQueue = 1,
+            MaxBatchTokens = Math.Max(1, Math.Min(maxBatchTokens, context)),
+        });
     }
 
     private static string FindTokenizer(string modelPath)
@@ -69,9 +113,13 @@ internal sealed class LoadedModel : IDisposable
         };
     }
 
+    /// <summary>Frees the model, then the devices resolved for it (their worker threads).</summary>
     public void Dispose()
     {
         Model.Dispose();
-        _device.Dispose();
+        if (Fallback is { } fallback)
+            fallback.Dispose();
+        foreach (var d in _devices)
+            d.Dispose();
     }
 }

@@ -1,7 +1,7 @@
-// `meridian run [--model PATH] [--tokenizer PATH] [--prompt TEXT] [sampling flags] [--threads N]`:
+// `meridian run [--model PATH] [--tokenizer PATH] [--prompt TEXT] [sampling flags] [device flags]`:
 // generates a continuation of the prompt and streams it (not the prompt) to stdout; speed goes to stderr.
 using System.CommandLine;
-using Meridian.Engine.Generation;
+using Meridian.Engine.Serving;
 
 namespace Meridian.Cli.Run;
 
@@ -12,44 +12,44 @@ internal static class RunCommand
         var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint (default: the bundled demo model, models/demo/meridian-demo.gguf)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Vocabulary for models without one (llama2.c tokenizer.bin, tokenizer.json)" };
         var prompt = new Option<string>("--prompt", "-p") { Description = "Text to continue (default: empty, generation starts after BOS)", DefaultValueFactory = _ => "" };
-        var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: all processors)" };
+        var device = new DeviceFlags();
         var sampling = new SamplingFlags(defaultCount: 256);
-        var command = new Command("run", "Generate text from a prompt") { model, tokenizer, prompt, threads };
+        var command = new Command("run", "Generate text from a prompt") { model, tokenizer, prompt };
+        device.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(parse => CliErrors.Run(stderr, () =>
         {
             var options = sampling.Parse(parse); // before loading, so a bad flag fails fast
-            using var loaded = LoadedModel.Open(parse.GetValue(model), parse.GetValue(tokenizer), parse.GetValue(threads));
+            var choice = device.Parse(parse);
+            using var loaded = LoadedModel.Open(parse.GetValue(model), parse.GetValue(tokenizer), choice, stderr);
             string text = parse.GetValue(prompt) ?? "";
             // BOS (when the vocabulary adds one) then the prompt, as llama.cpp and run.c encode it.
             int[] ids = loaded.Tokenizer.Encode(text, addSpecial: true);
             if (ids.Length == 0)
                 ids = [loaded.Tokenizer.BosId >= 0 ? loaded.Tokenizer.BosId : 0];
-            var sampler = SamplingFlags.CreateSampler(options, loaded.Model.VocabSize, stderr);
-            // Generated text continues the prompt; with no prompt text the first piece loses its
-            // SentencePiece leading space (run.c decode after BOS).
-            var stream = new TextStream(loaded.Tokenizer.CreateIncrementalDecoder(continuation: text.Length > 0), options.StopStrings);
-            var generation = GenerationOptions.From(options, loaded.Tokenizer.EndOfGenerationIds);
             // -n N needs N more positions, but the KV cache never exceeds the model's context (within
             // 512..8192), so a huge -n cannot allocate whatever it asks; a full context ends generation.
             int context = Math.Max(ids.Length + 1, Math.Clamp(loaded.Model.ContextLength, 512, 8192));
             int capacity = options.MaxTokens is int n ? (int)Math.Min((long)ids.Length + n, context) : context;
-            using var generator = new TextGenerator(loaded.Model, capacity);
-            var result = generator.Generate(ids, generation, sampler.Sample, id =>
+            capacity = Math.Min(Math.Max(capacity, ids.Length + 1), loaded.Model.ContextLength);
+            if (ids.Length >= capacity)
+                throw new CliUsageException($"the prompt has {ids.Length} tokens; the model's context holds {loaded.Model.ContextLength}");
+            using var engine = loaded.StartEngine(capacity);
+            // Generated text continues the prompt; with no prompt text the first piece loses its
+            // SentencePiece leading space (run.c decode after BOS). Special tokens are printed, as run.c does.
+            var request = new EngineRequest(ids, SamplingFlags.Seeded(options, stderr)) { ContinuesText = text.Length > 0, SkipSpecialTokens = false };
+            var result = EngineGeneration.Run(engine, request, piece =>
             {
-                var piece = stream.Push(id);
-                stdout.Write(piece.Text);
+                stdout.Write(piece);
                 stdout.Flush();
-                return !piece.Stopped;
             });
-            stdout.Write(stream.Flush());
             stdout.WriteLine();
             stdout.Flush();
-            if (result.StopReason == StopReason.ContextFull)
+            if (result.Finish == FinishReason.Length && (options.MaxTokens is not int max || result.Usage.CompletionTokens < max))
                 stderr.WriteLine($"meridian: the context of {capacity} tokens is full; generation stopped");
             stderr.WriteLine(
-                $"prompt: {result.PromptTokens} tokens, {result.PromptTokensPerSecond:F1} tokens/s; " +
-                $"generation: {result.GeneratedTokens} tokens, {result.GenerationTokensPerSecond:F1} tokens/s");
+                $"prompt: {result.Usage.PromptTokens} tokens, {result.PromptTokensPerSecond:F1} tokens/s; " +
+                $"generation: {result.Usage.CompletionTokens} tokens, {result.GenerationTokensPerSecond:F1} tokens/s");
             return 0;
         }));
         return command;

@@ -65,13 +65,17 @@ internal sealed class SamplingFlags
         return options;
     }
 
-    /// <summary>The sampler for a model; says on stderr which seed was drawn when none was given, so the run can be repeated.</summary>
-    public static Sampler CreateSampler(SamplingOptions options, int vocabSize, TextWriter stderr)
+    /// <summary>
+    /// <paramref name="options"/> with a seed: the one given, or one drawn here and said on stderr, so the run can
+    /// be repeated (the engine's sampler would otherwise draw one nobody sees).
+    /// </summary>
+    public static SamplingOptions Seeded(SamplingOptions options, TextWriter stderr)
     {
-        var sampler = new Sampler(options, vocabSize);
-        if (options.Seed is null && !options.IsGreedy)
-            stderr.WriteLine($"seed: {sampler.Seed} (pass --seed {sampler.Seed} to repeat this run)");
-        return sampler;
+        if (options.Seed is not null || options.IsGreedy)
+            return options;
+        ulong seed = (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue);
+        stderr.WriteLine($"seed: {seed} (pass --seed {seed} to repeat this run)");
+        return options with { Seed = seed };
     }
 
     private static string FlagOf(string? field) => field switch

@@ -2,6 +2,7 @@
 // (Meridian.Server) over the batching engine (Meridian.Engine.Serving.LlmEngine) on the CPU backend.
 using System.CommandLine;
 using Meridian.Cli.Run;
+using Meridian.Core.Tensors;
 using Meridian.Engine.Serving;
 using Meridian.Server;
 using Meridian.Tokenizers.Templates;
@@ -28,13 +29,14 @@ internal static class ServeCommand
         var maxContext = new Option<int?>("--max-context") { Description = "Context limit per request (default: the model's)" };
         var maxBatchTokens = new Option<int>("--max-batch-tokens") { Description = "Token budget of one engine step (decodes + prompt chunks)", DefaultValueFactory = _ => 128 };
         var noPrefixCache = new Option<bool>("--no-prefix-caching") { Description = "Do not share KV blocks between requests with the same prompt prefix" };
-        var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: all processors)" };
+        var device = new DeviceFlags();
         var grace = new Option<int>("--shutdown-grace") { Description = "Seconds in-flight requests may finish after Ctrl-C / SIGTERM", DefaultValueFactory = _ => 10 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
             model, tokenizer, host, port, name, apiKey, apiKeysFile, maxRunning, maxQueue, kvMemory, kvBlocks, blockSize,
-            maxContext, maxBatchTokens, noPrefixCache, threads, grace,
+            maxContext, maxBatchTokens, noPrefixCache, grace,
         };
+        device.AddTo(command);
         command.SetAction(parse => CliErrors.Run(stderr, () =>
         {
             var keys = ApiKeys(parse.GetValue(apiKey) ?? [], parse.GetValue(apiKeysFile));
@@ -61,7 +63,7 @@ internal static class ServeCommand
             };
             Validate(serverOptions.Validate, engineOptions.Validate);
 
-            using var loaded = LoadedModel.Open(modelPath, parse.GetValue(tokenizer), parse.GetValue(threads));
+            using var loaded = LoadedModel.Open(modelPath, parse.GetValue(tokenizer), device.Parse(parse), stderr);
             var tok = loaded.Tokenizer;
             var template = tok.Spec.ChatTemplate is { } source ? ChatTemplate.Parse(source, "chat template") : null;
             if (template is null)
@@ -70,7 +72,7 @@ internal static class ServeCommand
             using var app = MeridianServer.Build(engine, serverOptions); // disposed before the engine: its host services (metrics) stop first
             app.StartAsync().GetAwaiter().GetResult();
             stderr.WriteLine($"meridian: serving {engine.Model.Name} on {string.Join(", ", app.Urls)} " +
-                $"(context {engine.MaxContext}, KV cache {engine.NumBlocks} blocks of {engineOptions.BlockSize}, " +
+                $"(device {loaded.Model.Device.Name}, context {engine.MaxContext}, KV cache {engine.NumBlocks} blocks of {engineOptions.BlockSize} in {loaded.Model.KvType.Name()}, " +
                 $"max running {engineOptions.MaxRunning}{(keys.Count > 0 ? $", {keys.Count} API key(s)" : "")}); Ctrl-C stops");
             app.WaitForShutdownAsync().GetAwaiter().GetResult();
             stderr.WriteLine("meridian: stopped");

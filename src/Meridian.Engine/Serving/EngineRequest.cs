@@ -16,4 +16,13 @@ public sealed record EngineRequest(IReadOnlyList<int> PromptTokens, SamplingOpti
     /// <summary>Also return the log-probability of every prompt token after the first (legacy completions
     /// <c>echo</c> with <c>logprobs</c>), in the first output.</summary>
     public bool PromptLogprobs { get; init; }
+
+    /// <summary>
+    /// The generated text continues the prompt's (the default: a SentencePiece leading space is kept). False for a
+    /// prompt of BOS alone, whose first piece loses its leading space as run.c prints it.
+    /// </summary>
+    public bool ContinuesText { get; init; } = true;
+
+    /// <summary>Special tokens (end-of-turn markers, ...) are left out of the text (the default); false prints them.</summary>
+    public bool SkipSpecialTokens { get; init; } = true;
 }

@@ -123,7 +123,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         string key = $"req-{Interlocked.Increment(ref _nextId)}";
         string id = request.Id ?? key;
         var outputs = Channel.CreateUnbounded<RequestOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var text = new TextStream(Model.Tokenizer.CreateIncrementalDecoder(skipSpecial: true, continuation: true), request.Sampling.StopStrings);
+        var text = new TextStream(Model.Tokenizer.CreateIncrementalDecoder(request.SkipSpecialTokens, request.ContinuesText), request.Sampling.StopStrings);
         var state = new RequestState(key, request with { PromptTokens = prompt }, _model.VocabSize, text, outputs);
         _inbox.Enqueue(new Command(state, null));
         _wake.Release();

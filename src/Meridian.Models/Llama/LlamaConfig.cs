@@ -13,9 +13,9 @@ namespace Meridian.Models.Llama;
 public sealed record LlamaConfig
 {
     /// <summary>Architectures this code path runs (GGUF general.architecture / HF model_type).</summary>
-    public static readonly IReadOnlyList<string> SupportedArchitectures = ["llama", "mistral", "qwen2", "qwen3"];
+    public static readonly IReadOnlyList<string> SupportedArchitectures = ["llama", "mistral", "qwen2", "qwen3", "mimo2"];
 
-    /// <summary>"llama", "mistral", "qwen2" or "qwen3".</summary>
+    /// <summary>"llama", "mistral", "qwen2", "qwen3" or "mimo2" (dense only: llama.cpp's arch with per-layer sliding windows).</summary>
     public required string Architecture { get; init; }
 
     public required int HiddenSize { get; init; }
@@ -51,6 +51,18 @@ public sealed record LlamaConfig
     /// <summary>Per-head RMSNorm of Q and K before RoPE (Qwen3).</summary>
     public bool QkNorm { get; init; }
 
+    /// <summary>
+    /// Sliding-window attention on every layer (Mistral v0.1: 4096): a query at position p sees keys at p - W + 1 .. p.
+    /// 0 = full causal attention. GGUF "{arch}.attention.sliding_window", HF "sliding_window".
+    /// </summary>
+    public int SlidingWindow { get; init; }
+
+    /// <summary>Which layers use <see cref="SlidingWindow"/> ([NumHiddenLayers]); null means every layer.</summary>
+    public bool[]? SlidingWindowLayers { get; init; }
+
+    /// <summary>The window of layer <paramref name="layer"/>: <see cref="SlidingWindow"/>, or 0 for a full-attention layer.</summary>
+    public int WindowOf(int layer) => SlidingWindowLayers is { } layers && !layers[layer] ? 0 : SlidingWindow;
+
     /// <summary>The RoPE parameters of this model.</summary>
     public RopeSpec Rope => new(HeadDim, RopeTheta, RopeLayout, RopeFreqFactors);
 
@@ -78,10 +90,36 @@ public sealed record LlamaConfig
             RmsNormEps = file.TryGetFloat32($"{arch}.attention.layer_norm_rms_epsilon", out float eps) ? eps : 1e-5f,
             RopeTheta = file.TryGetFloat32($"{arch}.rope.freq_base", out float theta) ? theta : 10000f,
             // llama.cpp llama_model_rope_type: LLAMA -> NORM (Q/K converted to interleaved), QWEN2/3 -> NEOX.
-            RopeLayout = arch is "qwen2" or "qwen3" ? RopeLayout.RotateHalf : RopeLayout.Interleaved,
+            RopeLayout = arch is "qwen2" or "qwen3" or "mimo2" ? RopeLayout.RotateHalf : RopeLayout.Interleaved,
             AttentionBias = arch == "qwen2",
             QkNorm = arch == "qwen3",
+            SlidingWindow = Opt("attention.sliding_window") ?? 0,
+            SlidingWindowLayers = arch == "mimo2" ? Mimo2WindowLayers(file, U("block_count")) : null,
         };
+    }
+
+    // llama.cpp's mimo2 (src/models/mimo2.cpp): attention.sliding_window_pattern is a per-layer array (1 = sliding)
+    // or one u32 copied to every layer. Only its dense form runs here: experts, attention sinks, a value scale or a
+    // separate RoPE base for the sliding layers are refused by name rather than ignored.
+    private static bool[] Mimo2WindowLayers(GgufFile file, int layers)
+    {
+        const string arch = "mimo2";
+        if (file.TryGetUInt32($"{arch}.expert_count", out uint experts) && experts > 0 || file.TryGetTensor("blk.0.ffn_gate_inp.weight", out _))
+            throw new ModelFormatException($"{file.Path}: mixture-of-experts mimo2 models are not supported (only the dense form)");
+        if (file.TryGetTensor("blk.0.attn_sinks.weight", out _))
+            throw new ModelFormatException($"{file.Path}: tensor 'blk.0.attn_sinks.weight' (attention sinks) is not supported");
+        if (file.TryGetFloat32($"{arch}.attention.value_scale", out _))
+            throw new ModelFormatException($"{file.Path}: metadata key '{arch}.attention.value_scale' is not supported");
+        if (file.TryGetFloat32($"{arch}.rope.freq_base_swa", out float swaBase) &&
+            (!file.TryGetFloat32($"{arch}.rope.freq_base", out float fullBase) || swaBase != fullBase))
+            throw new ModelFormatException($"{file.Path}: '{arch}.rope.freq_base_swa' differs from '{arch}.rope.freq_base'; a separate RoPE base for sliding layers is not supported");
+        string key = $"{arch}.attention.sliding_window_pattern";
+        if (file.TryGetUInt32(key, out uint all))
+            return Enumerable.Repeat(all != 0, layers).ToArray();
+        var pattern = file.TryGetInt32Array(key, out var p) ? p : throw new ModelFormatException($"{file.Path}: metadata key '{key}' is missing");
+        if (pattern.Length != layers)
+            throw new ModelFormatException($"{file.Path}: metadata key '{key}' has {pattern.Length} entries for {layers} layers");
+        return pattern.Select(v => v != 0).ToArray();
     }
 
     /// <summary>Reads the config from a Hugging Face config.json (transformers LlamaConfig / Qwen2Config / Qwen3Config).</summary>
@@ -117,6 +155,7 @@ public sealed record LlamaConfig
             RopeLayout = RopeLayout.RotateHalf,
             AttentionBias = arch == "qwen2" || hf.AttentionBias == true,
             QkNorm = arch == "qwen3",
+            SlidingWindow = SlidingWindowOf(hf, arch, origin),
         };
     }
 
@@ -136,6 +175,22 @@ public sealed record LlamaConfig
         RopeTheta = 10000f,
         RopeLayout = RopeLayout.Interleaved,
     };
+
+    // Mistral applies sliding_window to every layer (null: full attention). Qwen2/Qwen3 carry a sliding_window
+    // that only applies with use_sliding_window (to the layers from max_window_layers on), which is refused
+    // rather than run as full attention.
+    private static int SlidingWindowOf(HfConfig hf, string arch, string origin)
+    {
+        if (arch is "qwen2" or "qwen3")
+        {
+            if (hf.UseSlidingWindow == true)
+                throw new ModelFormatException($"{origin}: config.json sets use_sliding_window; per-layer sliding windows (max_window_layers) are not supported");
+            return 0;
+        }
+        if (hf.SlidingWindow is { } w && w < 0)
+            throw new ModelFormatException($"{origin}: sliding_window is {w}; it must be positive or null");
+        return hf.SlidingWindow ?? 0;
+    }
 
     private static void CheckArchitecture(string origin, string arch)
     {
@@ -160,6 +215,10 @@ public sealed record LlamaConfig
         Positive(VocabSize, nameof(VocabSize));
         if (NumAttentionHeads % NumKeyValueHeads != 0)
             throw new ModelFormatException($"{origin}: {NumKeyValueHeads} kv heads do not divide {NumAttentionHeads} heads");
+        if (SlidingWindow < 0)
+            throw new ModelFormatException($"{origin}: sliding window {SlidingWindow} must be positive or 0 (off)");
+        if (SlidingWindowLayers != null && SlidingWindowLayers.Length != NumHiddenLayers)
+            throw new ModelFormatException($"{origin}: the sliding-window pattern has {SlidingWindowLayers.Length} entries for {NumHiddenLayers} layers");
         if (HeadDim % 2 != 0)
             throw new ModelFormatException($"{origin}: head dim {HeadDim} is odd; RoPE needs pairs");
         if (RopeFreqFactors != null && RopeFreqFactors.Length != HeadDim / 2)

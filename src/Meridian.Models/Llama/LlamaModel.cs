@@ -1,42 +1,90 @@
-// The Llama-family forward pass (Llama 1/2/3, Mistral, Qwen2 q/k/v biases, Qwen3 q/k norm) over the
-// backend contract. Reads as llama2.c run.c forward() and candle llama.rs Block::forward.
+// The Llama-family forward pass (Llama 1/2/3, Mistral with its sliding window, Qwen2 q/k/v biases, Qwen3
+// q/k norm) over the backend contract: one step over a batch of sequence chunks and the paged KV cache.
+// Reads as llama2.c run.c forward() and candle llama.rs Block::forward.
 // Paper: https://arxiv.org/abs/2302.13971 ; reference: https://github.com/karpathy/llama2.c/blob/master/run.c
-using Meridian.Core;
+using System.Runtime.InteropServices;
 using Meridian.Core.Backends;
+using Meridian.Core.Tensors;
+using Meridian.Models.Weights;
 
 namespace Meridian.Models.Llama;
 
 /// <summary>A loaded Llama-family model on one device.</summary>
 public sealed class LlamaModel : ILanguageModel
 {
-    private readonly IDevice _device;
     private readonly IDisposable? _owner;
     private readonly RopeSpec _rope; // Config.Rope builds a new record per read; the forward pass reads this one
-    private int[] _positions = [];
+    private readonly AttentionParams[] _attention; // per layer: the window differs where a pattern says so
 
-    /// <summary>A model over already-loaded weights; the weights and <paramref name="owner"/> (the open file) are disposed with it.</summary>
-    public LlamaModel(LlamaConfig config, LlamaWeights weights, IDevice device, IDisposable? owner)
+    /// <summary>
+    /// A model over already-loaded weights whose KV cache is <paramref name="kvType"/>; the weights and
+    /// <paramref name="owner"/> (the open file) are disposed with it.
+    /// </summary>
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, IDevice device, DType kvType, IReadOnlyList<OpRequirement> requirements,
+        IDisposable? owner)
     {
+        if (kvType is not (DType.F32 or DType.F16))
+            throw new ArgumentException($"the KV cache type must be f32 or f16, not {kvType.Name()}", nameof(kvType));
         Config = config;
         Weights = weights;
-        _device = device;
+        Device = device;
+        KvType = kvType;
         _owner = owner;
         _rope = config.Rope;
+        var causal = AttentionParams.Causal(config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim);
+        _attention = Enumerable.Range(0, config.NumHiddenLayers).Select(l => causal with { SlidingWindow = config.WindowOf(l) }).ToArray();
+        Requirements = requirements;
     }
 
     public LlamaConfig Config { get; }
 
     public LlamaWeights Weights { get; }
 
+    public IDevice Device { get; }
+
+    public DType KvType { get; }
+
+    public IReadOnlyList<OpRequirement> Requirements { get; }
+
     public int VocabSize => Config.VocabSize;
 
     public int ContextLength => Config.MaxPositionEmbeddings;
 
-    public ModelState CreateState(int capacity, int maxBatch = 64) => new LlamaState(Config, _device, capacity, maxBatch);
+    public long KvBytesPerToken => 2L * Config.NumHiddenLayers * KvType.ByteSize(Config.NumKeyValueHeads * Config.HeadDim);
 
-    public long KvBytesPerToken => 2L * Config.NumHiddenLayers * Config.NumKeyValueHeads * Config.HeadDim * sizeof(float);
+    public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) =>
+        new LlamaBatchState(Config, KvType, Device, numBlocks, blockSize, maxTokens);
 
-    public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) => new LlamaBatchState(Config, _device, numBlocks, blockSize, maxTokens);
+    /// <summary>
+    /// Every (op, dtype) the forward pass runs: a matmul per stored matrix type and the lookup on the embedding's
+    /// type (each named by its first tensor), the KV ops on the cache type, and the f32 row ops.
+    /// </summary>
+    public static IReadOnlyList<OpRequirement> RequirementsOf(IReadOnlyList<(HostWeight Weight, LlamaWeights.Role Role)> plan, DType kvType)
+    {
+        var list = new List<OpRequirement>();
+        void Need(BackendOp op, DType type, string use)
+        {
+            if (!list.Any(r => r.Op == op && r.Type == type))
+                list.Add(new OpRequirement(op, type, use));
+        }
+        bool tied = !plan.Any(p => p.Weight.Name == "output.weight");
+        foreach (var (w, role) in plan)
+        {
+            if (role == LlamaWeights.Role.Table)
+                Need(BackendOp.EmbeddingLookup, w.Type, w.Name);
+            if (role == LlamaWeights.Role.Matrix || (role == LlamaWeights.Role.Table && tied))
+                Need(BackendOp.MatMul, w.Type, w.Name);
+        }
+        Need(BackendOp.RmsNorm, DType.F32, "norms");
+        Need(BackendOp.Rope, DType.F32, "rotary embedding");
+        Need(BackendOp.ScatterRows, kvType, "KV cache");
+        Need(BackendOp.PagedAttention, kvType, "KV cache");
+        Need(BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");
+        Need(BackendOp.SwiGlu, DType.F32, "feed-forward");
+        Need(BackendOp.Add, DType.F32, "residuals and biases");
+        Need(BackendOp.GatherRows, DType.F32, "logit rows");
+        return list;
+    }
 
     // One engine step over every scheduled sequence chunk. T = tokens of the step (all sequences), D = hidden,
     // H = heads, Hkv = kv heads, Dh = head dim, F = ffn, V = vocab. Matmuls and row ops run over all T rows;
@@ -49,14 +97,10 @@ public sealed class LlamaModel : ILanguageModel
         var c = Config;
         var w = Weights;
         var op = s.Stream;
-        int t = input.TokenCount;
+        int t = input.TokenCount, n = input.LogitCount;
         CheckBatch(s, input, logits);
         if (t == 0)
             return;
-        ReadOnlySpan<int> pos = input.Positions.AsSpan(0, t);
-        ReadOnlySpan<int> slots = input.Slots.AsSpan(0, t);
-        ReadOnlySpan<AttentionSequence> sequences = input.Sequences.AsSpan(0, input.SequenceCount);
-        ReadOnlySpan<int> tables = input.BlockTables.AsSpan(0, input.BlockTableLength);
         var ws = s.Work;
         var x = ws.X.SliceRows(0, t);      // [T, D]
         var xn = ws.Xn.SliceRows(0, t);    // [T, D]
@@ -65,40 +109,63 @@ public sealed class LlamaModel : ILanguageModel
         var val = ws.V.SliceRows(0, t);    // [T, Hkv·Dh]
         var att = ws.Att.SliceRows(0, t);  // [T, H·Dh]
 
-        op.EmbeddingLookup(w.TokenEmbedding, input.Tokens.AsSpan(0, t), x);
+        op.BeginStep();
+        var (tokens, positions, slots, batch) = WriteInputs(s, input);
+        op.EmbeddingLookup(w.TokenEmbedding, tokens, x);
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
             var b = w.Layers[l];
 
             // Attention: x += Wo · paged_attention(q, cache ← k, cache ← v)
             op.RmsNorm(x, b.AttnNorm, c.RmsNormEps, xn);
-            QueryKeyValue(op, b, xn, q, k, val, pos);
+            QueryKeyValue(op, b, xn, q, k, val, positions);
             op.ScatterRows(k, slots, s.KeyCache[l]);
             op.ScatterRows(val, slots, s.ValueCache[l]);
-            op.PagedAttention(q, s.KeyCache[l], s.ValueCache[l], s.BlockSize, sequences, tables, c.NumAttentionHeads, c.NumKeyValueHeads, att);
+            op.PagedAttention(q, s.KeyCache[l], s.ValueCache[l], batch, _attention[l], att);
             op.MatMul(b.Wo, att, xn);
             op.Add(x, xn, x);
 
             FeedForward(op, b, ws, t);
         }
-        int n = input.LogitCount;
         if (n == 0)
-            return; // only middle chunks of long prompts: the KV cache is all that mattered
-
-        // Logits for the rows asked for only: each run of consecutive rows is normed straight into the next
-        // rows of xn (the gather), then one output matmul over the n gathered rows.
-        ReadOnlySpan<int> rows = input.LogitRows.AsSpan(0, n);
-        for (int i = 0; i < n;)
         {
-            int run = 1;
-            while (i + run < n && rows[i + run] == rows[i] + run)
-                run++;
-            op.RmsNorm(x.SliceRows(rows[i], run), w.OutputNorm, c.RmsNormEps, ws.Xn.SliceRows(i, run));
-            i += run;
+            op.SubmitStep();
+            return; // only middle chunks of long prompts: the KV cache is all that mattered
         }
+
+        // Logits for the rows asked for only: gathered into the first n rows of xn, normed, one output matmul.
+        var gathered = ws.Xn.SliceRows(0, n);  // [n, D]
         var result = ws.Logits.SliceRows(0, n); // [n, V]
-        op.MatMul(w.Output, ws.Xn.SliceRows(0, n), result);
+        op.GatherRows(x, s.LogitRows.SliceRows(0, n), gathered);
+        op.RmsNorm(gathered, w.OutputNorm, c.RmsNormEps, gathered);
+        op.MatMul(w.Output, gathered, result);
+        op.SubmitStep();
         op.Download(result, logits);
+    }
+
+    // The step's integers, written to the device once: token ids, positions, KV slots, logit rows, and the
+    // sequences with their block tables (every layer's attention reads the same two tensors).
+    private static (DeviceTensor Tokens, DeviceTensor Positions, DeviceTensor Slots, PagedAttentionBatch Batch) WriteInputs(LlamaBatchState s, BatchInput input)
+    {
+        var op = s.Stream;
+        int t = input.TokenCount, n = input.LogitCount, seqs = input.SequenceCount, tables = input.BlockTableLength;
+        s.EnsureBlockTables(Math.Max(1, tables));
+        var tokens = s.Tokens.SliceRows(0, t);
+        var positions = s.Positions.SliceRows(0, t);
+        var slots = s.Slots.SliceRows(0, t);
+        op.Upload(input.Tokens.AsSpan(0, t), tokens);
+        op.Upload(input.Positions.AsSpan(0, t), positions);
+        op.Upload(input.Slots.AsSpan(0, t), slots);
+        if (n > 0)
+            op.Upload(input.LogitRows.AsSpan(0, n), s.LogitRows.SliceRows(0, n));
+        var sequences = s.Sequences.SliceRows(0, seqs);
+        op.Write(MemoryMarshal.AsBytes(input.Sequences.AsSpan(0, seqs)), sequences);
+        var blockTables = s.BlockTables.SliceRows(0, Math.Max(1, tables));
+        op.Upload(input.BlockTables.AsSpan(0, blockTables.Rows), blockTables);
+        int maxContext = 0;
+        foreach (var seq in input.Sequences.AsSpan(0, seqs))
+            maxContext = Math.Max(maxContext, seq.ContextLength);
+        return (tokens, positions, slots, new PagedAttentionBatch(sequences, blockTables, s.BlockSize, maxContext));
     }
 
     // The step's input against the state, before any op writes: sizes, block ids and slots inside the
@@ -130,74 +197,10 @@ public sealed class LlamaModel : ILanguageModel
         }
     }
 
-    public void Forward(ModelState state, ReadOnlySpan<int> tokens, int startPos, Span<float> logits)
-    {
-        var s = (LlamaState)state;
-        int v = Config.VocabSize;
-        bool allRows = logits.Length == tokens.Length * v && tokens.Length > 1;
-        if (!allRows && logits.Length != v)
-            throw new ArgumentException($"logits must hold {v} (last token) or {tokens.Length}×{v} values, not {logits.Length}", nameof(logits));
-        if (tokens.IsEmpty)
-            throw new ArgumentException("no tokens to feed", nameof(tokens));
-        if (startPos < 0 || startPos + tokens.Length > s.Capacity)
-            throw new MeridianException($"positions {startPos}..{startPos + tokens.Length - 1} do not fit the KV cache of {s.Capacity} positions");
-        for (int done = 0; done < tokens.Length; done += s.MaxBatch)
-        {
-            int n = Math.Min(s.MaxBatch, tokens.Length - done);
-            bool last = done + n == tokens.Length;
-            var rows = allRows ? logits.Slice(done * v, n * v) : last ? logits : default;
-            ForwardChunk(s, tokens.Slice(done, n), startPos + done, rows, allRows);
-        }
-    }
-
-    // T tokens at positions p0..p0+T-1. T = tokens, D = hidden, H = heads, Hkv = kv heads, Dh = head dim, F = ffn.
-    private void ForwardChunk(LlamaState s, ReadOnlySpan<int> tokens, int p0, Span<float> logits, bool allRows)
-    {
-        var c = Config;
-        var w = Weights;
-        var op = s.Stream;
-        int t = tokens.Length;
-        ReadOnlySpan<int> pos = Positions(p0, t);
-        var ws = s.Work;
-        var x = ws.X.SliceRows(0, t);      // [T, D]
-        var xn = ws.Xn.SliceRows(0, t);    // [T, D]
-        var q = ws.Q.SliceRows(0, t);      // [T, H·Dh]
-        var k = ws.K.SliceRows(0, t);      // [T, Hkv·Dh]
-        var val = ws.V.SliceRows(0, t);    // [T, Hkv·Dh]
-        var att = ws.Att.SliceRows(0, t);  // [T, H·Dh]
-
-        op.EmbeddingLookup(w.TokenEmbedding, tokens, x);
-        for (int l = 0; l < c.NumHiddenLayers; l++)
-        {
-            var b = w.Layers[l];
-
-            // Attention: x += Wo · attention(q, cache ← k, cache ← v)
-            op.RmsNorm(x, b.AttnNorm, c.RmsNormEps, xn);
-            QueryKeyValue(op, b, xn, q, k, val, pos);
-            op.Copy(k, s.Keys[l].SliceRows(p0, t));
-            op.Copy(val, s.Values[l].SliceRows(p0, t));
-            op.Attention(q, s.Keys[l], s.Values[l], p0, c.NumAttentionHeads, c.NumKeyValueHeads, att);
-            op.MatMul(b.Wo, att, xn);
-            op.Add(x, xn, x);
-
-            FeedForward(op, b, ws, t);
-        }
-        if (logits.IsEmpty)
-            return; // a middle chunk of a long prompt: only the KV cache matters
-
-        // Logits: only the rows asked for (the last token when decoding or prefilling).
-        var rows = allRows ? x : x.SliceRows(t - 1, 1);
-        var normed = xn.SliceRows(0, rows.Rows);
-        var result = ws.Logits.SliceRows(0, rows.Rows);
-        op.RmsNorm(rows, w.OutputNorm, c.RmsNormEps, normed);
-        op.MatMul(w.Output, normed, result);
-        op.Download(result, logits);
-    }
-
     // q, k, v [T, ·] of one layer from its normed input xn [T, D]: the projections (one shared-input
     // call), Qwen2's biases, Qwen3's per-head q/k norms, then RoPE at the tokens' positions.
     private void QueryKeyValue(IComputeStream op, LlamaLayerWeights b, DeviceTensor xn, DeviceTensor q, DeviceTensor k, DeviceTensor val,
-        ReadOnlySpan<int> pos)
+        DeviceTensor positions)
     {
         var c = Config;
         int t = xn.Rows;
@@ -213,8 +216,8 @@ public sealed class LlamaModel : ILanguageModel
             op.RmsNorm(q.Reshape(t * c.NumAttentionHeads, c.HeadDim), qNorm, c.RmsNormEps, q.Reshape(t * c.NumAttentionHeads, c.HeadDim));
             op.RmsNorm(k.Reshape(t * c.NumKeyValueHeads, c.HeadDim), b.KNorm!.Value, c.RmsNormEps, k.Reshape(t * c.NumKeyValueHeads, c.HeadDim));
         }
-        op.Rope(q, pos, _rope);
-        op.Rope(k, pos, _rope);
+        op.Rope(q, positions, _rope);
+        op.Rope(k, positions, _rope);
     }
 
     // Feed-forward on the first t rows: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x)).
@@ -251,15 +254,6 @@ public sealed class LlamaModel : ILanguageModel
     private struct Tensors3
     {
         private DeviceTensor _element;
-    }
-
-    private ReadOnlySpan<int> Positions(int start, int count)
-    {
-        if (_positions.Length < count)
-            _positions = new int[Math.Max(count, 64)];
-        for (int i = 0; i < count; i++)
-            _positions[i] = start + i;
-        return _positions.AsSpan(0, count);
     }
 
     public void Dispose()

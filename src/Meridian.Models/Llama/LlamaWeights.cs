@@ -1,6 +1,7 @@
 // Read-only weights of a Llama-family model as device tensors (views into the memory map on the CPU).
-// Every weight name is asked for here once, in GGUF spelling; the WeightSource maps other formats.
-using Meridian.Core;
+// Every weight name is asked for here once, in GGUF spelling; the WeightSource maps other formats. Plan
+// reads only the file's headers (names, dtypes, shapes), so the loader can check the device before any
+// weight's bytes are touched; Load then puts each weight on the device.
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
 using Meridian.Models.Weights;
@@ -51,58 +52,115 @@ public sealed record LlamaWeights(
             b.Dispose();
     }
 
-    /// <summary>Loads every weight named by <paramref name="c"/> from <paramref name="source"/> onto <paramref name="device"/>.</summary>
-    public static LlamaWeights Load(WeightSource source, LlamaConfig c, IDevice device)
+    /// <summary>How each stored weight is used: a matrix, a lookup table, or a vector decoded to f32 at load.</summary>
+    public enum Role
+    {
+        Matrix,
+        Table,
+        Vector,
+    }
+
+    /// <summary>
+    /// Every weight <paramref name="c"/> names, from the file's headers only (no weight bytes are read), checked
+    /// for presence and shape: the loader's list for the device check and for <see cref="Load"/>.
+    /// </summary>
+    public static IReadOnlyList<(HostWeight Weight, Role Role)> Plan(WeightSource source, LlamaConfig c)
     {
         // D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim
         int d = c.HiddenSize, f = c.IntermediateSize, v = c.VocabSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
-
-        DeviceTensor Matrix(WeightSource s, string name, int rows, int cols, BackendOp op = BackendOp.MatMul)
+        var plan = new List<(HostWeight, Role)>();
+        void Add(WeightSource s, string name, int rows, int cols, Role role) => plan.Add((s.Get(name, rows, cols), role));
+        Add(source, "token_embd.weight", v, d, Role.Table);
+        for (int i = 0; i < c.NumHiddenLayers; i++)
         {
-            var w = s.Get(name, rows, cols);
-            if (!device.Supports(op, w.Type))
-                throw new UnsupportedDTypeException($"{source.Origin}: tensor '{w.Name}' is {w.Type.Name()}, which {device.Name} cannot use for {op}");
-            // A matrix only ever multiplied may be kept in the device's own layout; a lookup table may not.
-            var buffer = op == BackendOp.MatMul ? device.LoadMatMulWeights(w.Bytes, w.Type, rows, cols) : device.LoadWeights(w.Bytes);
-            return new DeviceTensor(buffer, 0, w.Type, rows, cols);
+            var b = source.Pp($"blk.{i}");
+            Add(b, "attn_norm.weight", 1, d, Role.Vector);
+            Add(b, "attn_q.weight", q, d, Role.Matrix);
+            Add(b, "attn_k.weight", kv, d, Role.Matrix);
+            Add(b, "attn_v.weight", kv, d, Role.Matrix);
+            Add(b, "attn_output.weight", d, q, Role.Matrix);
+            if (c.AttentionBias)
+            {
+                Add(b, "attn_q.bias", 1, q, Role.Vector);
+                Add(b, "attn_k.bias", 1, kv, Role.Vector);
+                Add(b, "attn_v.bias", 1, kv, Role.Vector);
+            }
+            if (c.QkNorm)
+            {
+                Add(b, "attn_q_norm.weight", 1, c.HeadDim, Role.Vector);
+                Add(b, "attn_k_norm.weight", 1, c.HeadDim, Role.Vector);
+            }
+            Add(b, "ffn_norm.weight", 1, d, Role.Vector);
+            Add(b, "ffn_gate.weight", f, d, Role.Matrix);
+            Add(b, "ffn_up.weight", f, d, Role.Matrix);
+            Add(b, "ffn_down.weight", d, f, Role.Matrix);
         }
+        Add(source, "output_norm.weight", 1, d, Role.Vector);
+        if (source.TryGet("output.weight") is not null)
+            Add(source, "output.weight", v, d, Role.Matrix);
+        return plan;
+    }
 
-        // Norm weights and biases are small; GGUF stores them f32, HF may store f16/bf16, so decode once.
-        DeviceTensor Vector(WeightSource s, string name, int n)
+    /// <summary>
+    /// Loads the weights of <paramref name="plan"/> onto <paramref name="device"/>, reporting bytes done to
+    /// <paramref name="progress"/> (out of the plan's total).
+    /// </summary>
+    public static LlamaWeights Load(IReadOnlyList<(HostWeight Weight, Role Role)> plan, LlamaConfig c, IDevice device, IProgress<long>? progress = null)
+    {
+        long done = 0;
+        var byName = new Dictionary<string, DeviceTensor>(StringComparer.Ordinal);
+        foreach (var (w, role) in plan)
         {
-            var w = s.Get(name, 1, n);
-            var values = new float[n];
-            Core.Quant.QuantCodecs.DequantizeReference(w.Type, w.Bytes, values);
-            var buffer = device.Allocate(n * sizeof(float), BufferUsage.Weights);
-            var t = DeviceTensor.F32(buffer, 1, n);
-            using var stream = device.CreateStream();
-            stream.Upload(values, t);
-            stream.Synchronize();
-            return t;
+            byName[w.Name] = role == Role.Vector ? Vector(device, w) : Matrix(device, w, role);
+            done += w.ByteLength;
+            progress?.Report(done);
         }
+        DeviceTensor Get(string name) => byName[name];
+        DeviceTensor? Opt(string name) => byName.TryGetValue(name, out var t) ? t : null;
 
         var layers = new LlamaLayerWeights[c.NumHiddenLayers];
         for (int i = 0; i < layers.Length; i++)
         {
-            var b = source.Pp($"blk.{i}");
+            string b = $"blk.{i}.";
             layers[i] = new LlamaLayerWeights(
-                AttnNorm: Vector(b, "attn_norm.weight", d),
-                Wq: Matrix(b, "attn_q.weight", q, d),
-                Wk: Matrix(b, "attn_k.weight", kv, d),
-                Wv: Matrix(b, "attn_v.weight", kv, d),
-                Wo: Matrix(b, "attn_output.weight", d, q),
-                Bq: c.AttentionBias ? Vector(b, "attn_q.bias", q) : null,
-                Bk: c.AttentionBias ? Vector(b, "attn_k.bias", kv) : null,
-                Bv: c.AttentionBias ? Vector(b, "attn_v.bias", kv) : null,
-                QNorm: c.QkNorm ? Vector(b, "attn_q_norm.weight", c.HeadDim) : null,
-                KNorm: c.QkNorm ? Vector(b, "attn_k_norm.weight", c.HeadDim) : null,
-                FfnNorm: Vector(b, "ffn_norm.weight", d),
-                WGate: Matrix(b, "ffn_gate.weight", f, d),
-                WUp: Matrix(b, "ffn_up.weight", f, d),
-                WDown: Matrix(b, "ffn_down.weight", d, f));
+                AttnNorm: Get(b + "attn_norm.weight"),
+                Wq: Get(b + "attn_q.weight"),
+                Wk: Get(b + "attn_k.weight"),
+                Wv: Get(b + "attn_v.weight"),
+                Wo: Get(b + "attn_output.weight"),
+                Bq: Opt(b + "attn_q.bias"),
+                Bk: Opt(b + "attn_k.bias"),
+                Bv: Opt(b + "attn_v.bias"),
+                QNorm: Opt(b + "attn_q_norm.weight"),
+                KNorm: Opt(b + "attn_k_norm.weight"),
+                FfnNorm: Get(b + "ffn_norm.weight"),
+                WGate: Get(b + "ffn_gate.weight"),
+                WUp: Get(b + "ffn_up.weight"),
+                WDown: Get(b + "ffn_down.weight"));
         }
-        var embedding = Matrix(source, "token_embd.weight", v, d, BackendOp.EmbeddingLookup);
-        var output = source.TryGet("output.weight") is null ? embedding : Matrix(source, "output.weight", v, d);
-        return new LlamaWeights(embedding, layers, Vector(source, "output_norm.weight", d), output);
+        var embedding = Get("token_embd.weight");
+        return new LlamaWeights(embedding, layers, Get("output_norm.weight"), Opt("output.weight") ?? embedding);
+    }
+
+    // A matrix only ever multiplied may be kept in the device's own layout; a lookup table may not.
+    private static DeviceTensor Matrix(IDevice device, HostWeight w, Role role)
+    {
+        var data = new WeightData(w.Name, w.Type, w.Rows, w.Cols, w.Address, w.ByteLength);
+        var buffer = device.LoadWeights(data, role == Role.Matrix ? WeightUse.MatMulOnly : WeightUse.Any);
+        return new DeviceTensor(buffer, 0, w.Type, w.Rows, w.Cols);
+    }
+
+    // Norm weights and biases are small; GGUF stores them f32, HF may store f16/bf16, so decode once.
+    private static DeviceTensor Vector(IDevice device, HostWeight w)
+    {
+        int n = w.Rows * w.Cols;
+        var values = new float[n];
+        Core.Quant.QuantCodecs.DequantizeReference(w.Type, w.Bytes, values);
+        var buffer = device.Allocate(n * sizeof(float), BufferUsage.Weights);
+        var t = DeviceTensor.F32(buffer, 1, n);
+        using var stream = device.CreateStream();
+        stream.Upload(values, t);
+        stream.Synchronize();
+        return t;
     }
 }

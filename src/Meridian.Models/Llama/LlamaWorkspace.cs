@@ -1,5 +1,4 @@
-// The activation buffers one Llama forward chunk writes, for up to Rows tokens: shared by the
-// single-sequence state (LlamaState) and the batched one (LlamaBatchState).
+// The activation buffers one Llama step writes, for up to Rows tokens.
 using Meridian.Core.Backends;
 
 namespace Meridian.Models.Llama;
@@ -10,7 +9,12 @@ internal sealed class LlamaWorkspace
     /// <summary>Allocates every buffer on <paramref name="device"/>, adding each to <paramref name="owned"/> (the state disposes them).</summary>
     public LlamaWorkspace(LlamaConfig c, IDevice device, int rows, List<IDeviceBuffer> owned)
     {
-        DeviceTensor allocate(int r, int cols) => Allocate(device, owned, r, cols, BufferUsage.Scratch);
+        DeviceTensor allocate(int r, int cols)
+        {
+            var buffer = device.Allocate((long)r * cols * sizeof(float), BufferUsage.Scratch);
+            owned.Add(buffer);
+            return DeviceTensor.F32(buffer, r, cols);
+        }
         int d = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
         X = allocate(rows, d);
         Xn = allocate(rows, d);
@@ -26,18 +30,10 @@ internal sealed class LlamaWorkspace
     public DeviceTensor X { get; }       // [T, D] residual stream
     public DeviceTensor Xn { get; }      // [T, D] normed input of a sub-block (and the gathered logit rows)
     public DeviceTensor Q { get; }       // [T, H·Dh]
-    public DeviceTensor K { get; }       // [T, Hkv·Dh] this chunk's keys, before they go to the cache
+    public DeviceTensor K { get; }       // [T, Hkv·Dh] this step's keys, before they go to the cache
     public DeviceTensor V { get; }       // [T, Hkv·Dh]
     public DeviceTensor Att { get; }     // [T, H·Dh] attention output
     public DeviceTensor Gate { get; }    // [T, F]
     public DeviceTensor Up { get; }      // [T, F]
     public DeviceTensor Logits { get; }  // [T, V]
-
-    /// <summary>A [rows, cols] f32 tensor over a new buffer, which <paramref name="owned"/> keeps for disposal.</summary>
-    public static DeviceTensor Allocate(IDevice device, List<IDeviceBuffer> owned, int rows, int cols, BufferUsage usage)
-    {
-        var buffer = device.Allocate((long)rows * cols * sizeof(float), usage);
-        owned.Add(buffer);
-        return DeviceTensor.F32(buffer, rows, cols);
-    }
 }

@@ -1,0 +1,22 @@
+// What a caller chooses when loading a model: the KV cache dtype, whether ops the device lacks may run on a
+// fallback device (the CPU), and where load progress goes.
+using Meridian.Core.Backends;
+using Meridian.Core.Tensors;
+
+namespace Meridian.Models;
+
+/// <summary>Options of <see cref="ModelLoader.Load"/>.</summary>
+public sealed record ModelLoadOptions
+{
+    /// <summary>The KV cache dtype: F32 (exact) or F16 (half the memory; llama.cpp's default).</summary>
+    public DType KvType { get; init; } = DType.F32;
+
+    /// <summary>
+    /// The device that runs the (op, dtype) pairs the model's device lacks; null refuses such a model, naming the
+    /// first missing pair. The CLI passes the CPU device when --allow-fallback is given.
+    /// </summary>
+    public IDevice? FallbackDevice { get; init; }
+
+    /// <summary>Bytes of weights loaded so far (of the model's total), as the device takes them.</summary>
+    public IProgress<long>? Progress { get; init; }
+}
