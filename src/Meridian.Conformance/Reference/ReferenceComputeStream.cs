@@ -1,0 +1,150 @@
+// The reference device's stream: each op runs at once, on the calling thread, through ReferenceOps. Every
+// argument is checked first (dtype, shape, buffer bounds, index ranges), with a message naming the op and the
+// operand, so a model that misuses the contract fails here rather than reading the wrong memory.
+using System.Runtime.InteropServices;
+using Meridian.Core.Backends;
+using Meridian.Core.Ops;
+using Meridian.Core.Tensors;
+
+namespace Meridian.Conformance.Reference;
+
+/// <summary>A synchronous stream on a <see cref="ReferenceDevice"/>.</summary>
+internal sealed partial class ReferenceComputeStream(ReferenceDevice device) : IComputeStream
+{
+    private bool _inStep;
+
+    public IDevice Device => device;
+
+    public void BeginStep()
+    {
+        if (_inStep)
+            throw new InvalidOperationException("BeginStep: a step is already open (SubmitStep it first)");
+        _inStep = true;
+    }
+
+    public void SubmitStep()
+    {
+        if (!_inStep)
+            throw new InvalidOperationException("SubmitStep: no step is open (call BeginStep first)");
+        _inStep = false;
+    }
+
+    public void Write(ReadOnlySpan<byte> source, DeviceTensor dst)
+    {
+        var bytes = Bytes(dst, "Write", "dst");
+        if (source.Length != bytes.Length)
+            throw new ArgumentException($"Write: {source.Length} bytes into a {bytes.Length}-byte tensor");
+        source.CopyTo(bytes);
+    }
+
+    public void Read(DeviceTensor src, Span<byte> destination)
+    {
+        var bytes = Bytes(src, "Read", "src");
+        if (destination.Length != bytes.Length)
+            throw new ArgumentException($"Read: a {bytes.Length}-byte tensor into {destination.Length} bytes");
+        bytes.CopyTo(destination);
+    }
+
+    public void Synchronize()
+    {
+    }
+
+    public void EmbeddingLookup(DeviceTensor table, DeviceTensor ids, DeviceTensor dst)
+    {
+        const string op = "EmbeddingLookup";
+        CheckSupported(BackendOp.EmbeddingLookup, table.Type, op);
+        var idSpan = Ints(ids, op, "ids", dst.Rows, 1);
+        var output = Floats(dst, op, "dst", ids.Rows, table.Cols);
+        CheckIndexes(idSpan, table.Rows, op, "ids");
+        ReferenceOps.EmbeddingLookupReference(table.Type, Bytes(table, op, "table"), table.Cols, idSpan, output);
+    }
+
+    public void MatMul(DeviceTensor w, DeviceTensor x, DeviceTensor y)
+    {
+        const string op = "MatMul";
+        CheckSupported(BackendOp.MatMul, w.Type, op);
+        var input = Floats(x, op, "x", y.Rows, w.Cols);
+        var output = Floats(y, op, "y", x.Rows, w.Rows);
+        // Into a copy first: nothing in the contract forbids y from overlapping x.
+        var result = new float[output.Length];
+        ReferenceOps.MatMulReference(w.Type, Bytes(w, op, "w"), w.Rows, w.Cols, input, result);
+        result.CopyTo(output);
+    }
+
+    public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor dst)
+    {
+        const string op = "RmsNorm";
+        var input = Floats(x, op, "x", dst.Rows, dst.Cols);
+        var gain = Floats(weight, op, "weight", 1, x.Cols);
+        ReferenceOps.RmsNormReference(input, gain, eps, Floats(dst, op, "dst", x.Rows, x.Cols));
+    }
+
+    public void Rope(DeviceTensor x, DeviceTensor positions, RopeSpec spec)
+    {
+        const string op = "Rope";
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.HeadDim < 2 || spec.HeadDim % 2 != 0 || x.Cols % spec.HeadDim != 0)
+            throw new ArgumentException($"{op}: head dim {spec.HeadDim} must be even and divide the row width {x.Cols}");
+        if (spec.FreqFactors != null && spec.FreqFactors.Length != spec.HeadDim / 2)
+            throw new ArgumentException($"{op}: {spec.FreqFactors.Length} frequency factors for head dim {spec.HeadDim} (want {spec.HeadDim / 2})");
+        ReferenceOps.RopeReference(Floats(x, op, "x", positions.Rows, x.Cols), Ints(positions, op, "positions", x.Rows, 1), spec);
+    }
+
+    public void ScatterRows(DeviceTensor src, DeviceTensor rows, DeviceTensor dst)
+    {
+        const string op = "ScatterRows";
+        CheckSupported(BackendOp.ScatterRows, dst.Type, op);
+        var values = Floats(src, op, "src", rows.Rows, dst.Cols);
+        var rowSpan = Ints(rows, op, "rows", src.Rows, 1);
+        CheckIndexes(rowSpan, dst.Rows, op, "rows");
+        if (dst.Type == DType.F32)
+            ReferenceOps.ScatterRowsReference<float>(values, rowSpan, dst.Cols, MemoryMarshal.Cast<byte, float>(Bytes(dst, op, "dst")));
+        else
+            ReferenceOps.ScatterRowsF16Reference(values, rowSpan, dst.Cols, MemoryMarshal.Cast<byte, Half>(Bytes(dst, op, "dst")));
+    }
+
+    public void GatherRows(DeviceTensor src, DeviceTensor rows, DeviceTensor dst)
+    {
+        const string op = "GatherRows";
+        var rowSpan = Ints(rows, op, "rows", dst.Rows, 1);
+        CheckIndexes(rowSpan, src.Rows, op, "rows");
+        ReferenceOps.GatherRowsReference(Floats(src, op, "src", src.Rows, dst.Cols), rowSpan, src.Cols, Floats(dst, op, "dst", rows.Rows, src.Cols));
+    }
+
+    public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
+    {
+        const string op = "SwiGlu";
+        ReferenceOps.SwiGluReference(Floats(gate, op, "gate", dst.Rows, dst.Cols), Floats(up, op, "up", dst.Rows, dst.Cols),
+            Floats(dst, op, "dst", gate.Rows, gate.Cols));
+    }
+
+    public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
+    {
+        const string op = "Add";
+        if (b.Rows != 1 && b.Rows != a.Rows)
+            throw new ArgumentException($"{op}: b has {b.Rows} rows; it must have a's {a.Rows} or 1 (broadcast)");
+        ReferenceOps.AddReference(Floats(a, op, "a", dst.Rows, dst.Cols), Floats(b, op, "b", b.Rows, a.Cols), Floats(dst, op, "dst", a.Rows, a.Cols));
+    }
+
+    public void Softmax(DeviceTensor x) => ReferenceOps.SoftmaxReference(Floats(x, "Softmax", "x", x.Rows, x.Cols), x.Cols);
+
+    public void Copy(DeviceTensor src, DeviceTensor dst)
+    {
+        const string op = "Copy";
+        CheckSupported(BackendOp.Copy, src.Type, op);
+        if (src.Type != dst.Type || src.ByteLength != dst.ByteLength)
+            throw new ArgumentException($"{op}: a {src.Type.Name()} [{src.Rows}, {src.Cols}] tensor into a {dst.Type.Name()} [{dst.Rows}, {dst.Cols}] one (same dtype and size required)");
+        // Through a copy: the two views may overlap (Span.CopyTo handles that too; this keeps the intent plain).
+        Bytes(src, op, "src").ToArray().CopyTo(Bytes(dst, op, "dst"));
+    }
+
+    public void ArgMax(DeviceTensor x, DeviceTensor dst)
+    {
+        const string op = "ArgMax";
+        ReferenceOps.ArgMaxReference(Floats(x, op, "x", dst.Rows, x.Cols), x.Cols, Ints(dst, op, "dst", x.Rows, 1));
+    }
+
+    public void Dispose()
+    {
+    }
+}
