@@ -66,6 +66,30 @@ public sealed class OpenAiSdkTests
         Assert.Equal(401, e.Status);
     }
 
+    // What the SDKs put on the wire for JSON mode and tools is refused, so the caller sees an error rather than free text.
+    [SkippableFact]
+    public async Task OpenAiChatClient_JsonResponseFormat_Throws400NamingResponseFormat()
+    {
+        await using var host = await TestHost.StartAsync();
+        var options = new ChatCompletionOptions { ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonObjectFormat() };
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => Client(host).CompleteChatAsync([new UserChatMessage("Hi")], options));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("response_format", e.Message);
+        Assert.Empty(host.Engine.Submitted);
+    }
+
+    [SkippableFact]
+    public async Task ExtensionsAiChatClient_WithTools_Throws400NamingTools()
+    {
+        await using var host = await TestHost.StartAsync();
+        IChatClient chat = Client(host).AsIChatClient();
+        var options = new ChatOptions { Tools = [AIFunctionFactory.Create((string city) => "22 C", "get_weather")] };
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => chat.GetResponseAsync("Weather in Oslo?", options));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("'tools'", e.Message);
+        Assert.Empty(host.Engine.Submitted);
+    }
+
     [SkippableFact]
     public async Task ExtensionsAiChatClient_NonStreaming_ReplyAndUsage()
     {

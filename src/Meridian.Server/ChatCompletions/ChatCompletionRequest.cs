@@ -1,4 +1,5 @@
-// The body of POST /v1/chat/completions (OpenAI's fields that Meridian implements; others are ignored).
+// The body of POST /v1/chat/completions (OpenAI's fields that Meridian implements, plus the tool-calling ones it
+// refuses; others are ignored).
 using System.Text.Json;
 using Meridian.Server.Common;
 
@@ -14,6 +15,17 @@ internal sealed record ChatCompletionRequest : GenerationFields
     public bool? Logprobs { get; init; }
 
     public int? TopLogprobs { get; init; }
+
+    // Tool calling Meridian does not implement: read only so that UnsupportedFields can refuse them.
+
+    public JsonElement? Tools { get; init; }
+
+    public JsonElement? ToolChoice { get; init; }
+
+    /// <summary>Deprecated forms of tools and tool_choice.</summary>
+    public JsonElement? Functions { get; init; }
+
+    public JsonElement? FunctionCall { get; init; }
 }
 
 /// <summary>One message: role and content (a string or an array of {type: "text", text} parts).</summary>
@@ -24,4 +36,9 @@ internal sealed record ChatMessageInput
     public JsonElement? Content { get; init; }
 
     public string? Name { get; init; }
+
+    /// <summary>An assistant turn's tool calls (and their deprecated form); refused unless null or empty, see ChatMessages.</summary>
+    public JsonElement? ToolCalls { get; init; }
+
+    public JsonElement? FunctionCall { get; init; }
 }

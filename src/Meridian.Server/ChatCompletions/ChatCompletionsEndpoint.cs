@@ -21,6 +21,8 @@ internal static class ChatCompletionsEndpoint
         var request = await RequestJson.ReadAsync(context, ChatJsonContext.Default.ChatCompletionRequest);
         var model = engine.Model;
         SamplingFields.CheckModel(request.Model, model);
+        UnsupportedFields.CheckStructuredOutput(request);
+        UnsupportedFields.CheckTools(request.Tools, request.ToolChoice, request.Functions, request.FunctionCall);
         var messages = ChatMessages.Parse(request.Messages);
         int n = SamplingFields.Choices(request);
         bool logprobs = request.Logprobs ?? false;

@@ -1,9 +1,11 @@
 // Validates OpenAI chat messages and turns them into template input. Roles: system, user, assistant,
 // developer (OpenAI's newer name for system; templates know only "system", so it is renamed). Content: a
 // string, null (an assistant turn without text), or an array of text parts; any other part type is a 400.
+// Tool calling is not implemented: "tool" / "function" messages and an assistant's tool_calls are a 400.
 using System.Text;
 using System.Text.Json;
 using Meridian.Engine.Serving;
+using Meridian.Server.Common;
 using Meridian.Server.Errors;
 using Meridian.Tokenizers.Templates;
 
@@ -23,10 +25,12 @@ internal static class ChatMessages
             {
                 "system" or "user" or "assistant" => m.Role,
                 "developer" => "system",
+                "tool" or "function" => throw UnsupportedFields.ToolRole(i, m.Role),
                 null => throw ApiException.Invalid($"messages[{i}].role", $"'messages[{i}].role' is missing."),
                 _ => throw ApiException.Invalid($"messages[{i}].role",
                     $"Invalid value for 'messages[{i}].role': '{m.Role}' is not one of system, user, assistant, developer."),
             };
+            UnsupportedFields.CheckMessageToolCalls(i, m.ToolCalls, m.FunctionCall);
             result.Add(new ChatPromptMessage(role, Content(m.Content, i)));
         }
         return result;
@@ -53,14 +57,14 @@ internal static class ChatMessages
             return value.GetString()!;
         if (value.ValueKind != JsonValueKind.Array)
             throw ApiException.Invalid($"messages[{i}].content",
-                $"Invalid type for 'messages[{i}].content': expected a string or an array of content parts, got {Common.RequestJson.Describe(value.ValueKind)}.");
+                $"Invalid type for 'messages[{i}].content': expected a string or an array of content parts, got {RequestJson.Describe(value.ValueKind)}.");
         var text = new StringBuilder();
         int j = 0;
         foreach (var part in value.EnumerateArray())
         {
             string param = $"messages[{i}].content[{j}]";
             if (part.ValueKind != JsonValueKind.Object)
-                throw ApiException.Invalid(param, $"Invalid type for '{param}': expected an object, got {Common.RequestJson.Describe(part.ValueKind)}.");
+                throw ApiException.Invalid(param, $"Invalid type for '{param}': expected an object, got {RequestJson.Describe(part.ValueKind)}.");
             if (!part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
                 throw ApiException.Invalid($"{param}.type", $"'{param}.type' is missing or not a string.");
             if (type.GetString() != "text")

@@ -48,6 +48,29 @@ internal abstract record GenerationFields
 
     /// <summary>Generate past the end-of-sequence token (benchmarks).</summary>
     public bool? IgnoreEos { get; init; }
+
+    // Structured output Meridian does not implement: read only so that UnsupportedFields can refuse them
+    // (ignored, they would turn a constrained request into unconstrained text without a word).
+
+    /// <summary>OpenAI's {"type": "text" | "json_object" | "json_schema", ...}; only "text" is served.</summary>
+    public JsonElement? ResponseFormat { get; init; }
+
+    /// <summary>llama-server's JSON schema constraint.</summary>
+    public JsonElement? JsonSchema { get; init; }
+
+    /// <summary>llama-server's GBNF grammar.</summary>
+    public JsonElement? Grammar { get; init; }
+
+    /// <summary>vLLM's guided decoding fields and their newer form, structured_outputs.</summary>
+    public JsonElement? GuidedJson { get; init; }
+
+    public JsonElement? GuidedRegex { get; init; }
+
+    public JsonElement? GuidedChoice { get; init; }
+
+    public JsonElement? GuidedGrammar { get; init; }
+
+    public JsonElement? StructuredOutputs { get; init; }
 }
 
 /// <summary>OpenAI stream_options.</summary>

@@ -26,6 +26,7 @@ internal static class CompletionsEndpoint
         var request = await RequestJson.ReadAsync(context, CompletionsJsonContext.Default.CompletionRequest);
         var model = engine.Model;
         SamplingFields.CheckModel(request.Model, model);
+        UnsupportedFields.CheckStructuredOutput(request);
         var prompt = CompletionPrompt.Parse(request.Prompt, model.Tokenizer);
         int n = SamplingFields.Choices(request);
         if (request.Logprobs is < 0 or > MaxLogprobs)

@@ -1,0 +1,146 @@
+// Structured output and tool calling are not implemented: each field that asks for them is a 400 naming it
+// (never silently ignored), streamed or not, before the engine sees anything; the "none" forms still work.
+namespace Meridian.Server.Tests;
+
+public sealed class UnsupportedFieldsTests
+{
+    private const string Chat = "v1/chat/completions";
+    private const string Completions = "v1/completions";
+    private const string Hi = "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+    private const string Prompt = "\"prompt\":\"In the beginning\"";
+    private const string Invalid = "invalid_request_error";
+    private const string Structured = "does not implement structured output";
+    private const string ToolCalling = "does not implement tool calling";
+
+    // Structured-output fields both endpoints refuse: (field, param, what the message says).
+    public static TheoryData<string, string, string> StructuredOutputFields => new()
+    {
+        { "\"response_format\":{\"type\":\"json_object\"}", "response_format.type", "'json_object'" },
+        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\"}}}", "response_format.type", "'json_schema'" },
+        { "\"response_format\":{\"type\":\"regex\"}", "response_format.type", "'regex'" },
+        { "\"response_format\":\"json\"", "response_format", "a string" },
+        { "\"response_format\":[]", "response_format", "an array" },
+        { "\"response_format\":{}", "response_format.type", "missing" },
+        { "\"response_format\":{\"type\":5}", "response_format.type", "not a string" },
+        { "\"json_schema\":{\"type\":\"object\"}", "json_schema", Structured },
+        { "\"grammar\":\"root ::= \\\"yes\\\"\"", "grammar", Structured },
+        { "\"guided_json\":{\"type\":\"object\"}", "guided_json", Structured },
+        { "\"guided_regex\":\"[0-9]+\"", "guided_regex", Structured },
+        { "\"guided_choice\":[\"yes\",\"no\"]", "guided_choice", Structured },
+        { "\"guided_grammar\":\"root ::= \\\"a\\\"\"", "guided_grammar", Structured },
+        { "\"structured_outputs\":{\"json\":{}}", "structured_outputs", Structured },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(StructuredOutputFields))]
+    public async Task ChatCompletions_StructuredOutput_Returns400NamingField(string field, string param, string mention)
+    {
+        await using var host = await TestHost.StartAsync();
+        using var response = await host.PostJsonAsync(Chat, "{" + Hi + "," + field + "}");
+        await ErrorAssert.IsAsync(response, 400, Invalid, param, null, mention);
+        Assert.Empty(host.Engine.Submitted);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(StructuredOutputFields))]
+    public async Task Completions_StructuredOutput_Returns400NamingField(string field, string param, string mention)
+    {
+        await using var host = await TestHost.StartAsync();
+        using var response = await host.PostJsonAsync(Completions, "{" + Prompt + "," + field + "}");
+        await ErrorAssert.IsAsync(response, 400, Invalid, param, null, mention);
+        Assert.Empty(host.Engine.Submitted);
+    }
+
+    [SkippableTheory]
+    [InlineData("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]", "tools")]
+    [InlineData("\"tools\":{}", "tools")]
+    [InlineData("\"tool_choice\":\"auto\"", "tool_choice")]
+    [InlineData("\"tool_choice\":\"required\"", "tool_choice")]
+    [InlineData("\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}", "tool_choice")]
+    [InlineData("\"functions\":[{\"name\":\"get_weather\",\"parameters\":{}}]", "functions")]
+    [InlineData("\"function_call\":\"auto\"", "function_call")]
+    [InlineData("\"function_call\":{\"name\":\"get_weather\"}", "function_call")]
+    public async Task ChatCompletions_ToolCalling_Returns400NamingField(string field, string param)
+    {
+        await using var host = await TestHost.StartAsync();
+        using var response = await host.PostJsonAsync(Chat, "{" + Hi + "," + field + "}");
+        await ErrorAssert.IsAsync(response, 400, Invalid, param, null, ToolCalling, $"'{param}'");
+        Assert.Empty(host.Engine.Submitted);
+    }
+
+    // A conversation that carries an earlier tool call: the chat template would render it without the call.
+    [SkippableTheory]
+    [InlineData("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}",
+        "messages[1].tool_calls")]
+    [InlineData("{\"role\":\"assistant\",\"content\":null,\"function_call\":{\"name\":\"f\",\"arguments\":\"{}\"}}", "messages[1].function_call")]
+    [InlineData("{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"22 C\"}", "messages[1].role")]
+    [InlineData("{\"role\":\"function\",\"name\":\"f\",\"content\":\"22 C\"}", "messages[1].role")]
+    public async Task ChatCompletions_ToolMessages_Returns400NamingMessage(string message, string param)
+    {
+        await using var host = await TestHost.StartAsync();
+        using var response = await host.PostJsonAsync(Chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}," + message + "]}");
+        await ErrorAssert.IsAsync(response, 400, Invalid, param, null, ToolCalling, $"'{param}'");
+        Assert.Empty(host.Engine.Submitted);
+    }
+
+    [SkippableFact]
+    public async Task Tokenize_MessageWithToolCalls_Returns400NamingMessage()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var response = await host.PostJsonAsync("tokenize",
+            "{\"messages\":[{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\"}]}]}");
+        await ErrorAssert.IsAsync(response, 400, Invalid, "messages[0].tool_calls", null, ToolCalling);
+    }
+
+    // Refused before the stream starts: a JSON error body (ErrorAssert checks the content type), not SSE.
+    [SkippableTheory]
+    [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"response_format\":{\"type\":\"json_object\"}}", "response_format.type")]
+    [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}", "tools")]
+    [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tool_choice\":\"required\"}", "tool_choice")]
+    [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"grammar\":\"root ::= \\\"a\\\"\"}", "grammar")]
+    [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"response_format\":{\"type\":\"json_object\"}}", "response_format.type")]
+    public async Task Streaming_UnsupportedField_Returns400BeforeAnyEvent(string path, string body, string param)
+    {
+        await using var host = await TestHost.StartAsync();
+        using var response = await host.PostJsonAsync(path, body);
+        await ErrorAssert.IsAsync(response, 400, Invalid, param, null);
+        Assert.Empty(host.Engine.Submitted);
+    }
+
+    [SkippableFact]
+    public async Task ChatCompletions_NoneForms_AreAcceptedAndGenerate()
+    {
+        await using var host = await TestHost.StartAsync();
+        var json = await host.PostForJsonAsync(Chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}," +
+            "{\"role\":\"assistant\",\"content\":\"Hello\",\"tool_calls\":[],\"function_call\":null},{\"role\":\"user\",\"content\":\"Again\"}]," +
+            "\"response_format\":{\"type\":\"text\"},\"tools\":[],\"tool_choice\":\"none\",\"functions\":null,\"function_call\":\"none\"," +
+            "\"parallel_tool_calls\":false,\"json_schema\":null,\"grammar\":null,\"guided_json\":null}");
+        Assert.Equal("Hello world", json.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Single(host.Engine.Submitted);
+    }
+
+    [SkippableFact]
+    public async Task ChatCompletions_ResponseFormatTextOrNull_SamePromptAsWithout()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.PostForJsonAsync(Chat, "{" + Hi + "}");
+        await host.PostForJsonAsync(Chat, "{" + Hi + ",\"response_format\":{\"type\":\"text\"}}");
+        using (var streamed = await host.PostJsonAsync(Chat, "{" + Hi + ",\"response_format\":null,\"stream\":true}"))
+        {
+            Assert.Equal(200, (int)streamed.StatusCode);
+            Assert.Equal("[DONE]", Sse.Parse(await streamed.Content.ReadAsStringAsync())[^1]);
+        }
+        var prompts = host.Engine.Submitted.Select(r => r.PromptTokens).ToArray();
+        Assert.Equal(3, prompts.Length);
+        Assert.Equal(prompts[0], prompts[1]);
+        Assert.Equal(prompts[0], prompts[2]);
+    }
+
+    [SkippableFact]
+    public async Task Completions_ResponseFormatText_IsAccepted()
+    {
+        await using var host = await TestHost.StartAsync();
+        var json = await host.PostForJsonAsync(Completions, "{" + Prompt + ",\"response_format\":{\"type\":\"text\"},\"grammar\":null}");
+        Assert.Equal("Hello world", json.GetProperty("choices")[0].GetProperty("text").GetString());
+    }
+}
