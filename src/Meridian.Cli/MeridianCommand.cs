@@ -36,6 +36,8 @@ internal static class MeridianCommand
             ServeCommand.Create(stdout, stderr),
             ConvertCommand.CreateConvert(stdout, stderr),
             ConvertCommand.CreateQuantize(stdout, stderr),
+            Devices.DevicesCommand.Create(stdout, stderr),
+            Conformance.ConformanceCommand.Create(stdout, stderr),
         };
         // No @response files: an argument such as `--text "@everyone hi"` is the user's text, not a path.
         var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
