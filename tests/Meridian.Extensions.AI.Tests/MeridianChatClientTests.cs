@@ -1,7 +1,6 @@
-// IChatClient over the real engine and the demo model. The independent side is the single-sequence
-// TextGenerator path (model.Forward, no scheduler, no paged cache) run greedily on the same prompt.
+// IChatClient over the real engine and the demo model. The independent side is one sequence fed by hand
+// (SequenceState: no scheduler, no sampler, no prefix cache) with a plain argmax, on the same prompt.
 using Meridian.Engine.Generation;
-using Meridian.Engine.Sampling;
 using Meridian.Engine.Serving;
 using Microsoft.Extensions.AI;
 
@@ -94,16 +93,23 @@ public sealed class MeridianChatClientTests(DemoEngine demo) : IClassFixture<Dem
         Assert.Same(demo.Engine, client.GetService<ILlmEngine>());
     }
 
-    // Greedy text of the single-sequence path, stopping at an end-of-generation token as the engine does.
+    // Greedy text of one sequence fed by hand, stopping at an end-of-generation token as the engine does.
     private (string Text, int Count, bool Stopped) Reference(int[] prompt, int maxTokens)
     {
-        using var generator = new TextGenerator(demo.Model, capacity: 256);
-        var sampler = new Sampler(new SamplingOptions { Temperature = 0f }, demo.Model.VocabSize);
+        using var state = new Meridian.Models.SequenceState(demo.Model, capacity: 256);
+        var stops = new HashSet<int>(demo.Tokenizer.EndOfGenerationIds);
         var stream = new TextStream(demo.Tokenizer.CreateIncrementalDecoder(skipSpecial: true, continuation: true), []);
         var text = new System.Text.StringBuilder();
-        var result = generator.Generate(prompt, new GenerationOptions(maxTokens, new HashSet<int>(demo.Tokenizer.EndOfGenerationIds)), sampler.Sample,
-            id => text.Append(stream.Push(id).Text));
-        text.Append(stream.Flush());
-        return (text.ToString(), result.GeneratedTokens, result.StopReason == StopReason.StopToken);
+        var logits = new float[demo.Model.VocabSize];
+        state.Forward(prompt, 0, logits);
+        for (int count = 0; count < maxTokens; count++)
+        {
+            int next = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits);
+            if (stops.Contains(next))
+                return (text.Append(stream.Flush()).ToString(), count, true);
+            text.Append(stream.Push(next).Text);
+            state.Forward([next], prompt.Length + count, logits);
+        }
+        return (text.Append(stream.Flush()).ToString(), maxTokens, false);
     }
 }

@@ -41,16 +41,16 @@ public sealed class DecodeAllocationTests(ITestOutputHelper output)
 
         using var device = new CpuDevice(threads: 2);
         using var model = ModelLoader.Load(path, device);
-        using var state = model.CreateState(capacity: Prompt + WarmUp + Attempts * Decoded, maxBatch: 8);
+        using var state = new SequenceState(model, capacity: Prompt + WarmUp + Attempts * Decoded, maxBatch: 8);
         var logits = new float[model.VocabSize];
         int[] prompt = [1, 7, 3, 39, 0];
-        model.Forward(state, prompt, 0, logits);
+        state.Forward(prompt, 0, logits);
         int pos = Prompt;
         int[] one = new int[1];
         void Step()
         {
             one[0] = ArgMax(logits);
-            model.Forward(state, one, pos++, logits);
+            state.Forward(one, pos++, logits);
         }
         for (int i = 0; i < WarmUp; i++)
             Step();

@@ -58,9 +58,9 @@ public sealed class DemoModelTests(ITestOutputHelper output) : IDisposable
             float[] expected = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(refDir, name + ".logits.f32"))).ToArray();
             Assert.True(expected.Length == prompt.Length * v,
                 $"{name}: {expected.Length} reference logits for {prompt.Length} positions × vocab {v}");
-            using var state = model.CreateState(capacity: Math.Max(prompt.Length, 16));
+            using var state = new SequenceState(model, capacity: Math.Max(prompt.Length, 16));
             var actual = new float[prompt.Length * v];
-            model.Forward(state, prompt, 0, actual);
+            state.Forward(prompt, 0, actual);
 
             float worst = 0;
             int at = 0;

@@ -57,9 +57,9 @@ public sealed class HfToGgufByteLevelTests
         float[] expected = LlamaCppLiveComparisonTests.LlamaCppLogits(gguf, prompt, 512);
         using var device = new CpuDevice(threads: 1);
         using var ours = ModelLoader.Load(gguf, device);
-        using var state = ours.CreateState(capacity: 64);
+        using var state = new SequenceState(ours, capacity: 64);
         var actual = new float[prompt.Length * 512];
-        ours.Forward(state, prompt, 0, actual);
+        state.Forward(prompt, 0, actual);
         LlamaReferenceTests.AssertClose(expected, actual, F32Tolerance, "llama.cpp vs Meridian on the converted byte-level GGUF");
     }
 

@@ -141,9 +141,9 @@ public sealed class HfToGgufTests(ITestOutputHelper output) : IDisposable
     private float[] Logits(string path, int[] tokens)
     {
         using var model = ModelLoader.Load(path, _device);
-        using var state = model.CreateState(capacity: 512);
+        using var state = new SequenceState(model, capacity: 512);
         var logits = new float[tokens.Length * model.VocabSize];
-        model.Forward(state, tokens, 0, logits);
+        state.Forward(tokens, 0, logits);
         return logits;
     }
 

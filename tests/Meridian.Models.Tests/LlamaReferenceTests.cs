@@ -19,11 +19,11 @@ public sealed class LlamaReferenceTests : IDisposable
     {
         var reference = ReferenceRun.Load(TestData.Require("stories260k/reference/F32.greedy_bos_200.kvf32.ids.txt"));
         using var model = ModelLoader.Load(TestData.Require("stories260k/stories260K-F32.gguf"), _device);
-        using var state = model.CreateState(capacity: 512);
+        using var state = new SequenceState(model, capacity: 512);
         var logits = new float[model.VocabSize];
         for (int i = 0; i < reference.Rows; i++)
         {
-            model.Forward(state, reference.Sequence.AsSpan(i, 1), i, logits);
+            state.Forward(reference.Sequence.AsSpan(i, 1), i, logits);
             AssertClose(reference.Row(i), logits, F32Tolerance, $"position {i}");
         }
     }
@@ -33,9 +33,9 @@ public sealed class LlamaReferenceTests : IDisposable
     {
         var reference = ReferenceRun.Load(TestData.Require("stories260k/reference/F32.greedy_bos_200.kvf32.ids.txt"));
         using var model = ModelLoader.Load(TestData.Require("stories260k/stories260K-F32.gguf"), _device);
-        using var state = model.CreateState(capacity: 512, maxBatch: 64); // 200 = 4 chunks, the last partial
+        using var state = new SequenceState(model, capacity: 512, maxBatch: 64); // 200 = 4 chunks, the last partial
         var logits = new float[reference.Rows * model.VocabSize];
-        model.Forward(state, reference.Sequence.AsSpan(0, reference.Rows), 0, logits);
+        state.Forward(reference.Sequence.AsSpan(0, reference.Rows), 0, logits);
         for (int i = 0; i < reference.Rows; i++)
             AssertClose(reference.Row(i), logits.AsSpan(i * model.VocabSize, model.VocabSize), F32Tolerance, $"position {i}");
     }
@@ -49,9 +49,9 @@ public sealed class LlamaReferenceTests : IDisposable
     {
         var reference = ReferenceRun.Load(TestData.Require("stories260k/reference/runc.greedy_bos_200.ids.txt"));
         using var model = ModelLoader.Load(TestData.Require(modelPath), _device);
-        using var state = model.CreateState(capacity: 512);
+        using var state = new SequenceState(model, capacity: 512);
         var logits = new float[reference.Rows * model.VocabSize];
-        model.Forward(state, reference.Sequence.AsSpan(0, reference.Rows), 0, logits);
+        state.Forward(reference.Sequence.AsSpan(0, reference.Rows), 0, logits);
         for (int i = 0; i < reference.Rows; i++)
             AssertClose(reference.Row(i), logits.AsSpan(i * model.VocabSize, model.VocabSize), F32Tolerance, $"{modelPath} position {i}");
     }

@@ -51,13 +51,13 @@ public sealed class QuantizedReferenceTests : IDisposable
     {
         var reference = ReferenceRun.Load(TestData.Require(idsPath));
         using var model = ModelLoader.Load(TestData.Require(modelPath), _device);
-        using var state = model.CreateState(capacity: 512);
+        using var state = new SequenceState(model, capacity: 512);
 
         // Prefill the prompt, then decode our own greedy choice while it agrees with the reference.
         int promptLength = reference.PromptTokens.Length;
         var v = model.VocabSize;
         var logits = new float[promptLength * v];
-        model.Forward(state, reference.Sequence.AsSpan(0, promptLength), 0, logits);
+        state.Forward(reference.Sequence.AsSpan(0, promptLength), 0, logits);
         for (int i = 0; i < promptLength; i++)
             LlamaReferenceTests.AssertClose(reference.Row(i), logits.AsSpan(i * v, v), tolerance, $"{modelPath} prompt position {i}");
         var row = logits.AsSpan((promptLength - 1) * v, v).ToArray();
@@ -70,7 +70,7 @@ public sealed class QuantizedReferenceTests : IDisposable
                 Assert.True(IsNearTie(reference.Row(i)), $"{modelPath}: greedy token at position {i + 1} is {ours}, llama.cpp chose {theirs}, and that was no near-tie");
                 return; // the sequences diverge after a near-tie; later logits are not comparable
             }
-            model.Forward(state, [ours], i + 1, row);
+            state.Forward([ours], i + 1, row);
             LlamaReferenceTests.AssertClose(reference.Row(i + 1), row, tolerance, $"{modelPath} position {i + 1}");
         }
     }

@@ -34,9 +34,9 @@ public sealed class SyntheticArchitectureTests
 
         using var device = new CpuDevice(threads: 2);
         using var model = ModelLoader.Load(path, device);
-        using var state = model.CreateState(capacity: 16, maxBatch: 4);
+        using var state = new SequenceState(model, capacity: 16, maxBatch: 4);
         var logits = new float[tokens.Length * V];
-        model.Forward(state, tokens, 0, logits);
+        state.Forward(tokens, 0, logits);
         LlamaReferenceTests.AssertClose(expected, logits, Tolerance, $"{arch} {(gguf ? "gguf" : "hf")}");
     }
 

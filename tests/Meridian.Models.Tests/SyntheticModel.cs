@@ -39,6 +39,9 @@ internal sealed class SyntheticModel
     /// <summary>Every tensor by GGUF name, row-major [Rows, Cols] f32; 1-D tensors have Rows = 1.</summary>
     public Dictionary<string, (int Rows, int Cols, float[] Data)> Weights { get; }
 
+    /// <summary>Sliding window on every layer (0 = full attention): written as mimo2's keys, used by <see cref="ReferenceForward"/>.</summary>
+    public int SlidingWindow { get; set; }
+
     /// <summary>
     /// Uniform random weights. Matrices are scaled by sqrt(3 / cols) so every projection's output
     /// has unit variance for unit-variance input (logits stay O(1) at any width); norm weights are
@@ -115,6 +118,16 @@ internal sealed class SyntheticModel
             .Add($"{arch}.context_length", (uint)ContextLength)
             .Add($"{arch}.attention.layer_norm_rms_epsilon", RmsEps)
             .Add($"{arch}.rope.freq_base", RopeTheta);
+        if (arch == "mimo2")
+        {
+            // llama.cpp's mimo2 (dense: no experts): a sliding window on every layer (pattern 1 = all layers),
+            // the same RoPE base for the sliding layers, an expert width of 0.
+            writer
+                .Add($"{arch}.attention.sliding_window", (uint)SlidingWindow)
+                .Add($"{arch}.attention.sliding_window_pattern", 1u)
+                .Add($"{arch}.rope.freq_base_swa", RopeTheta)
+                .Add($"{arch}.expert_feed_forward_length", 0u);
+        }
         if (withVocab)
         {
             if (s.V != SpmVocabSize)
@@ -233,7 +246,7 @@ internal sealed class SyntheticModel
             ReferenceOps.RopeReference(q, pos, rope);
             ReferenceOps.RopeReference(k, pos, rope);
             var att = new float[t * s.H * s.Dh];                        // [T, H·Dh]
-            ReferenceOps.AttentionReference(q, k, v, 0, s.H, s.Hkv, s.Dh, att);
+            ReferenceOps.AttentionReference(q, k, v, 0, AttentionParams.Causal(s.H, s.Hkv, s.Dh) with { SlidingWindow = SlidingWindow }, att);
             x = AddTo(x, Mm(b + "attn_output.weight", att));
             h = Norm(b + "ffn_norm.weight", x);
             float[] g = Mm(b + "ffn_gate.weight", h), u = Mm(b + "ffn_up.weight", h);

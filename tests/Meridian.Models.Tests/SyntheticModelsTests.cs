@@ -34,8 +34,8 @@ public sealed class SyntheticModelsTests(ITestOutputHelper output)
         var actual = new float[Prompt.Length * v];
         using (var device = new CpuDevice(threads: 1))
         using (var model = ModelLoader.Load(path, device))
-        using (var state = model.CreateState(capacity: 32))
-            model.Forward(state, Prompt, 0, actual);
+        using (var state = new SequenceState(model, capacity: 32))
+            state.Forward(Prompt, 0, actual);
 
         Assert.All(actual, x => Assert.True(float.IsFinite(x)));
         float rms = MathF.Sqrt(expected.Sum(x => x * x) / expected.Length);

@@ -17,10 +17,10 @@ public sealed class TinyRandomLlama2Tests
         var reference = ReferenceRun.Load(TestData.Require("tiny-random-llama2/reference/llama-2-tiny-random.greedy_prompt_hello_world_32.kvf32.ids.txt"));
         using var device = new CpuDevice(threads: 2);
         using var model = ModelLoader.Load(TestData.Require("tiny-random-llama2/llama-2-tiny-random.gguf"), device);
-        using var state = model.CreateState(capacity: 64);
+        using var state = new SequenceState(model, capacity: 64);
         var logits = new float[reference.Rows * model.VocabSize];
         // Feed llama.cpp's own sequence (its near-tied greedy picks are not ours to reproduce).
-        model.Forward(state, reference.Sequence.AsSpan(0, reference.Rows), 0, logits);
+        state.Forward(reference.Sequence.AsSpan(0, reference.Rows), 0, logits);
         for (int i = 0; i < reference.Rows; i++)
             LlamaReferenceTests.AssertClose(reference.Row(i), logits.AsSpan(i * model.VocabSize, model.VocabSize), Tolerance, $"position {i}");
     }

@@ -41,11 +41,11 @@ public sealed unsafe class WeightDisposalTests
 
         public IDeviceBuffer Allocate(long bytes, BufferUsage usage) => Record(inner.Allocate(bytes, usage), owned: usage == BufferUsage.Weights);
 
-        public IDeviceBuffer LoadWeights(ReadOnlySpan<byte> data) => Record(inner.LoadWeights(data), owned: false);
+        public long MaxAllocationBytes => inner.MaxAllocationBytes;
 
-        public IDeviceBuffer LoadMatMulWeights(ReadOnlySpan<byte> data, DType type, int rows, int cols)
+        public IDeviceBuffer LoadWeights(WeightData weight, WeightUse use, IProgress<long>? progress = null)
         {
-            var buffer = (CpuBuffer)inner.LoadMatMulWeights(data, type, rows, cols);
+            var buffer = (CpuBuffer)inner.LoadWeights(weight, use, progress);
             return Record(buffer, owned: buffer.Packed);
         }
 

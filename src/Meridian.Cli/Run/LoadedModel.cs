@@ -118,7 +118,10 @@ internal sealed class LoadedModel : IDisposable
     {
         Model.Dispose();
         if (Fallback is { } fallback)
-            fallback.Dispose();
+        {
+            fallback.Dispose(); // disposes the device and the CPU it wraps
+            return;
+        }
         foreach (var d in _devices)
             d.Dispose();
     }

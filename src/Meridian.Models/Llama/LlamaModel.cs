@@ -5,7 +5,6 @@
 using System.Runtime.InteropServices;
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
-using Meridian.Models.Weights;
 
 namespace Meridian.Models.Llama;
 
@@ -59,7 +58,7 @@ public sealed class LlamaModel : ILanguageModel
     /// Every (op, dtype) the forward pass runs: a matmul per stored matrix type and the lookup on the embedding's
     /// type (each named by its first tensor), the KV ops on the cache type, and the f32 row ops.
     /// </summary>
-    public static IReadOnlyList<OpRequirement> RequirementsOf(IReadOnlyList<(HostWeight Weight, LlamaWeights.Role Role)> plan, DType kvType)
+    public static IReadOnlyList<OpRequirement> RequirementsOf(IReadOnlyList<PlannedWeight> plan, DType kvType)
     {
         var list = new List<OpRequirement>();
         void Need(BackendOp op, DType type, string use)
@@ -67,8 +66,8 @@ public sealed class LlamaModel : ILanguageModel
             if (!list.Any(r => r.Op == op && r.Type == type))
                 list.Add(new OpRequirement(op, type, use));
         }
-        bool tied = !plan.Any(p => p.Weight.Name == "output.weight");
-        foreach (var (w, role) in plan)
+        bool tied = !plan.Any(p => p.Key == "output.weight");
+        foreach (var (_, w, role) in plan)
         {
             if (role == LlamaWeights.Role.Table)
                 Need(BackendOp.EmbeddingLookup, w.Type, w.Name);

@@ -25,6 +25,9 @@ public sealed record LlamaLayerWeights(
     DeviceTensor WUp,          // [F, D]
     DeviceTensor WDown);       // [D, F]
 
+/// <summary>One weight the model reads: its GGUF-style <paramref name="Key"/>, the stored tensor (named as the file names it) and its use.</summary>
+public sealed record PlannedWeight(string Key, HostWeight Weight, LlamaWeights.Role Role);
+
 /// <summary>All weights of a Llama-family model.</summary>
 public sealed record LlamaWeights(
     DeviceTensor TokenEmbedding,  // [V, D]
@@ -64,16 +67,21 @@ public sealed record LlamaWeights(
     /// Every weight <paramref name="c"/> names, from the file's headers only (no weight bytes are read), checked
     /// for presence and shape: the loader's list for the device check and for <see cref="Load"/>.
     /// </summary>
-    public static IReadOnlyList<(HostWeight Weight, Role Role)> Plan(WeightSource source, LlamaConfig c)
+    public static IReadOnlyList<PlannedWeight> Plan(WeightSource source, LlamaConfig c)
     {
         // D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim
         int d = c.HiddenSize, f = c.IntermediateSize, v = c.VocabSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
-        var plan = new List<(HostWeight, Role)>();
-        void Add(WeightSource s, string name, int rows, int cols, Role role) => plan.Add((s.Get(name, rows, cols), role));
-        Add(source, "token_embd.weight", v, d, Role.Table);
+        var plan = new List<PlannedWeight>();
+        void Add(string scope, string name, int rows, int cols, Role role)
+        {
+            var s = scope.Length == 0 ? source : source.Pp(scope);
+            plan.Add(new PlannedWeight(scope.Length == 0 ? name : $"{scope}.{name}", s.Get(name, rows, cols), role));
+        }
+        string top = "";
+        Add(top, "token_embd.weight", v, d, Role.Table);
         for (int i = 0; i < c.NumHiddenLayers; i++)
         {
-            var b = source.Pp($"blk.{i}");
+            string b = $"blk.{i}";
             Add(b, "attn_norm.weight", 1, d, Role.Vector);
             Add(b, "attn_q.weight", q, d, Role.Matrix);
             Add(b, "attn_k.weight", kv, d, Role.Matrix);
@@ -95,9 +103,9 @@ public sealed record LlamaWeights(
             Add(b, "ffn_up.weight", f, d, Role.Matrix);
             Add(b, "ffn_down.weight", d, f, Role.Matrix);
         }
-        Add(source, "output_norm.weight", 1, d, Role.Vector);
+        Add(top, "output_norm.weight", 1, d, Role.Vector);
         if (source.TryGet("output.weight") is not null)
-            Add(source, "output.weight", v, d, Role.Matrix);
+            Add(top, "output.weight", v, d, Role.Matrix);
         return plan;
     }
 
@@ -105,13 +113,13 @@ public sealed record LlamaWeights(
     /// Loads the weights of <paramref name="plan"/> onto <paramref name="device"/>, reporting bytes done to
     /// <paramref name="progress"/> (out of the plan's total).
     /// </summary>
-    public static LlamaWeights Load(IReadOnlyList<(HostWeight Weight, Role Role)> plan, LlamaConfig c, IDevice device, IProgress<long>? progress = null)
+    public static LlamaWeights Load(IReadOnlyList<PlannedWeight> plan, LlamaConfig c, IDevice device, IProgress<long>? progress = null)
     {
         long done = 0;
         var byName = new Dictionary<string, DeviceTensor>(StringComparer.Ordinal);
-        foreach (var (w, role) in plan)
+        foreach (var (key, w, role) in plan)
         {
-            byName[w.Name] = role == Role.Vector ? Vector(device, w) : Matrix(device, w, role);
+            byName[key] = role == Role.Vector ? Vector(device, w) : Matrix(device, w, role);
             done += w.ByteLength;
             progress?.Report(done);
         }

@@ -106,6 +106,12 @@ public static class SyntheticModels
                 Vector(b + "attn_k.bias", kv, 0f);
                 Vector(b + "attn_v.bias", kv, 0f);
             }
+            if (arch == "qwen3")
+            {
+                // Qwen3's per-head RMSNorm of queries and keys before RoPE.
+                Vector(b + "attn_q_norm.weight", dh, 1f);
+                Vector(b + "attn_k_norm.weight", dh, 1f);
+            }
             Vector(b + "ffn_norm.weight", s.D, 1f);
             Matrix(b + "ffn_gate.weight", s.F, s.D, main);
             Matrix(b + "ffn_up.weight", s.F, s.D, main);

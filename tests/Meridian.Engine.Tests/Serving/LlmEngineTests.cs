@@ -54,17 +54,23 @@ public sealed class LlmEngineTests(EngineFixture fx) : IClassFixture<EngineFixtu
     }
 
     [Fact]
-    public async Task Alone_GreedyTokens_EqualSingleSequenceGenerator()
+    public async Task Alone_GreedyTokens_EqualOneSequenceFedByHand()
     {
         using var engine = fx.CreateEngine(new LlmEngineOptions { MaxBatchTokens = 16 });
         for (int i = 0; i < 3; i++)
         {
             var prompt = EngineFixture.Prompt(PromptLengths[i], i);
             var (tokens, _) = await EngineFixture.ReadAll(engine.Submit(new(prompt, EngineFixture.Greedy(16))));
-            using var generator = new TextGenerator(fx.Model, capacity: 128);
+            // One sequence fed by hand (no scheduler, no prefix cache, no sampler): argmax, feed it back.
+            using var state = new Meridian.Models.SequenceState(fx.Model, capacity: 128);
             var expected = new List<int>();
-            var sampler = new Sampler(EngineFixture.Greedy(16), fx.Model.VocabSize);
-            generator.Generate(prompt, new GenerationOptions(16, new HashSet<int>()), sampler.Sample, expected.Add);
+            var logits = new float[fx.Model.VocabSize];
+            state.Forward(prompt, 0, logits);
+            for (int step = 0; step < 16; step++)
+            {
+                expected.Add(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits));
+                state.Forward([expected[^1]], prompt.Length + step, logits);
+            }
             Assert.Equal(expected, tokens);
         }
     }
@@ -261,10 +267,11 @@ public sealed class LlmEngineTests(EngineFixture fx) : IClassFixture<EngineFixtu
 
         public long KvBytesPerToken => inner.KvBytesPerToken;
 
-        public Meridian.Models.ModelState CreateState(int capacity, int maxBatch = 64) => inner.CreateState(capacity, maxBatch);
+        public Meridian.Core.Backends.IDevice Device => inner.Device;
 
-        public void Forward(Meridian.Models.ModelState state, ReadOnlySpan<int> tokens, int startPos, Span<float> logits) =>
-            inner.Forward(state, tokens, startPos, logits);
+        public Meridian.Core.Tensors.DType KvType => inner.KvType;
+
+        public IReadOnlyList<Meridian.Core.Backends.OpRequirement> Requirements => inner.Requirements;
 
         public Meridian.Models.BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) => inner.CreateBatchState(numBlocks, blockSize, maxTokens);
 
