@@ -193,6 +193,42 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
         Assert.True(late > 100 * F32Tolerance, $"window {window}: positions past the window equal full attention (max diff {late}); the window was not applied");
     }
 
+    // F16 KV cache (issue 14): llama.cpp's default cache type on both sides. Keys and values are rounded to f16
+    // (relative step 2^-11) before attention reads them; the logits must agree within the same per-dtype bounds
+    // as with f32 caches, and the cache costs half the bytes per token.
+    [Theory]
+    [InlineData("llama", DType.F32)]
+    [InlineData("qwen2", DType.F16)]
+    [InlineData("qwen3", DType.Q8_0)]
+    [InlineData("mistral", DType.Q4_K)]
+    public void F16KvCache_SamePrompt_LogitsMatchLlamaCppWithF16Cache(string arch, DType type)
+    {
+        float tolerance = Math.Max(Tolerance[type], F16Tolerance);
+        using var dir = new TempDir();
+        string path = dir.File($"{arch}-{type.Name()}.gguf");
+        Write(path, arch, type, architecture: arch == "mistral" ? "llama" : null);
+        int v = Shape.V;
+        float[] expected = LlamaCppLogits(path, Prompt, v, GGMLType.GGML_TYPE_F16);
+        var actual = new float[Prompt.Length * v];
+        var withF32Cache = new float[Prompt.Length * v];
+        using var device = new CpuDevice(threads: 1);
+        using (var f32 = ModelLoader.Load(path, device))
+        using (var model = ModelLoader.Load(path, device, new ModelLoadOptions { KvType = DType.F16 }))
+        {
+            Assert.Equal(f32.KvBytesPerToken, 2 * model.KvBytesPerToken);
+            using var state = new SequenceState(model, capacity: 32);
+            state.Forward(Prompt, 0, actual);
+            using var state32 = new SequenceState(f32, capacity: 32);
+            state32.Forward(Prompt, 0, withF32Cache);
+        }
+        float worst = MaxAbsDiff(expected, actual);
+        output.WriteLine($"{arch} {type.Name()} f16 KV: max |logit diff| vs llama.cpp (f16 KV) {worst:G3} (tolerance {tolerance}); " +
+            $"Meridian f16 vs f32 cache {MaxAbsDiff(withF32Cache, actual):G3}");
+        Assert.True(worst <= tolerance, $"{arch} {type.Name()} f16 KV: max |logit diff| {worst} > {tolerance}");
+        // The cache really is f16: rounding keys and values moves the logits.
+        Assert.True(MaxAbsDiff(withF32Cache, actual) > 0, $"{arch} {type.Name()}: f16 and f32 caches gave the same bits");
+    }
+
     private static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         float worst = 0;
@@ -212,7 +248,7 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
     // llama.cpp's logits [T, V] after feeding all of tokens in one batch, every position requested.
     // 1 thread and an F32 KV cache without flash attention, as the shared references were made
     // (the default F16 cache moves logits by ~1e-3, flash attention on the CPU by up to 2e-2).
-    internal static float[] LlamaCppLogits(string path, int[] tokens, int vocab)
+    internal static float[] LlamaCppLogits(string path, int[] tokens, int vocab, GGMLType kvType = GGMLType.GGML_TYPE_F32)
     {
         var p = new ModelParams(path)
         {
@@ -222,8 +258,8 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
             BatchThreads = 1,
             BatchSize = 32,
             UBatchSize = 32,
-            TypeK = GGMLType.GGML_TYPE_F32,
-            TypeV = GGMLType.GGML_TYPE_F32,
+            TypeK = kvType,
+            TypeV = kvType,
             FlashAttention = false,
         };
         using var weights = LlamaCppReference.Load(p);
