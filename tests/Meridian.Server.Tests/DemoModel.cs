@@ -42,7 +42,7 @@ internal static class DemoModel
         var tok = Tokenizer;
         var template = withTemplate && tok.Spec.ChatTemplate is { } source ? ChatTemplate.Parse(source, "demo chat template") : null;
         var special = new ChatTemplateSpecialTokens(tok.BosId >= 0 ? tok.TokenText(tok.BosId) : null, tok.EosId >= 0 ? tok.TokenText(tok.EosId) : null);
-        return new EngineModelInfo(Name, tok, template, special, MaxContext, Created);
+        return new EngineModelInfo(Name, tok, template, special, MaxContext, Created) { KvCacheType = "f16", KvCacheBytes = 12_345_678 };
     }
 
     private static string? FindModel()

@@ -36,6 +36,11 @@ internal sealed class FakeEngine(EngineModelInfo model) : ILlmEngine
 
     public EngineStats GetStats() => Stats;
 
+    /// <summary>What <see cref="GetFallbackCounts"/> reports (ops run on a fallback device).</summary>
+    public IReadOnlyList<FallbackCount> Fallbacks { get; set; } = [];
+
+    public IReadOnlyList<FallbackCount> GetFallbackCounts() => Fallbacks;
+
     /// <summary>What the engine reports as its fault (null = serving).</summary>
     public string? Fault { get; set; }
 

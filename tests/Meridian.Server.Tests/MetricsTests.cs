@@ -14,6 +14,7 @@ public sealed class MetricsTests
         await using var host = await TestHost.StartAsync();
         host.Engine.Stats = new EngineStats(Waiting: 3, Running: 2, KvBlocksUsed: 10, KvBlocksFree: 90, PrefixQueriedTokens: 8, PrefixHitTokens: 2, Preemptions: 4);
         host.Engine.Run = (r, ct) => host.Engine.Reply(r, "Hello world", ct, delayMs: 5);
+        host.Engine.Fallbacks = [new("matmul", "q4_0", 7), new("paged_attention", "f16", 3)];
         await host.PostForJsonAsync("v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
         using (var bad = await host.PostJsonAsync("v1/chat/completions", "{\"messages\":[]}"))
             Assert.Equal(400, (int)bad.StatusCode);
@@ -42,6 +43,11 @@ public sealed class MetricsTests
         Assert.Equal(90, Value(text, "meridian_server_kv_blocks_free"));
         Assert.Equal(0.25, Value(text, "meridian_server_prefix_cache_hit_rate")); // 2 of 8
         Assert.Equal(4, Value(text, "meridian_server_preemptions_total"));
+        // Ops run on the CPU because the device lacks them are counted by op and dtype, never silent.
+        Assert.Equal(7, Value(text, "meridian_server_fallback_ops_total", "op=\"matmul\""));
+        Assert.Equal(3, Value(text, "meridian_server_fallback_ops_total", "op=\"paged_attention\""));
+        Assert.Contains("dtype=\"q4_0\"", text);
+        Assert.Equal(host.Engine.Model.KvCacheBytes, Value(text, "meridian_server_kv_cache_bytes", $"kv_type=\"{host.Engine.Model.KvCacheType}\""));
     }
 
     // The value of the one sample of <name> whose labels contain <label> (Prometheus text: name{labels} value [timestamp]).

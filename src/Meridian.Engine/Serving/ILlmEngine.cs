@@ -27,7 +27,16 @@ public interface ILlmEngine
     /// <summary>Why the engine stopped serving (an internal error in a step), or null while it serves.
     /// Requests in flight then end with that error and Submit refuses new ones; /health reports it.</summary>
     string? Fault => null;
+
+    /// <summary>
+    /// Ops run on a fallback device because the model's device lacks them (--allow-fallback): calls so far per
+    /// (op, dtype). Empty when nothing falls back.
+    /// </summary>
+    IReadOnlyList<FallbackCount> GetFallbackCounts() => [];
 }
+
+/// <summary>Calls of one (op, dtype) pair that ran on the fallback device.</summary>
+public readonly record struct FallbackCount(string Op, string Type, long Calls);
 
 /// <summary>The model an engine serves.</summary>
 /// <param name="Name">Served model name (OpenAI "model").</param>
@@ -37,4 +46,11 @@ public interface ILlmEngine
 /// <param name="MaxContext">Most positions one request may use (prompt + generated).</param>
 /// <param name="CreatedUnixSeconds">When the model was loaded (OpenAI "created").</param>
 public sealed record EngineModelInfo(string Name, Tokenizer Tokenizer, ChatTemplate? ChatTemplate,
-    ChatTemplateSpecialTokens SpecialTokens, int MaxContext, long CreatedUnixSeconds);
+    ChatTemplateSpecialTokens SpecialTokens, int MaxContext, long CreatedUnixSeconds)
+{
+    /// <summary>The KV cache's dtype ("f32", "f16").</summary>
+    public string KvCacheType { get; init; } = "f32";
+
+    /// <summary>Bytes the whole KV cache takes on the device (every block, every layer, keys and values).</summary>
+    public long KvCacheBytes { get; init; }
+}

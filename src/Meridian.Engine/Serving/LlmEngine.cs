@@ -4,6 +4,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Meridian.Core;
+using Meridian.Core.Backends;
+using Meridian.Core.Tensors;
 using Meridian.Engine.Generation;
 using Meridian.Engine.Sampling;
 using Meridian.Engine.Scheduling;
@@ -80,7 +82,11 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         _logits = new float[(long)options.MaxBatchTokens * model.VocabSize];
         _stopTokens = [.. tokenizer.EndOfGenerationIds];
         Model = new EngineModelInfo(options.ModelName, tokenizer, chatTemplate, ChatPrompt.SpecialTokens(tokenizer), MaxContext,
-            DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+        {
+            KvCacheType = model.KvType.Name(),
+            KvCacheBytes = model.KvBytesPerToken * bs * NumBlocks,
+        };
         PublishStats();
         _thread = new Thread(Run) { IsBackground = true, Name = "meridian-engine" };
         _thread.Start();
@@ -135,6 +141,10 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
     }
 
     public string? Fault => _fault?.Message;
+
+    public IReadOnlyList<FallbackCount> GetFallbackCounts() => _model.Device is FallbackDevice fallback
+        ? [.. fallback.Stats.Calls.Select(c => new FallbackCount(c.Key.Op.Name(), c.Key.Type.Name(), c.Value))]
+        : [];
 
     public EngineStats GetStats()
     {

@@ -36,6 +36,12 @@ internal sealed class ServerMetrics
         meter.CreateObservableGauge("meridian.server.prefix_cache_hit_rate", () => engine.GetStats().PrefixHitRate, null, "Share of looked-up prompt tokens found in the prefix cache");
         // Cumulative, so a counter (Prometheus "_total"), observed from the engine's running total.
         meter.CreateObservableCounter("meridian.server.preemptions", () => engine.GetStats().Preemptions, "{preemption}", "Requests preempted to free KV blocks");
+        meter.CreateObservableGauge("meridian.server.kv_cache_bytes", () => new Measurement<long>(engine.Model.KvCacheBytes,
+            new KeyValuePair<string, object?>("kv_type", engine.Model.KvCacheType)), "By", "Bytes of the KV cache on the device, by its dtype");
+        // Ops the model's device lacks that run on the CPU (--allow-fallback): never silent.
+        meter.CreateObservableCounter("meridian.server.fallback_ops", () => engine.GetFallbackCounts().Select(c => new Measurement<long>(c.Calls,
+            new KeyValuePair<string, object?>("op", c.Op), new KeyValuePair<string, object?>("dtype", c.Type))), "{call}",
+            "Op calls run on the fallback device because the model's device does not support them, by op and dtype");
     }
 
     public void RequestAnswered(int statusCode) => _requests.Add(1, new KeyValuePair<string, object?>("status_code", statusCode));
