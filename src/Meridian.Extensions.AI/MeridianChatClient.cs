@@ -121,6 +121,9 @@ public sealed class MeridianChatClient : IChatClient
             return new SamplingOptions { PenaltyLastN = -1 };
         if (options.Tools is { Count: > 0 })
             throw new NotSupportedException("tool calling is not supported by Meridian's chat client yet");
+        // JSON mode or a schema would come back as unconstrained text nobody could tell apart: refused, not ignored.
+        if (options.ResponseFormat is { } format and not ChatResponseFormatText)
+            throw new NotSupportedException($"ChatOptions.ResponseFormat {format.GetType().Name} (structured output) is not supported by Meridian's chat client yet");
         return new SamplingOptions
         {
             Temperature = options.Temperature ?? 1f,

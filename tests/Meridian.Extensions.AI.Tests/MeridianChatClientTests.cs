@@ -70,7 +70,7 @@ public sealed class MeridianChatClientTests(DemoEngine demo) : IClassFixture<Dem
     }
 
     [SkippableFact]
-    public async Task Unsupported_ToolsAndImages_AreRefusedByName()
+    public async Task Unsupported_ToolsImagesAndResponseFormats_AreRefusedByName()
     {
         demo.RequireModel();
         using IChatClient client = new MeridianChatClient(demo.Engine);
@@ -80,6 +80,12 @@ public sealed class MeridianChatClientTests(DemoEngine demo) : IClassFixture<Dem
         ChatMessage[] image = [new(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])];
         var e2 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(image));
         Assert.Contains("DataContent", e2.Message);
+        var json = new ChatOptions { ResponseFormat = ChatResponseFormat.Json };
+        var e3 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(Ask, json));
+        Assert.Contains("ResponseFormat", e3.Message);
+        // Plain text is what every response is: accepted.
+        var text = await client.GetResponseAsync(Ask, new ChatOptions { ResponseFormat = ChatResponseFormat.Text, MaxOutputTokens = 2, Temperature = 0f });
+        Assert.NotNull(text.Text);
     }
 
     [SkippableFact]
