@@ -65,7 +65,7 @@ internal static class ChatCommand
                 var reply = new StringBuilder();
                 int room = capacity - ids.Count;
                 var turn = options with { MaxTokens = options.MaxTokens is int n ? Math.Min(n, room) : room };
-                var result = EngineGeneration.Run(engine, new EngineRequest(ids, turn), piece =>
+                var result = EngineGeneration.Run(engine, new EngineRequest(ids, turn) { PenalizePrompt = true }, piece =>
                 {
                     reply.Append(piece);
                     stdout.Write(piece);

@@ -37,7 +37,7 @@ internal static class RunCommand
             using var engine = loaded.StartEngine(capacity);
             // Generated text continues the prompt; with no prompt text the first piece loses its
             // SentencePiece leading space (run.c decode after BOS). Special tokens are printed, as run.c does.
-            var request = new EngineRequest(ids, SamplingFlags.Seeded(options, stderr)) { ContinuesText = text.Length > 0, SkipSpecialTokens = false };
+            var request = new EngineRequest(ids, SamplingFlags.Seeded(options, stderr)) { ContinuesText = text.Length > 0, SkipSpecialTokens = false, PenalizePrompt = true };
             var result = EngineGeneration.Run(engine, request, piece =>
             {
                 stdout.Write(piece);

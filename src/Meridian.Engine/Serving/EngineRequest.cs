@@ -23,6 +23,12 @@ public sealed record EngineRequest(IReadOnlyList<int> PromptTokens, SamplingOpti
     /// </summary>
     public bool ContinuesText { get; init; } = true;
 
+    /// <summary>
+    /// The sampler's penalties (repetition, presence, frequency over the last PenaltyLastN tokens) also count the
+    /// prompt, as llama.cpp's `run`/`chat` do; false (the default, OpenAI's and vLLM's API) counts generated tokens only.
+    /// </summary>
+    public bool PenalizePrompt { get; init; }
+
     /// <summary>Special tokens (end-of-turn markers, ...) are left out of the text (the default); false prints them.</summary>
     public bool SkipSpecialTokens { get; init; } = true;
 }

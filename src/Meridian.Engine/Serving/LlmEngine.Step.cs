@@ -160,7 +160,9 @@ public sealed partial class LlmEngine
         for (int i = from; i < to; i++)
         {
             var (state, offset) = _sampleJobs[i];
-            _sampled[i] = state.Sampler.Sample(_logits.AsSpan(offset, v), CollectionsMarshal.AsSpan(state.Generated));
+            // Before Update, the sequence's tokens are its prompt and every token generated so far.
+            var history = state.Request.PenalizePrompt ? state.Sequence.TokenSpan : CollectionsMarshal.AsSpan(state.Generated);
+            _sampled[i] = state.Sampler.Sample(_logits.AsSpan(offset, v), history);
         }
     }
 

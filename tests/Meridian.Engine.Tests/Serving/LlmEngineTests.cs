@@ -76,6 +76,26 @@ public sealed class LlmEngineTests(EngineFixture fx) : IClassFixture<EngineFixtu
     }
 
     [Fact]
+    public async Task PenalizePrompt_PenaltiesCountThePrompt_OnlyWhenAsked()
+    {
+        // A prompt whose greedy next token f already occurs in it (the probe plus its greedy continuation up to
+        // the first repeat), then the strongest presence and frequency penalties (-4 on every token seen): counted
+        // over generated tokens only (OpenAI's API) f still wins the first step; counted over the prompt too
+        // (run/chat, as llama.cpp) it is pushed down.
+        using var engine = fx.CreateEngine();
+        var probe = EngineFixture.Prompt(6, 3);
+        var continuation = (await EngineFixture.ReadAll(engine.Submit(new(probe, EngineFixture.Greedy(40))))).Tokens;
+        int k = Enumerable.Range(0, continuation.Count).First(i => probe.Contains(continuation[i]) || continuation.Take(i).Contains(continuation[i]));
+        int[] prompt = [.. probe, .. continuation.Take(k)];
+        int f = continuation[k];
+        var penalized = EngineFixture.Greedy(1) with { PresencePenalty = 2, FrequencyPenalty = 2, PenaltyLastN = -1 };
+        int apiStyle = (await EngineFixture.ReadAll(engine.Submit(new(prompt, penalized)))).Tokens[0];
+        int withPrompt = (await EngineFixture.ReadAll(engine.Submit(new(prompt, penalized) { PenalizePrompt = true }))).Tokens[0];
+        Assert.Equal(f, apiStyle); // nothing generated yet: nothing to penalize
+        Assert.True(withPrompt != f, $"f={f} withPrompt={withPrompt} prompt=[{string.Join(",", prompt)}]");
+    }
+
+    [Fact]
     public async Task PrefixCache_SecondRequest_ReportsCachedFullBlocksAndSameTokens()
     {
         var prompt = EngineFixture.Prompt(40, 9);
