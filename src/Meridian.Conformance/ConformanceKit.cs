@@ -81,14 +81,16 @@ public static partial class ConformanceKit
             stream.Dispose();
         }
 
+        string? referenceName = null;
         if (options.Models && options.IncludesOp("model"))
-            cases.AddRange(RunModelLevel(device, options, skipped));
+            cases.AddRange(RunModelLevel(device, options, skipped, out referenceName));
 
         var perf = options.Perf ? PerfRunner.Run(device, options, skipped) : [];
         int failures = cases.Count(c => c.Status == CaseStatus.Fail);
         return new ConformanceReport
         {
             Device = description,
+            ReferenceDevice = referenceName,
             Options = new RunSettings(options.Ops?.ToString(), options.Types?.Select(t => t.Name()).ToArray(), options.Perf, options.Models, options.Seed),
             Summary = new RunSummary(cases.Count, cases.Count - failures, failures),
             Seconds = clock.Elapsed.TotalSeconds,

@@ -19,6 +19,22 @@ public sealed record ConformanceOptions
     /// <summary>Run the model level too (when its fixtures are there and the op filter allows; see <see cref="ModelChecks"/>).</summary>
     public bool Models { get; init; } = true;
 
+    /// <summary>
+    /// The device the model level compares with (null: a <see cref="Reference.ReferenceDevice"/>, Core's scalar
+    /// reference ops). Owned by the caller.
+    /// </summary>
+    public Core.Backends.IDevice? ReferenceDevice { get; init; }
+
+    /// <summary>
+    /// The folder holding third-party fixtures (stories260k/...); null looks for MERIDIAN_TESTDATA, then a
+    /// shared/testdata or ../shared/testdata above the program and the current directory. Absent: those models
+    /// are skipped with a printed reason.
+    /// </summary>
+    public string? TestDataDirectory { get; init; }
+
+    /// <summary>Where synthetic models are written (null: a meridian-conformance folder in the temp directory; files are reused).</summary>
+    public string? ModelCacheDirectory { get; init; }
+
     /// <summary>Added to every case's seed; 0 reproduces the published runs.</summary>
     public int Seed { get; init; }
 

@@ -34,15 +34,28 @@ public static class Tolerances
     /// <summary>Copies, scatters (including the f32 → f16 rounding, to nearest even), gathers and argmax: bit-exact.</summary>
     public const double Exact = 0;
 
-    /// <summary>Model level: final logits of the last position against the reference device's.</summary>
-    public const double ModelLogits = 1e-3;
+    /// <summary>
+    /// Model level: every step's logits against the reference device's. Errors compound over the layers: the
+    /// CPU's int8 activations give up to 1e-3 on stories260K's mixed q4_K_M/q6_K files (Q5_0 and Q8_0 rows of 172)
+    /// and 4e-4 on the synthetic models; a wrong op gives NMSE of order 1.
+    /// </summary>
+    public const double ModelLogits = 5e-3;
 
     /// <summary>
-    /// Model level, greedy tokens: where the two devices first pick different tokens, the pass still counts when
-    /// the reference's logits of the two tokens are within this margin of each other (a near tie; vLLM's
-    /// check_logprobs_close idea). Later tokens are not compared, since the sequences differ from there on.
+    /// Model level, greedy tokens: where the device's greedy token differs from the reference's, the step still
+    /// passes when the reference's logits of the two tokens differ by at most this fraction of the RMS of that
+    /// logits row (a near tie, vLLM's check_logprobs_close idea). It matches <see cref="ModelLogits"/>: at that
+    /// NMSE each logit may be off by about 7% of the RMS, so two may swap across a gap of twice that.
     /// </summary>
-    public const double GreedyNearTie = 1e-2;
+    public const double GreedyNearTie = 0.15;
+
+    /// <summary>
+    /// Model level: a sequence's logits in a batch of eight against the same sequence alone, on the device:
+    /// equal. Meridian promises that batching never changes a result (the CPU computes each row the same way
+    /// whatever the batch); a device whose kernels change with the batch size (another reduction order, f16 for
+    /// batches) breaks that promise even when every op is within its own bound.
+    /// </summary>
+    public const double BatchInvariance = 0;
 
     /// <summary>The NMSE bound of <paramref name="op"/>.</summary>
     public static double For(BackendOp op) => op switch

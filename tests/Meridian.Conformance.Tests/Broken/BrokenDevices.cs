@@ -107,3 +107,33 @@ internal sealed class SupportsThrowsDevice(IDevice inner) : DelegatingDevice(inn
     public override bool Supports(BackendOp op, DType type) =>
         type == DType.Q5_1 && op == BackendOp.Softmax ? throw new NotImplementedException("softmax on q5_1") : Inner.Supports(op, type);
 }
+
+/// <summary>
+/// A matmul that depends on the batch: with more than one row it rounds the activations to f16 first (as a
+/// device might pick a half-precision kernel for batches). Within the op-level bound, so only the model level's
+/// batch-of-eight check can see it.
+/// </summary>
+internal sealed class BatchVariantMatMulDevice(IDevice inner) : DelegatingDevice(inner)
+{
+    protected override IComputeStream Wrap(IComputeStream stream) => new Stream(this, stream);
+
+    private sealed class Stream(IDevice device, IComputeStream inner) : DelegatingStream(device, inner)
+    {
+        public override void MatMul(DeviceTensor w, DeviceTensor x, DeviceTensor y)
+        {
+            if (x.Rows == 1)
+            {
+                Inner.MatMul(w, x, y);
+                return;
+            }
+            var values = new float[x.Rows * x.Cols];
+            Inner.Download(x, values);
+            for (int i = 0; i < values.Length; i++)
+                values[i] = (float)(Half)values[i];
+            using var rounded = Device.Allocate(4L * values.Length, BufferUsage.Scratch);
+            var xr = DeviceTensor.F32(rounded, x.Rows, x.Cols);
+            Inner.Upload(values, xr);
+            Inner.MatMul(w, xr, y);
+        }
+    }
+}
