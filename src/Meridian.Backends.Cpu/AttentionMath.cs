@@ -1,7 +1,6 @@
-// The per-row vector arithmetic both attention jobs share (AttentionJob over one sequence's cache,
-// PagedAttentionJob over block tables): dot products of a query head with keys and weighted sums of
-// value rows, all in fused multiply-adds in a fixed order. Dot4 is bit for bit four Dot calls and Axpy4
-// four Axpy1 calls, so a row's result never depends on how positions are grouped (the paged job's
+// The per-row vector arithmetic of PagedAttentionJob: dot products of a query head with keys and weighted
+// sums of value rows, all in fused multiply-adds in a fixed order. Dot4 is bit for bit four Dot calls and
+// Axpy4 four Axpy1 calls, so a row's result never depends on how positions are grouped (the paged job's
 // batch invariance relies on it).
 using System.Numerics;
 using System.Runtime.CompilerServices;

@@ -15,7 +15,7 @@ public sealed class CpuBackendProvider : IBackendProvider
     public string Name => "cpu";
 
     /// <inheritdoc />
-    public int ContractVersion => BackendContract.Version;
+    public ContractVersion ContractVersion => BackendContract.Version;
 
     /// <inheritdoc />
     public bool IsAvailable => true;

@@ -1,12 +1,14 @@
-// The CPU implementation of IComputeStream: ops run synchronously on the calling thread, the heavy
-// ones (matmul, attention) split over the device's worker pool, and the row ops (norm, RoPE, SwiGLU)
-// too when a long prompt makes them big enough to pay for the hand-off. Tested against Core ReferenceOps.
-using System.Diagnostics;
+// The CPU implementation of IComputeStream: ops run synchronously on the calling thread (a step needs no
+// recording: BeginStep and SubmitStep do nothing), the heavy ones (matmul, attention) split over the
+// device's worker pool, and the row ops (norm, RoPE, SwiGLU) too when a long prompt makes them big enough to
+// pay for the hand-off. Device tensors are host memory: i32 step inputs are read in place. Tested against
+// Core ReferenceOps.
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
 using Meridian.Backends.Cpu.Kernels;
 using Meridian.Core;
 using Meridian.Core.Backends;
+using Meridian.Core.Quant;
 using Meridian.Core.Tensors;
 
 namespace Meridian.Backends.Cpu;
@@ -15,7 +17,6 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
 {
     private readonly WorkerPool _pool;
     private readonly MatMulJob _matMul;
-    private readonly AttentionJob _attention;
     private readonly PagedAttentionJob _pagedAttention;
     private readonly RmsNormJob _rmsNorm = new();
     private readonly RopeJob _rope = new();
@@ -30,21 +31,51 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         Device = device;
         _pool = pool;
         _matMul = new MatMulJob(pool.ThreadCount);
-        _attention = new AttentionJob(pool.ThreadCount);
         _pagedAttention = new PagedAttentionJob(pool.ThreadCount);
     }
 
     public IDevice Device { get; }
 
-    public void EmbeddingLookup(DeviceTensor table, ReadOnlySpan<int> ids, DeviceTensor dst)
+    public void BeginStep()
     {
-        Check(dst.Rows == ids.Length && dst.Cols == table.Cols && dst.Type == DType.F32, "EmbeddingLookup: dst must be [T, D] f32");
+    }
+
+    public void SubmitStep()
+    {
+    }
+
+    public void Synchronize()
+    {
+    }
+
+    public void Write(ReadOnlySpan<byte> source, DeviceTensor dst)
+    {
+        if (source.Length != dst.ByteLength)
+            ThrowTransfer("Write", source.Length, dst);
+        source.CopyTo(new Span<byte>(Ptr(dst), source.Length));
+    }
+
+    public void Read(DeviceTensor src, Span<byte> destination)
+    {
+        if (destination.Length != src.ByteLength)
+            ThrowTransfer("Read", destination.Length, src);
+        new ReadOnlySpan<byte>(Ptr(src), destination.Length).CopyTo(destination);
+    }
+
+    public void EmbeddingLookup(DeviceTensor table, DeviceTensor ids, DeviceTensor dst)
+    {
+        Check(ids.Type == DType.I32 && ids.Cols == 1 && dst.Type == DType.F32 && dst.Rows == ids.Rows && dst.Cols == table.Cols,
+              "EmbeddingLookup: ids must be [T, 1] i32 and dst [T, D] f32 for a [V, D] table");
+        Check(QuantCodecs.CanDequantize(table.Type), "EmbeddingLookup: the table's dtype is not one the CPU decodes");
+        var id = I32(ids);
+        var output = F32(dst);
+        byte* rows = Ptr(table);
         long rowBytes = table.RowBytes;
-        for (int t = 0; t < ids.Length; t++)
+        for (int t = 0; t < id.Length; t++)
         {
-            if ((uint)ids[t] >= (uint)table.Rows)
-                throw new MeridianException($"token id {ids[t]} is outside the embedding table of {table.Rows} rows");
-            RowDecoder.Decode(table.Type, new ReadOnlySpan<byte>(Ptr(table) + ids[t] * rowBytes, (int)rowBytes), F32(dst).Slice(t * dst.Cols, dst.Cols));
+            if ((uint)id[t] >= (uint)table.Rows)
+                throw new MeridianException($"token id {id[t]} is outside the embedding table of {table.Rows} rows");
+            RowDecoder.Decode(table.Type, new ReadOnlySpan<byte>(rows + id[t] * rowBytes, (int)rowBytes), output.Slice(t * dst.Cols, dst.Cols));
         }
     }
 
@@ -54,7 +85,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         // was most of the decode step's allocations).
         if (!(x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows && x.Type == DType.F32 && y.Type == DType.F32))
             ThrowMatMulShapes(w, x, y);
-        _matMul.Begin((float*)Ptr(x), x.Rows, x.Cols);
+        _matMul.Begin(P32(x), x.Rows, x.Cols);
         AddWeight(w, y);
         RunMatMul(x.Rows);
     }
@@ -62,7 +93,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     public void MatMulShared(DeviceTensor x, ReadOnlySpan<DeviceTensor> ws, ReadOnlySpan<DeviceTensor> ys)
     {
         Check(ws.Length == ys.Length && ws.Length <= MatMulJob.MaxSegments, "MatMulShared: one output per weight, at most 4");
-        _matMul.Begin((float*)Ptr(x), x.Rows, x.Cols);
+        _matMul.Begin(P32(x), x.Rows, x.Cols);
         for (int i = 0; i < ws.Length; i++)
         {
             DeviceTensor w = ws[i], y = ys[i];
@@ -73,19 +104,19 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
         RunMatMul(x.Rows);
     }
 
-    // A weight in its file layout, or packed by CpuDevice.LoadMatMulWeights (the whole buffer, rows of packed groups).
+    // A weight in its file layout, or packed by CpuDevice.LoadWeights (MatMulOnly: the whole buffer, rows of packed groups).
     private void AddWeight(DeviceTensor w, DeviceTensor y)
     {
         var buffer = (CpuBuffer)w.Buffer;
         if (!buffer.Packed)
         {
-            _matMul.Add(w.Type, Ptr(w), w.RowBytes, w.Rows, (float*)Ptr(y), packed: false);
+            _matMul.Add(w.Type, Ptr(w), w.RowBytes, w.Rows, P32(y), packed: false);
             return;
         }
         long rowBytes = WeightPacking.RowBytes(w.Type, w.Cols);
         if (w.ByteOffset != 0 || rowBytes * w.Rows > buffer.ByteLength)
             throw new ArgumentException($"MatMul: a packed weight is used whole; this tensor is [{w.Rows},{w.Cols}] at byte {w.ByteOffset} of a {buffer.ByteLength}-byte buffer");
-        _matMul.Add(w.Type, buffer.Pointer, rowBytes, w.Rows, (float*)Ptr(y), packed: true);
+        _matMul.Add(w.Type, buffer.Pointer, rowBytes, w.Rows, P32(y), packed: true);
     }
 
     private void RunMatMul(int tokens)
@@ -98,40 +129,36 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor dst)
     {
         int c = weight.Cols;
-        Check(c == 0 ? x.Cols == 0 : x.Cols % c == 0 && dst.Rows * dst.Cols == x.Rows * x.Cols, "RmsNorm: shapes");
+        Check(x.Type == DType.F32 && weight.Type == DType.F32 && dst.Type == DType.F32
+              && (c == 0 ? x.Cols == 0 : x.Cols % c == 0 && (long)dst.Rows * dst.Cols == (long)x.Rows * x.Cols), "RmsNorm: shapes");
         if (c == 0)
             return;
         _rmsNorm.Set(P32(x), P32(weight), eps, P32(dst), c);
         Rows(x.Rows * (x.Cols / c), (long)x.Rows * x.Cols, _rmsNorm);
     }
 
-    public void Rope(DeviceTensor x, ReadOnlySpan<int> positions, RopeSpec spec)
+    public void Rope(DeviceTensor x, DeviceTensor positions, RopeSpec spec)
     {
-        Check(x.Rows == positions.Length && spec.HeadDim > 0 && x.Cols % spec.HeadDim == 0 && spec.HeadDim % 2 == 0,
-              "Rope: x must be [T, H·Dh] with even Dh");
-        _rope.Set(P32(x), x.Cols, positions, spec);
+        Check(x.Type == DType.F32 && positions.Type == DType.I32 && positions.Cols == 1 && x.Rows == positions.Rows
+              && spec.HeadDim > 0 && x.Cols % spec.HeadDim == 0 && spec.HeadDim % 2 == 0,
+              "Rope: x must be [T, H·Dh] f32 with even Dh and positions [T, 1] i32");
+        _rope.Set(P32(x), x.Cols, I32(positions), spec);
         Rows(x.Rows, (long)x.Rows * x.Cols, _rope);
-    }
-
-    public void Attention(DeviceTensor q, DeviceTensor keys, DeviceTensor values, int startPos, int numHeads, int numKvHeads, DeviceTensor dst)
-    {
-        int dh = q.Cols / numHeads;
-        Check(numHeads % numKvHeads == 0 && q.Cols == numHeads * dh && keys.Cols == numKvHeads * dh && values.Cols == keys.Cols
-              && startPos + q.Rows <= keys.Rows && dst.Rows == q.Rows && dst.Cols == q.Cols, "Attention: shapes");
-        _attention.Set((float*)Ptr(q), (float*)Ptr(keys), (float*)Ptr(values), (float*)Ptr(dst), q.Rows, startPos, numHeads, numKvHeads, dh, keys.Rows);
-        _pool.For(_attention.Items, _attention);
     }
 
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
     {
-        Check(gate.Rows * gate.Cols == dst.Rows * dst.Cols && up.Rows * up.Cols == dst.Rows * dst.Cols, "SwiGlu: shapes");
+        long n = (long)dst.Rows * dst.Cols;
+        Check(gate.Type == DType.F32 && up.Type == DType.F32 && dst.Type == DType.F32
+              && (long)gate.Rows * gate.Cols == n && (long)up.Rows * up.Cols == n, "SwiGlu: shapes");
         _swiGlu.Set(P32(gate), P32(up), P32(dst), dst.Cols);
-        Rows(dst.Rows, (long)dst.Rows * dst.Cols, _swiGlu);
+        Rows(dst.Rows, n, _swiGlu);
     }
 
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
     {
-        Check(b.Cols == a.Cols && (b.Rows == a.Rows || b.Rows == 1) && dst.Rows == a.Rows && dst.Cols == a.Cols, "Add: shapes");
+        Check(a.Type == DType.F32 && b.Type == DType.F32 && dst.Type == DType.F32 && b.Cols == a.Cols
+              && (b.Rows == a.Rows || b.Rows == 1) && dst.Rows == a.Rows && dst.Cols == a.Cols, "Add: shapes");
         if (b.Rows == a.Rows)
         {
             TensorPrimitives.Add(F32(a), F32(b), F32(dst));
@@ -144,6 +171,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
 
     public void Softmax(DeviceTensor x)
     {
+        Check(x.Type == DType.F32, "Softmax: x must be f32");
         var s = F32(x);
         for (int r = 0; r < x.Rows; r++)
         {
@@ -155,30 +183,13 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
 
     public void Copy(DeviceTensor src, DeviceTensor dst)
     {
-        Check(src.ByteLength == dst.ByteLength, "Copy: byte lengths differ");
+        Check(src.Type == dst.Type && src.ByteLength == dst.ByteLength, "Copy: src and dst must have the same dtype and byte length");
         Buffer.MemoryCopy(Ptr(src), Ptr(dst), dst.ByteLength, src.ByteLength);
-    }
-
-    public void Upload(ReadOnlySpan<float> src, DeviceTensor dst)
-    {
-        Check(dst.Type == DType.F32 && src.Length == dst.Rows * dst.Cols, "Upload: length");
-        src.CopyTo(F32(dst));
-    }
-
-    public void Download(DeviceTensor src, Span<float> dst)
-    {
-        Check(src.Type == DType.F32 && dst.Length == src.Rows * src.Cols, "Download: length");
-        F32(src).CopyTo(dst);
-    }
-
-    public void Synchronize()
-    {
     }
 
     public void Dispose()
     {
         _matMul.Dispose();
-        _attention.Dispose();
         _pagedAttention.Dispose();
     }
 
@@ -191,30 +202,33 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
             job.Run(0, rows, 0);
     }
 
-    [DoesNotReturn]
-    private static void ThrowPacked(DeviceTensor t) =>
-        throw new ArgumentException($"a {t.Type.Name()} [{t.Rows},{t.Cols}] weight loaded with LoadMatMulWeights is in the CPU backend's packed layout: only MatMul reads it");
-
+    /// <summary>
+    /// The first byte of <paramref name="t"/>, after checking the view lies inside its buffer (a view past the end
+    /// would read or write memory that is not the buffer's) and that the buffer is not a packed matmul weight.
+    /// </summary>
     private static byte* Ptr(DeviceTensor t)
     {
         var buffer = (CpuBuffer)t.Buffer;
-        if (buffer.Packed)
-            ThrowPacked(t);
-        Debug.Assert(t.ByteOffset + t.ByteLength <= buffer.ByteLength);
+        if (buffer.Packed || buffer.Pointer == null)
+            ThrowUnreadable(t, buffer);
+        long room = buffer.ByteLength - t.ByteOffset, elements = (long)t.Rows * t.Cols;
+        bool inside = t.ByteOffset >= 0 && room >= 0 && t.Rows >= 0 && t.Cols >= 0 && t.Type switch
+        {
+            // The common dtypes without a table look-up: these checks run for every tensor of every op.
+            DType.F32 or DType.I32 => elements <= room / 4,
+            DType.F16 => elements <= room / 2,
+            _ => t.ByteLength <= room,
+        };
+        if (!inside)
+            ThrowOutside(t, buffer);
         return buffer.Pointer + t.ByteOffset;
     }
 
-    private static float* P32(DeviceTensor t)
-    {
-        Debug.Assert(t.Type == DType.F32);
-        return (float*)Ptr(t);
-    }
+    private static float* P32(DeviceTensor t) => (float*)Ptr(t);
 
-    private static Span<float> F32(DeviceTensor t)
-    {
-        Debug.Assert(t.Type == DType.F32);
-        return new Span<float>(Ptr(t), checked(t.Rows * t.Cols));
-    }
+    private static Span<float> F32(DeviceTensor t) => new(Ptr(t), checked(t.Rows * t.Cols));
+
+    private static ReadOnlySpan<int> I32(DeviceTensor t) => new(Ptr(t), checked(t.Rows * t.Cols));
 
     private static void Check(bool condition, string message)
     {
@@ -222,8 +236,23 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
             Throw(message);
     }
 
+    [DoesNotReturn]
     private static void Throw(string message) => throw new ArgumentException(message);
 
+    [DoesNotReturn]
+    private static void ThrowUnreadable(DeviceTensor t, CpuBuffer buffer) => throw (buffer.Packed
+        ? (Exception)new ArgumentException($"a {t.Type.Name()} [{t.Rows},{t.Cols}] weight loaded with WeightUse.MatMulOnly is in the CPU backend's packed layout: only MatMul reads it")
+        : new ObjectDisposedException(nameof(CpuBuffer), $"a {t.Type.Name()} [{t.Rows},{t.Cols}] tensor's buffer was disposed"));
+
+    [DoesNotReturn]
+    private static void ThrowOutside(DeviceTensor t, CpuBuffer buffer) =>
+        throw new ArgumentException($"a {t.Type.Name()} [{t.Rows},{t.Cols}] tensor at byte {t.ByteOffset} does not fit its {buffer.ByteLength}-byte buffer");
+
+    [DoesNotReturn]
+    private static void ThrowTransfer(string op, int bytes, DeviceTensor t) =>
+        throw new ArgumentException($"{op}: {bytes} host bytes for a {t.Type.Name()} [{t.Rows},{t.Cols}] tensor of {t.ByteLength} bytes");
+
+    [DoesNotReturn]
     private static void ThrowMatMulShapes(DeviceTensor w, DeviceTensor x, DeviceTensor y) =>
         throw new ArgumentException($"MatMul: shapes w[{w.Rows},{w.Cols}] x[{x.Rows},{x.Cols}] y[{y.Rows},{y.Cols}]");
 }

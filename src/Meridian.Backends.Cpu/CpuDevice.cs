@@ -1,6 +1,5 @@
-// The host CPU as a device of the backend contract. Weights are used in place (no copy).
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+// The host CPU as a device of the backend contract (v1). Weights are used in place, a view of the memory
+// map (no copy, any size); matmul-only weights of the packed types are copied into the int8 kernels' layout.
 using Meridian.Core.Backends;
 using Meridian.Core.Quant;
 using Meridian.Core.Tensors;
@@ -10,6 +9,10 @@ namespace Meridian.Backends.Cpu;
 /// <summary>The CPU device; its streams share one worker pool of <see cref="Threads"/> threads.</summary>
 public sealed class CpuDevice : IDevice
 {
+    // Packing runs in batches of about this many source bytes, so progress is reported as it goes (from the
+    // calling thread, in order) while each batch still splits over every thread.
+    private const long PackBatchBytes = 8 << 20;
+
     private readonly WorkerPool _pool;
 
     /// <summary>A CPU device using <paramref name="threads"/> threads (default: the processor count).</summary>
@@ -32,10 +35,22 @@ public sealed class CpuDevice : IDevice
     public long MemoryBytes => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 
     /// <inheritdoc />
+    /// <remarks>All of <see cref="MemoryBytes"/>: host memory has no per-allocation limit of its own.</remarks>
+    public long MaxAllocationBytes => MemoryBytes;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// MatMul and EmbeddingLookup: every dtype Core's codecs decode; PagedAttention and ScatterRows: f32 and f16
+    /// caches; Copy: any dtype with a byte layout; the other ops: f32. An op this build does not know: false.
+    /// </remarks>
     public bool Supports(BackendOp op, DType type) => op switch
     {
         BackendOp.MatMul or BackendOp.EmbeddingLookup => QuantCodecs.CanDequantize(type),
-        _ => type == DType.F32,
+        BackendOp.PagedAttention or BackendOp.ScatterRows => type is DType.F32 or DType.F16,
+        BackendOp.Copy => DTypes.IsKnownId((uint)type) && !type.Info().IsRemoved,
+        BackendOp.RmsNorm or BackendOp.Rope or BackendOp.GatherRows or BackendOp.SwiGlu or BackendOp.Add
+            or BackendOp.Softmax or BackendOp.ArgMax => type == DType.F32,
+        _ => false,
     };
 
     /// <summary>
@@ -48,36 +63,54 @@ public sealed class CpuDevice : IDevice
         Kernels.MatMulKernels.ActivationsFor(weightType, k) == Kernels.ActFormat.Q8;
 
     /// <inheritdoc />
-    public IDeviceBuffer Allocate(long bytes, BufferUsage usage) => CpuBuffer.Allocate(this, bytes, usage);
+    public IDeviceBuffer Allocate(long bytes, BufferUsage usage)
+    {
+        if (bytes > MaxAllocationBytes)
+            throw new ArgumentOutOfRangeException(nameof(bytes), $"a {usage} buffer of {bytes} bytes is more than the {MaxAllocationBytes} bytes of host memory");
+        return CpuBuffer.Allocate(this, bytes, usage);
+    }
 
     /// <inheritdoc />
-    public unsafe IDeviceBuffer LoadWeights(ReadOnlySpan<byte> data) =>
-        // The span is a view of the memory map (or other pinned memory the caller keeps alive).
-        CpuBuffer.View(this, (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data)), data.Length);
-
-    /// <summary>
-    /// Q4_0, Q8_0, Q4_K and Q6_K matrices (on CPUs with AVX2) are copied into the packed layouts of
-    /// Kernels/WeightPacking, which the int8 kernels read without a transpose per group (TinyLlama Q4_0
-    /// text generation: see docs/cpu-kernels.md); the copied bytes' pages of the memory map are then
-    /// handed back (PageAdvice), so the model stays resident once. Other types are used in place.
-    /// </summary>
-    public unsafe IDeviceBuffer LoadMatMulWeights(ReadOnlySpan<byte> data, DType type, int rows, int cols)
+    /// <remarks>
+    /// <see cref="WeightUse.Any"/>: a view of the bytes at <see cref="WeightData.Address"/>, used in place (no copy,
+    /// any size). <see cref="WeightUse.MatMulOnly"/>: Q4_0, Q8_0, Q4_K and Q6_K matrices (on CPUs with AVX2) are
+    /// copied into the packed layouts of Kernels/WeightPacking, which the int8 kernels read without a transpose per
+    /// group (TinyLlama Q4_0 text generation: see docs/cpu-kernels.md); the copied bytes' pages of the memory map are
+    /// then handed back (PageAdvice), so the model stays resident once. Other types are used in place.
+    /// <paramref name="progress"/> gets the bytes of this weight done so far, rising to its ByteLength.
+    /// </remarks>
+    public unsafe IDeviceBuffer LoadWeights(WeightData weight, WeightUse use, IProgress<long>? progress = null)
     {
-        if (!Kernels.WeightPacking.Packs(type, cols))
-            return LoadWeights(data);
-        if (rows <= 0 || data.Length != type.ByteSize((long)rows * cols))
-            throw new ArgumentException($"LoadMatMulWeights: {data.Length} bytes is not a {type.Name()} [{rows},{cols}] matrix ({type.ByteSize((long)rows * cols)} bytes)");
-        var buffer = CpuBuffer.AllocatePacked(this, rows * Kernels.WeightPacking.RowBytes(type, cols));
-        fixed (byte* src = data)
+        ArgumentNullException.ThrowIfNull(weight);
+        weight.Validate();
+        if (weight.Address == 0)
+            throw new ArgumentException($"weight '{weight.Name}': no address (a null pointer)");
+        if (use is not (WeightUse.Any or WeightUse.MatMulOnly))
+            throw new ArgumentOutOfRangeException(nameof(use), $"weight '{weight.Name}': unknown use {use}");
+        byte* src = (byte*)weight.Address;
+        if (use == WeightUse.Any || !Kernels.WeightPacking.Packs(weight.Type, weight.Cols))
         {
-            // The device's threads copy in parallel (through the thread pool: loading may overlap another
-            // stream's use of the worker pool); start-up then pays about one pass over the weights.
-            byte* from = src, to = buffer.Pointer;
-            int chunks = Math.Min(rows, Threads * 4);
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Threads },
-                i => Kernels.WeightPacking.PackRows(type, from, cols, (int)((long)rows * i / chunks), (int)((long)rows * (i + 1) / chunks), to));
-            PageAdvice.ReleaseFilePages(src, data.Length);
+            progress?.Report(weight.ByteLength);
+            return CpuBuffer.View(this, src, weight.ByteLength);
         }
+
+        DType type = weight.Type;
+        int rows = weight.Rows, cols = weight.Cols;
+        long srcRowBytes = weight.ByteLength / rows;
+        var buffer = CpuBuffer.AllocatePacked(this, rows * Kernels.WeightPacking.RowBytes(type, cols));
+        // The device's threads copy in parallel (through the thread pool: loading may overlap another stream's
+        // use of the worker pool); start-up then pays about one pass over the weights.
+        byte* to = buffer.Pointer;
+        int batchRows = (int)Math.Clamp(PackBatchBytes / srcRowBytes, 1, rows);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Threads };
+        for (int r0 = 0; r0 < rows; r0 += batchRows)
+        {
+            int r1 = Math.Min(rows, r0 + batchRows), n = r1 - r0, chunks = Math.Min(n, Threads * 4);
+            Parallel.For(0, chunks, options,
+                i => Kernels.WeightPacking.PackRows(type, src, cols, r0 + (int)((long)n * i / chunks), r0 + (int)((long)n * (i + 1) / chunks), to));
+            progress?.Report(r1 * srcRowBytes);
+        }
+        PageAdvice.ReleaseFilePages(src, weight.ByteLength);
         return buffer;
     }
 

@@ -10,7 +10,10 @@ namespace Meridian.Backends.Cpu;
 internal sealed class ProfilingComputeStream(IComputeStream inner) : IComputeStream
 {
     // Slots: the non-matmul ops, then one matmul slot per weight dtype id (< 64).
-    private static readonly string[] OpNames = ["embedding", "rmsnorm", "rope", "attention", "swiglu", "add", "softmax", "copy", "upload", "download"];
+    private static readonly string[] OpNames =
+        ["embedding", "rmsnorm", "rope", "attention", "scatter", "gather", "swiglu", "add", "softmax", "copy", "argmax", "write", "read"];
+    private const int Embedding = 0, RmsNormSlot = 1, RopeSlot = 2, Attention = 3, Scatter = 4, Gather = 5, SwiGluSlot = 6,
+        AddSlot = 7, SoftmaxSlot = 8, CopySlot = 9, ArgMaxSlot = 10, WriteSlot = 11, ReadSlot = 12;
     private const int MatMulBase = 16;
     private readonly long[] _ticks = new long[MatMulBase + 64];
     private readonly long[] _calls = new long[MatMulBase + 64];
@@ -18,11 +21,29 @@ internal sealed class ProfilingComputeStream(IComputeStream inner) : IComputeStr
 
     public IDevice Device => inner.Device;
 
-    public void EmbeddingLookup(DeviceTensor table, ReadOnlySpan<int> ids, DeviceTensor dst)
+    public void BeginStep() => inner.BeginStep();
+
+    public void SubmitStep() => inner.SubmitStep();
+
+    public void Write(ReadOnlySpan<byte> source, DeviceTensor dst)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.Write(source, dst);
+        Record(WriteSlot, t0);
+    }
+
+    public void Read(DeviceTensor src, Span<byte> destination)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.Read(src, destination);
+        Record(ReadSlot, t0);
+    }
+
+    public void EmbeddingLookup(DeviceTensor table, DeviceTensor ids, DeviceTensor dst)
     {
         long t0 = Stopwatch.GetTimestamp();
         inner.EmbeddingLookup(table, ids, dst);
-        Record(0, t0);
+        Record(Embedding, t0);
     }
 
     public void MatMul(DeviceTensor w, DeviceTensor x, DeviceTensor y)
@@ -54,78 +75,71 @@ internal sealed class ProfilingComputeStream(IComputeStream inner) : IComputeStr
     {
         long t0 = Stopwatch.GetTimestamp();
         inner.RmsNorm(x, weight, eps, dst);
-        Record(1, t0);
+        Record(RmsNormSlot, t0);
     }
 
-    public void Rope(DeviceTensor x, ReadOnlySpan<int> positions, RopeSpec spec)
+    public void Rope(DeviceTensor x, DeviceTensor positions, RopeSpec spec)
     {
         long t0 = Stopwatch.GetTimestamp();
         inner.Rope(x, positions, spec);
-        Record(2, t0);
+        Record(RopeSlot, t0);
     }
 
-    public void Attention(DeviceTensor q, DeviceTensor keys, DeviceTensor values, int startPos, int numHeads, int numKvHeads, DeviceTensor dst)
+    public void PagedAttention(DeviceTensor q, DeviceTensor keyCache, DeviceTensor valueCache, in PagedAttentionBatch batch,
+        in AttentionParams p, DeviceTensor dst)
     {
         long t0 = Stopwatch.GetTimestamp();
-        inner.Attention(q, keys, values, startPos, numHeads, numKvHeads, dst);
-        Record(3, t0);
+        inner.PagedAttention(q, keyCache, valueCache, batch, p, dst);
+        Record(Attention, t0);
     }
 
-    public void PagedAttention(DeviceTensor q, DeviceTensor keyCache, DeviceTensor valueCache, int blockSize,
-        ReadOnlySpan<AttentionSequence> sequences, ReadOnlySpan<int> blockTables, int numHeads, int numKvHeads, DeviceTensor dst)
-    {
-        long t0 = Stopwatch.GetTimestamp();
-        inner.PagedAttention(q, keyCache, valueCache, blockSize, sequences, blockTables, numHeads, numKvHeads, dst);
-        Record(3, t0);
-    }
-
-    public void ScatterRows(DeviceTensor src, ReadOnlySpan<int> rows, DeviceTensor dst)
+    public void ScatterRows(DeviceTensor src, DeviceTensor rows, DeviceTensor dst)
     {
         long t0 = Stopwatch.GetTimestamp();
         inner.ScatterRows(src, rows, dst);
-        Record(7, t0);
+        Record(Scatter, t0);
+    }
+
+    public void GatherRows(DeviceTensor src, DeviceTensor rows, DeviceTensor dst)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.GatherRows(src, rows, dst);
+        Record(Gather, t0);
     }
 
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
     {
         long t0 = Stopwatch.GetTimestamp();
         inner.SwiGlu(gate, up, dst);
-        Record(4, t0);
+        Record(SwiGluSlot, t0);
     }
 
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
     {
         long t0 = Stopwatch.GetTimestamp();
         inner.Add(a, b, dst);
-        Record(5, t0);
+        Record(AddSlot, t0);
     }
 
     public void Softmax(DeviceTensor x)
     {
         long t0 = Stopwatch.GetTimestamp();
         inner.Softmax(x);
-        Record(6, t0);
+        Record(SoftmaxSlot, t0);
     }
 
     public void Copy(DeviceTensor src, DeviceTensor dst)
     {
         long t0 = Stopwatch.GetTimestamp();
         inner.Copy(src, dst);
-        Record(7, t0);
+        Record(CopySlot, t0);
     }
 
-    public void Upload(ReadOnlySpan<float> src, DeviceTensor dst)
+    public void ArgMax(DeviceTensor x, DeviceTensor dst)
     {
         long t0 = Stopwatch.GetTimestamp();
-        inner.Upload(src, dst);
-        Record(8, t0);
-    }
-
-    public void Download(DeviceTensor src, Span<float> dst)
-    {
-        long t0 = Stopwatch.GetTimestamp();
-        inner.Download(src, dst);
-        Record(9, t0);
+        inner.ArgMax(x, dst);
+        Record(ArgMaxSlot, t0);
     }
 
     public void Synchronize() => inner.Synchronize();

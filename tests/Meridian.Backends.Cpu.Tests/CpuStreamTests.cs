@@ -1,5 +1,6 @@
 // CPU backend ops against the scalar ReferenceOps in Core: every length 0..257 for vector ops,
-// misaligned starts (one float past the buffer start), and each weight dtype for matmul.
+// misaligned starts (one float past the buffer start), each weight dtype for matmul, and the row ops
+// (GatherRows, ArgMax, Copy) and byte transfers of contract v1.
 using Meridian.Backends.Cpu.Kernels;
 using Meridian.Core.Backends;
 using Meridian.Core.Ops;
@@ -92,7 +93,7 @@ public sealed class CpuStreamTests : IDisposable
         var expected = (float[])x.Clone();
         ReferenceOps.RopeReference(expected, positions, spec);
         var tx = Put(x, t, heads * dh);
-        _stream.Rope(tx, positions, spec);
+        _stream.Rope(tx, _stream.PutI32(positions), spec);
         AssertClose(expected, Get(tx), RopeTolerance, layout.ToString());
     }
 
@@ -111,7 +112,7 @@ public sealed class CpuStreamTests : IDisposable
             var expected = (float[])x.Clone();
             ReferenceOps.RopeReference(expected, positions, spec);
             var tx = Put(x, positions.Length, 2 * dh);
-            _stream.Rope(tx, positions, spec);
+            _stream.Rope(tx, _stream.PutI32(positions), spec);
             AssertClose(expected, Get(tx), RopeTolerance, $"{layout} dh={dh}");
         }
     }
@@ -134,7 +135,7 @@ public sealed class CpuStreamTests : IDisposable
             var expected = (float[])x.Clone();
             ReferenceOps.RopeReference(expected, positions, spec);
             var tx = Put(x, positions.Length, 16);
-            _stream.Rope(tx, positions, spec);
+            _stream.Rope(tx, _stream.PutI32(positions), spec);
             AssertClose(expected, Get(tx), RopeTolerance, $"call {c}");
         }
     }
@@ -163,7 +164,7 @@ public sealed class CpuStreamTests : IDisposable
         x.CopyTo(expected, 0);
         ReferenceOps.RopeReference(expected, positions, spec);
         var tr = Put(x, t, d);
-        _stream.Rope(tr, positions, spec);
+        _stream.Rope(tr, _stream.PutI32(positions), spec);
         AssertClose(expected, Get(tr), RopeTolerance, "rope");
     }
 
@@ -179,7 +180,7 @@ public sealed class CpuStreamTests : IDisposable
     {
         int k = type.Info().BlockSize == 256 ? 512 : 96, n = 37, t = 3;
         float[] wf = Random(n * k, 11);
-        var wq = new byte[type.ByteSize(n * k)];
+        var wq = GC.AllocateArray<byte>((int)type.ByteSize(n * k), pinned: true);
         QuantCodecs.QuantizeReference(type, wf, wq);
         float[] x = Random(t * k, 12);
         var expected = new float[t * n];
@@ -199,7 +200,7 @@ public sealed class CpuStreamTests : IDisposable
             }
         }
         ReferenceOps.MatMulReference(type, wq, n, k, xSeen, expected);
-        var w = new DeviceTensor(_device.LoadWeights(wq), 0, type, n, k);
+        var w = new DeviceTensor(_device.LoadWeights(TestTensors.Weight(wq, type, n, k), WeightUse.Any), 0, type, n, k);
         var y = Put(new float[t * n], t, n);
         _stream.MatMul(w, Put(x, t, k), y);
         AssertClose(expected, Get(y), DotTolerance * MathF.Sqrt(k), type.Name());
@@ -218,9 +219,9 @@ public sealed class CpuStreamTests : IDisposable
         var ws = new DeviceTensor[3];
         for (int i = 0; i < 3; i++)
         {
-            var wq = new byte[types[i].ByteSize(rows[i] * k)];
+            var wq = GC.AllocateArray<byte>((int)types[i].ByteSize(rows[i] * k), pinned: true);
             QuantCodecs.QuantizeReference(types[i], Random(rows[i] * k, 40 + i), wq);
-            ws[i] = new DeviceTensor(_device.LoadWeights(wq), 0, types[i], rows[i], k);
+            ws[i] = new DeviceTensor(_device.LoadWeights(TestTensors.Weight(wq, types[i], rows[i], k), WeightUse.Any), 0, types[i], rows[i], k);
         }
         var x = Put(Random(t * k, 50), t, k);
         var shared = new DeviceTensor[3];
@@ -239,37 +240,141 @@ public sealed class CpuStreamTests : IDisposable
     public void EmbeddingLookup_F16_MatchesReference()
     {
         const int v = 10, d = 24;
-        var table = new byte[DType.F16.ByteSize(v * d)];
+        var table = GC.AllocateArray<byte>((int)DType.F16.ByteSize(v * d), pinned: true);
         QuantCodecs.QuantizeReference(DType.F16, Random(v * d, 5), table);
         int[] ids = [3, 0, 9, 3];
         var expected = new float[ids.Length * d];
         ReferenceOps.EmbeddingLookupReference(DType.F16, table, d, ids, expected);
         var dst = Put(new float[ids.Length * d], ids.Length, d);
-        _stream.EmbeddingLookup(new DeviceTensor(_device.LoadWeights(table), 0, DType.F16, v, d), ids, dst);
+        _stream.EmbeddingLookup(new DeviceTensor(_device.LoadWeights(TestTensors.Weight(table, DType.F16, v, d), WeightUse.Any), 0, DType.F16, v, d),
+            _stream.PutI32(ids), dst);
         Assert.Equal(expected, Get(dst));
     }
 
-    [Theory]
-    [InlineData(0, 1, 4, 2, 8)]
-    [InlineData(0, 6, 4, 2, 8)]
-    [InlineData(4, 1, 4, 2, 8)]
-    [InlineData(3, 5, 4, 2, 8)]
-    [InlineData(300, 1, 8, 2, 64)]   // long decode context, 4 query heads per KV head
-    [InlineData(300, 64, 8, 2, 64)]  // a prefill chunk after a long context
-    [InlineData(20, 33, 6, 2, 16)]   // prefill with transposed keys: 3 heads per item (a pair and one), 32-blocks and a tail
-    [InlineData(0, 37, 4, 4, 20)]    // no grouping; Dh not a multiple of the vector width
-    [InlineData(9, 3, 6, 1, 6)]      // one KV head; Dh shorter than a vector
-    [InlineData(130, 2, 32, 4, 64)]  // TinyLlama's heads: decode splits each group over items
-    public void Attention_GroupedQuery_MatchesReference(int startPos, int t, int h, int hkv, int dh)
+    [Fact]
+    public void GatherRows_AllLengths_MatchReference()
     {
-        int capacity = startPos + t + 3;
-        float[] q = Random(t * h * dh, 21), keys = Random(capacity * hkv * dh, 22), values = Random(capacity * hkv * dh, 23);
-        int used = (startPos + t) * hkv * dh;
-        var expected = new float[t * h * dh];
-        ReferenceOps.AttentionReference(q, keys.AsSpan(0, used), values.AsSpan(0, used), startPos, h, hkv, dh, expected);
-        var dst = Put(new float[expected.Length], t, h * dh);
-        _stream.Attention(Put(q, t, h * dh), Put(keys, capacity, hkv * dh), Put(values, capacity, hkv * dh), startPos, h, hkv, dst);
-        AssertClose(expected, Get(dst), ElementwiseTolerance, $"start={startPos} t={t}");
+        int[] rows = [4, 0, 4, 2]; // repeats are allowed: two logit rows may come from one position
+        var index = _stream.PutI32(rows);
+        for (int c = 0; c <= 257; c++)
+        {
+            float[] src = Random(5 * c, c);
+            var expected = new float[rows.Length * c];
+            ReferenceOps.GatherRowsReference(src, rows, c, expected);
+            var dst = Put(new float[rows.Length * c], rows.Length, c);
+            _stream.GatherRows(Put(src, 5, c), index, dst);
+            Assert.Equal(expected, Get(dst));
+        }
+    }
+
+    [Fact]
+    public void GatherRows_RowOutsideSource_ThrowsNamingIt()
+    {
+        var src = Put(new float[5 * 3], 5, 3);
+        var dst = Put(new float[2 * 3], 2, 3);
+        var e = Assert.Throws<ArgumentException>(() => _stream.GatherRows(src, _stream.PutI32([1, 5]), dst));
+        Assert.Contains("destination row 1 names source row 5, outside [0, 5)", e.Message);
+        e = Assert.Throws<ArgumentException>(() => _stream.GatherRows(src, _stream.PutI32([-1, 0]), dst));
+        Assert.Contains("source row -1", e.Message);
+        Assert.Throws<ArgumentException>(() => _stream.GatherRows(src, _stream.PutI32([0, 1, 2]), dst));
+    }
+
+    [Fact]
+    public void ArgMax_AllLengths_MatchReference()
+    {
+        // Per length, three rows: plain random values, the maximum repeated (ties), and NaNs sprinkled over
+        // a row whose maximum also appears twice (every lane position of the vector passes, and the tail).
+        var rng = new Random(9);
+        for (int n = 0; n <= 257; n++)
+        {
+            float[] x = Random(3 * n, n + 500);
+            if (n > 0)
+            {
+                float top = x.AsSpan(n, n).ToArray().Max();
+                x[n + rng.Next(n)] = top;
+                x[n + rng.Next(n)] = top;
+                for (int i = 2 * n; i < 3 * n; i++)
+                    x[i] = rng.Next(4) == 0 ? float.NaN : x[i];
+                x[2 * n + rng.Next(n)] = 2f;
+                x[2 * n + rng.Next(n)] = 2f;
+            }
+            var expected = new int[3];
+            ReferenceOps.ArgMaxReference(x, n, expected);
+            var dst = _stream.PutI32(new int[3]);
+            _stream.ArgMax(Put(x, 3, n), dst);
+            Assert.Equal(expected, _stream.GetI32(dst));
+        }
+    }
+
+    [Fact]
+    public void ArgMax_TiesNaNAndInfinities_MatchReference()
+    {
+        const float nan = float.NaN, inf = float.PositiveInfinity;
+        float[][] rows =
+        [
+            [1, 3, 3, 2], [nan, nan, nan], [-inf, -inf], [nan, -inf, -inf], [-0f, 0f], [0f, -0f], [nan, 5, nan, 5],
+            [inf, nan, inf], [-inf, nan, -3], [-inf], [nan],
+            // Long rows: the vector passes see the NaN, the infinities and the tie.
+            [.. Enumerable.Repeat(nan, 40)], [.. Enumerable.Repeat(-inf, 37)],
+            [.. Enumerable.Range(0, 70).Select(i => i % 3 == 0 ? nan : i == 33 || i == 65 ? 9f : -inf)],
+            [.. Enumerable.Range(0, 50).Select(i => i < 17 ? nan : i == 48 ? inf : -i)],
+        ];
+        foreach (var row in rows)
+        {
+            var expected = new int[1];
+            ReferenceOps.ArgMaxReference(row, row.Length, expected);
+            var dst = _stream.PutI32([-7]);
+            _stream.ArgMax(Put(row, 1, row.Length), dst);
+            Assert.True(expected[0] == _stream.GetI32(dst)[0], $"[{string.Join(", ", row)}]: expected {expected[0]}, got {_stream.GetI32(dst)[0]}");
+        }
+    }
+
+    [Fact]
+    public void Copy_EveryDTypeWithALayout_CopiesTheBytes()
+    {
+        var rng = new Random(4);
+        foreach (var info in DTypes.All.Where(i => !i.IsRemoved))
+        {
+            Assert.True(_device.Supports(BackendOp.Copy, info.Type), info.Name);
+            int cols = 2 * info.BlockSize;
+            long bytes = info.Type.ByteSize(3L * cols);
+            var src = new DeviceTensor(_device.Allocate(bytes + 8, BufferUsage.KvCache), 8, info.Type, 3, cols);
+            var dst = new DeviceTensor(_device.Allocate(bytes + 3, BufferUsage.KvCache), 3, info.Type, 3, cols);
+            var data = new byte[bytes];
+            rng.NextBytes(data);
+            _stream.Write(data, src);
+            _stream.Copy(src, dst);
+            var back = new byte[bytes];
+            _stream.Read(dst, back);
+            Assert.Equal(data, back);
+        }
+        var f32 = Put(new float[8], 2, 4);
+        var e = Assert.Throws<ArgumentException>(() => _stream.Copy(f32, _stream.PutI32(new int[8], 2, 4)));
+        Assert.Contains("same dtype", e.Message);
+        Assert.Throws<ArgumentException>(() => _stream.Copy(f32, Put(new float[4], 1, 4)));
+    }
+
+    [Fact]
+    public void WriteAndRead_WrongByteCounts_ThrowNamingTheTensor()
+    {
+        var t = Put(new float[6], 2, 3);
+        var e = Assert.Throws<ArgumentException>(() => _stream.Write(new byte[20], t));
+        Assert.Contains("Write: 20 host bytes for a f32 [2,3] tensor of 24 bytes", e.Message);
+        e = Assert.Throws<ArgumentException>(() => _stream.Read(t, new byte[28]));
+        Assert.Contains("Read: 28 host bytes", e.Message);
+    }
+
+    [Fact]
+    public void Ops_ViewPastItsBuffer_AreRefused()
+    {
+        // A view the buffer does not hold (a model's bug, or a hostile shape) is an error, never a read past the end.
+        var buffer = _device.Allocate(4 * 10, BufferUsage.Scratch);
+        var past = DeviceTensor.F32(buffer, 3, 4); // 48 bytes of a 40-byte buffer
+        var e = Assert.Throws<ArgumentException>(() => _stream.Softmax(past));
+        Assert.Contains("does not fit its 40-byte buffer", e.Message);
+        Assert.Throws<ArgumentException>(() => _stream.Softmax(DeviceTensor.F32(buffer, 2, 4, byteOffset: 12)));
+        Assert.Throws<ArgumentException>(() => _stream.ArgMax(DeviceTensor.F32(buffer, 1, 4), new DeviceTensor(buffer, 36, DType.I32, 2, 1)));
+        _stream.Softmax(DeviceTensor.F32(buffer, 2, 4, byteOffset: 8)); // the last 32 bytes: fits
     }
 
     // Places data one float past the start of a fresh buffer, so kernels see misaligned rows.

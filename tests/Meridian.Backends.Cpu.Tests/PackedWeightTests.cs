@@ -1,5 +1,5 @@
-// Weights loaded with LoadMatMulWeights: the CPU device packs Q4_0/Q8_0 matrices into its own layout
-// (Kernels/WeightPacking) and hands back the memory map's pages it copied. The oracle for the packed
+// Weights loaded with WeightUse.MatMulOnly: the CPU device packs Q4_0/Q8_0/Q4_K/Q6_K matrices into its own
+// layout (Kernels/WeightPacking) and hands back the memory map's pages it copied. The oracle for the packed
 // kernels is the file-layout kernel on the same bytes (itself checked against the scalar reference in
 // QuantMatMulKernelTests): the same int8 sums and scales in the same order, so the same bits.
 using System.IO.MemoryMappedFiles;
@@ -41,8 +41,9 @@ public sealed unsafe class PackedWeightTests : IDisposable
         var rng = new Random(k);
         var wq = GC.AllocateArray<byte>((int)type.ByteSize(n * k), pinned: true);
         QuantCodecs.QuantizeReference(type, Random(rng, n * k), wq);
-        var file = new DeviceTensor(_device.LoadWeights(wq), 0, type, n, k);
-        var packedBuffer = _device.LoadMatMulWeights(wq, type, n, k);
+        var weight = TestTensors.Weight(wq, type, n, k);
+        var file = new DeviceTensor(_device.LoadWeights(weight, WeightUse.Any), 0, type, n, k);
+        var packedBuffer = _device.LoadWeights(weight, WeightUse.MatMulOnly);
         var packed = new DeviceTensor(packedBuffer, 0, type, n, k);
         Assert.True(((CpuBuffer)packedBuffer).Packed);
         foreach (int t in new[] { 1, 2, 3, 4, 5, 7, 16, 61 })
@@ -53,21 +54,47 @@ public sealed unsafe class PackedWeightTests : IDisposable
     }
 
     [Fact]
-    public void LoadMatMulWeights_TypesItDoesNotPack_AreUsedInPlace()
+    public void LoadWeights_MatMulOnlyTypesItDoesNotPack_AreUsedInPlace()
     {
         var wq = GC.AllocateArray<byte>((int)DType.Q5_K.ByteSize(4 * 256), pinned: true);
-        Assert.False(((CpuBuffer)_device.LoadMatMulWeights(wq, DType.Q5_K, 4, 256)).Packed);
+        var buffer = (CpuBuffer)_device.LoadWeights(TestTensors.Weight(wq, DType.Q5_K, 4, 256), WeightUse.MatMulOnly);
+        Assert.False(buffer.Packed);
+        fixed (byte* p = wq)
+            Assert.True(buffer.Pointer == p);
         var odd = GC.AllocateArray<byte>((int)DType.Q4_0.ByteSize(4 * 48), pinned: true); // rows of 1.5 blocks: no Q8 kernel
-        Assert.False(((CpuBuffer)_device.LoadMatMulWeights(odd, DType.Q4_0, 4, 48)).Packed);
+        Assert.False(((CpuBuffer)_device.LoadWeights(TestTensors.Weight(odd, DType.Q4_0, 4, 48), WeightUse.MatMulOnly)).Packed);
     }
 
     [SkippableFact]
-    public void LoadMatMulWeights_WrongByteCount_NamesTheShape()
+    public void LoadWeights_MatMulOnly_ReportsProgressUpToTheByteLength()
     {
-        Skip.IfNot(WeightPacking.Packs(DType.Q4_0, 256), "weights are packed only on CPUs with AVX2");
-        var wq = new byte[DType.Q4_0.ByteSize(4 * 256) - 18];
-        var e = Assert.Throws<ArgumentException>(() => _device.LoadMatMulWeights(wq, DType.Q4_0, 4, 256));
-        Assert.Contains("q4_0 [4,256]", e.Message);
+        // Rows of 4096 Q4_0 weights are 2304 bytes: 3 rows pack in one batch, 7000 rows (16 MB) in two of about 8 MiB.
+        Skip.IfNot(WeightPacking.Packs(DType.Q4_0, 4096), "weights are packed only on CPUs with AVX2");
+        foreach (int rows in new[] { 3, 7000 })
+        {
+            var wq = GC.AllocateArray<byte>((int)DType.Q4_0.ByteSize(rows * 4096L), pinned: true); // zero blocks: scale 0
+            var reports = new SyncProgress();
+            var buffer = (CpuBuffer)_device.LoadWeights(TestTensors.Weight(wq, DType.Q4_0, rows, 4096), WeightUse.MatMulOnly, reports);
+            Assert.True(buffer.Packed);
+            Assert.NotEmpty(reports.Values);
+            Assert.Equal(wq.Length, reports.Values[^1]);
+            for (int i = 1; i < reports.Values.Count; i++)
+                Assert.True(reports.Values[i] > reports.Values[i - 1], $"report {i}: {reports.Values[i]} after {reports.Values[i - 1]}");
+            if (rows == 7000)
+                Assert.True(reports.Values.Count > 1, "a 16 MB weight is packed in more than one batch");
+        }
+    }
+
+    [Fact]
+    public void LoadWeights_WrongByteCount_NamesTheWeight()
+    {
+        var wq = GC.AllocateArray<byte>((int)DType.Q4_0.ByteSize(4 * 256) - 18, pinned: true);
+        foreach (var use in new[] { WeightUse.Any, WeightUse.MatMulOnly })
+        {
+            var e = Assert.Throws<ArgumentException>(() => _device.LoadWeights(TestTensors.Weight(wq, DType.Q4_0, 4, 256, "blk.0.ffn_up.weight"), use));
+            Assert.Contains("weight 'blk.0.ffn_up.weight'", e.Message);
+            Assert.Contains("q4_0 [4, 256]", e.Message);
+        }
     }
 
     [SkippableFact]
@@ -75,9 +102,9 @@ public sealed unsafe class PackedWeightTests : IDisposable
     {
         Skip.IfNot(WeightPacking.Packs(DType.Q4_0, 256), "weights are packed only on CPUs with AVX2");
         var wq = GC.AllocateArray<byte>((int)DType.Q4_0.ByteSize(4 * 256), pinned: true);
-        var w = new DeviceTensor(_device.LoadMatMulWeights(wq, DType.Q4_0, 4, 256), 0, DType.Q4_0, 4, 256);
+        var w = new DeviceTensor(_device.LoadWeights(TestTensors.Weight(wq, DType.Q4_0, 4, 256), WeightUse.MatMulOnly), 0, DType.Q4_0, 4, 256);
         var dst = new DeviceTensor(_device.Allocate(4 * 256, BufferUsage.Scratch), 0, DType.F32, 1, 256);
-        var e = Assert.Throws<ArgumentException>(() => _stream.EmbeddingLookup(w, [1], dst));
+        var e = Assert.Throws<ArgumentException>(() => _stream.EmbeddingLookup(w, _stream.PutI32([1]), dst));
         Assert.Contains("packed layout", e.Message);
     }
 
@@ -145,6 +172,18 @@ public sealed unsafe class PackedWeightTests : IDisposable
         _stream.Download(yt, y);
         _stream.Synchronize();
         return y;
+    }
+
+    // Records every report on the reporting thread (Progress<T> would post them to the thread pool, out of order).
+    private sealed class SyncProgress : IProgress<long>
+    {
+        public List<long> Values { get; } = [];
+
+        public void Report(long value)
+        {
+            lock (Values)
+                Values.Add(value);
+        }
     }
 
     private static float[] Random(Random rng, int n)

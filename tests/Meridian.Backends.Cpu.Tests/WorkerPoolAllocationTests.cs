@@ -1,4 +1,5 @@
-// Issue 4 on the worker threads: a decode step's ops (T = 1) allocate nothing on any worker. Each
+// Issue 4 on the worker threads: a decode step's ops (T = 1), with f32 or f16 KV caches, a sliding window
+// and softcap, allocate nothing on any worker. Each
 // worker reads its own GC.GetAllocatedBytesForCurrentThread through a probe job before and after, so
 // the count is exact whatever other threads in the process do (the process-wide figure is not).
 using Meridian.Core.Backends;
@@ -8,15 +9,16 @@ namespace Meridian.Backends.Cpu.Tests;
 
 public sealed class WorkerPoolAllocationTests
 {
-    // D = hidden, F = ffn, H = heads, Hkv = kv heads, Dh = head dim, C = KV capacity
-    private const int D = 64, F = 96, H = 4, Hkv = 2, Dh = 16, C = 80;
+    // D = hidden, F = ffn, H = heads, Hkv = kv heads, Dh = head dim, C = KV capacity, Bs = block size, V = vocab
+    private const int D = 64, F = 96, H = 4, Hkv = 2, Dh = 16, C = 80, Bs = 16, V = 40;
     private const int Workers = 2, WarmUp = 8, Decoded = 32;
 
     [Theory]
-    [InlineData(DType.F32)]
-    [InlineData(DType.F16)]
-    [InlineData(DType.Q8_0)]
-    public void DecodeStepOps_AfterWarmUp_AllocateNothingOnAnyWorker(DType weightType)
+    [InlineData(DType.F32, DType.F32, 0)]
+    [InlineData(DType.F16, DType.F16, 0)]
+    [InlineData(DType.Q8_0, DType.F16, 12)]
+    [InlineData(DType.Q8_0, DType.F32, 20)]
+    public void DecodeStepOps_AfterWarmUp_AllocateNothingOnAnyWorker(DType weightType, DType kvType, int window)
     {
         using var device = new CpuDevice(threads: 1); // only for buffers; the stream uses the pool below
         using var pool = new WorkerPool(Workers);
@@ -36,25 +38,48 @@ public sealed class WorkerPoolAllocationTests
         var wDown = New(D, F, weightType);
         var q = New(1, H * Dh);        // [1, H·Dh]
         var up = New(1, F);            // [1, F]
-        var keys = New(C, Hkv * Dh);   // [C, Hkv·Dh]
-        var values = New(C, Hkv * Dh); // [C, Hkv·Dh]
+        var keyCache = New(C, Hkv * Dh, kvType);   // [C, Hkv·Dh]
+        var valueCache = New(C, Hkv * Dh, kvType); // [C, Hkv·Dh]
         var att = New(1, H * Dh);      // [1, H·Dh]
+        var wOut = New(V, D, weightType);
+        var logits = New(1, V);        // [1, V]
+        var token = New(1, 1, DType.I32);
+        var position = New(1, 1, DType.I32);
+        var lastRow = New(1, 1, DType.I32); // 0: the one row whose logits are wanted
+        var sequence = New(1, 4, DType.I32);
+        var table = New(C / Bs, 1, DType.I32);
+        stream.Upload(Enumerable.Range(0, C / Bs).Reverse().ToArray(), table); // blocks in reverse order
         var rope = new RopeSpec(Dh, 10000f, RopeLayout.RotateHalf);
-        int[] position = new int[1];
+        var attention = new AttentionParams(H, Hkv, Dh, 0.3f, window, window > 0 ? 30f : 0f);
 
         void Step(int pos)
         {
-            position[0] = pos;
+            stream.BeginStep();
+            Span<int> step = stackalloc int[4];
+            step[0] = pos;
+            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(step[..1]), position);
+            step[..4].Clear();
+            step[2] = pos; // one sequence: query row 0, one query, at pos, its table from entry 0
+            step[1] = 1;
+            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(step), sequence);
             stream.RmsNorm(x, norm, 1e-6f, x);
             stream.MatMul(wq, x, q);
             stream.Rope(q, position, rope);
-            stream.Copy(q.Reshape(2, Hkv * Dh).SliceRows(0, 1), keys.SliceRows(pos, 1));
-            stream.Copy(q.Reshape(2, Hkv * Dh).SliceRows(1, 1), values.SliceRows(pos, 1));
-            stream.Attention(q, keys, values, pos, H, Hkv, att);
+            // The slot of position pos: block (C/Bs - 1 - pos/Bs), row pos % Bs; written as one i32.
+            step[0] = (C / Bs - 1 - pos / Bs) * Bs + pos % Bs;
+            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(step[..1]), token);
+            stream.ScatterRows(q.Reshape(2, Hkv * Dh).SliceRows(0, 1), token, keyCache);
+            stream.ScatterRows(q.Reshape(2, Hkv * Dh).SliceRows(1, 1), token, valueCache);
+            stream.PagedAttention(q, keyCache, valueCache, new PagedAttentionBatch(sequence, table, Bs, pos + 1), attention, att);
             stream.MatMul(wUp, x, up);
             stream.SwiGlu(up, up, up);
             stream.MatMul(wDown, up, x);
             stream.Add(x, norm, x);
+            stream.GatherRows(x, lastRow, norm);
+            stream.MatMul(wOut, norm, logits);
+            stream.ArgMax(logits, token);
+            stream.SubmitStep();
+            stream.Read(token, System.Runtime.InteropServices.MemoryMarshal.AsBytes(step[..1]));
         }
 
         AllocationProbe before = new(Workers), after = new(Workers);

@@ -33,7 +33,7 @@ public sealed class MatMulBatchInvarianceTests : IDisposable
     [InlineData(DType.Q6_K, 256)]
     [InlineData(DType.Q5_K, 256)]
     [InlineData(DType.Q2_K, 256)]  // no kernel: rows decoded and dotted with TensorPrimitives
-    [InlineData(DType.Q4_0, 320, true)] // packed by LoadMatMulWeights (AVX2): a whole group, then a zero-padded one
+    [InlineData(DType.Q4_0, 320, true)] // packed by LoadWeights(MatMulOnly) (AVX2): a whole group, then a zero-padded one
     [InlineData(DType.Q8_0, 512, true)]
     [InlineData(DType.Q4_K, 512, true)]
     [InlineData(DType.Q6_K, 256, true)]
@@ -48,7 +48,7 @@ public sealed class MatMulBatchInvarianceTests : IDisposable
             QuantCodecs.QuantizeReference(type, wf, wq);
         else
             rng.NextBytes(wq); // any bytes decode; the f16 scales may be huge or NaN, so only finite rows are compared
-        var w = new DeviceTensor(packed ? _device.LoadMatMulWeights(wq, type, n, k) : _device.LoadWeights(wq), 0, type, n, k);
+        var w = new DeviceTensor(_device.LoadWeights(TestTensors.Weight(wq, type, n, k), packed ? WeightUse.MatMulOnly : WeightUse.Any), 0, type, n, k);
 
         // One token at a time: the decode path.
         var single = new float[total * n];
