@@ -142,6 +142,43 @@ public sealed unsafe class CpuDeviceTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => _device.LoadWeights(TestTensors.Weight(bytes, DType.F32, 4, 4), (WeightUse)7));
     }
 
+    [Fact]
+    public void ProfilingStream_PassesEveryOpThrough_BitForBit()
+    {
+        // MERIDIAN_PROFILE=1 wraps the stream in ProfilingComputeStream: the same ops must give the same bits.
+        using var profiled = new ProfilingComputeStream(_device.CreateStream());
+        var rng = new Random(6);
+        float[] x = TestTensors.Random(rng, 6 * 32), w = TestTensors.Random(rng, 32);
+        int[] positions = [0, 1, 2, 3, 4, 5];
+        float[] Run(IComputeStream s)
+        {
+            s.BeginStep();
+            var tx = s.PutF32(x, 6, 32);
+            s.RmsNorm(tx, s.PutF32(w, 1, 32), 1e-5f, tx);
+            s.Rope(tx, s.PutI32(positions), new RopeSpec(8, 10000f, RopeLayout.RotateHalf));
+            var keys = s.PutF16(new Half[8 * 16], 8, 16);
+            var slots = s.PutI32([7, 0, 3, 1, 2, 4]);
+            s.ScatterRows(tx.Reshape(12, 16).SliceRows(0, 6), slots, keys);
+            s.ScatterRows(tx.Reshape(12, 16).SliceRows(6, 6), slots, keys.SliceRows(0, 8)); // overwrite: same slots
+            var batch = new PagedAttentionBatch(s.PutI32([0, 6, 0, 0], 1, 4), s.PutI32([1, 0]), 4, 6);
+            var att = s.PutF32(new float[6 * 32], 6, 32);
+            s.PagedAttention(tx, keys, keys, batch, new AttentionParams(4, 2, 8, 0.5f, 3, 20f), att);
+            s.SwiGlu(att, tx, att);
+            s.Add(att, tx, att);
+            var rows = s.PutF32(new float[2 * 32], 2, 32);
+            s.GatherRows(att, s.PutI32([5, 2]), rows);
+            s.Softmax(rows);
+            var copy = s.PutF32(new float[2 * 32], 2, 32);
+            s.Copy(rows, copy);
+            var best = s.PutI32([0, 0]);
+            s.ArgMax(copy, best);
+            s.SubmitStep();
+            s.Synchronize();
+            return [.. s.GetF32(copy), .. s.GetI32(best).Select(i => (float)i)];
+        }
+        Assert.Equal(Run(_stream), Run(profiled));
+    }
+
     private sealed class InlineProgress(List<long> values) : IProgress<long>
     {
         public void Report(long value) => values.Add(value);
