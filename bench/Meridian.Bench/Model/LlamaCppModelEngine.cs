@@ -22,7 +22,7 @@ internal sealed class LlamaCppModelEngine : IModelEngine
             NativeLibraryConfig.All.WithLogCallback(quiet);
     }
 
-    public LlamaCppModelEngine(string path, int threads, int capacity, int batch)
+    public LlamaCppModelEngine(string path, int threads, int capacity, int batch, bool f16Kv)
     {
         _params = new ModelParams(path)
         {
@@ -32,6 +32,8 @@ internal sealed class LlamaCppModelEngine : IModelEngine
             BatchThreads = threads,
             BatchSize = (uint)batch,
             UBatchSize = (uint)batch,
+            TypeK = f16Kv ? LLama.Native.GGMLType.GGML_TYPE_F16 : LLama.Native.GGMLType.GGML_TYPE_F32,
+            TypeV = f16Kv ? LLama.Native.GGMLType.GGML_TYPE_F16 : LLama.Native.GGMLType.GGML_TYPE_F32,
         };
         _weights = LLamaWeights.LoadFromFile(_params);
     }

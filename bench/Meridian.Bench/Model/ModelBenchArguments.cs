@@ -17,13 +17,14 @@ internal sealed class ModelBenchArguments
     private readonly Option<int> _generate = new("-n") { Description = "Tokens decoded for tg", DefaultValueFactory = _ => 128 };
     private readonly Option<string> _threads = new("-t") { Description = "Thread counts, comma-separated (default: all processors)", DefaultValueFactory = _ => Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) };
     private readonly Option<int> _reps = new("-r") { Description = "Repetitions of each test", DefaultValueFactory = _ => 5 };
+    private readonly Option<string> _kvType = new("--kv-type") { Description = "KV cache dtype of both engines: f16 (llama.cpp's default) or f32", DefaultValueFactory = _ => "f16" };
     private readonly Option<string?> _vs = new("--vs") { Description = "Peer to run interleaved: llama.cpp" };
     private readonly Option<bool> _json = new("--json") { Description = "Print one JSON object instead of the table" };
     private readonly Option<string?> _report = new("--report") { Description = "Also write a self-contained HTML page with charts of the figures to this file" };
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _model, _synthetic, _types, _pure, _prompt, _generate, _threads, _reps, _vs, _json, _report })
+        foreach (Option option in new Option[] { _model, _synthetic, _types, _pure, _prompt, _generate, _threads, _reps, _kvType, _vs, _json, _report })
             command.Options.Add(option);
     }
 
@@ -41,7 +42,10 @@ internal sealed class ModelBenchArguments
             parse.GetValue(_model), parse.GetValue(_synthetic),
             parse.GetValue(_types)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             parse.GetValue(_pure), parse.GetValue(_prompt), parse.GetValue(_generate), threads.ToArray(),
-            parse.GetValue(_reps), parse.GetValue(_vs), parse.GetValue(_json), parse.GetValue(_report));
+            parse.GetValue(_reps), parse.GetValue(_vs), parse.GetValue(_json), parse.GetValue(_report))
+        {
+            KvType = parse.GetValue(_kvType)!.ToLowerInvariant(),
+        };
         return options.Validate() is { } error ? (null, error) : (options, null);
     }
 
@@ -58,7 +62,7 @@ internal sealed class ModelBenchArguments
         args.AddRange([
             "-p", o.Prompt.ToString(CultureInfo.InvariantCulture), "-n", o.Generate.ToString(CultureInfo.InvariantCulture),
             "-t", string.Join(',', o.Threads.Select(t => t.ToString(CultureInfo.InvariantCulture))),
-            "-r", o.Reps.ToString(CultureInfo.InvariantCulture)]);
+            "-r", o.Reps.ToString(CultureInfo.InvariantCulture), "--kv-type", o.KvType]);
         if (o.Vs is { } vs)
             args.AddRange(["--vs", vs]);
         if (o.Json)

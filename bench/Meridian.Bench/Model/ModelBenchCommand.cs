@@ -89,11 +89,11 @@ internal static class ModelBenchCommand
                 try
                 {
                     progress.Step($"{name} {type} t={t}: loading meridian");
-                    engines.Add(new MeridianModelEngine(file, t, capacity, Meridian.Core.Tensors.DType.F32));
+                    engines.Add(new MeridianModelEngine(file, t, capacity, o.KvType == "f16" ? Meridian.Core.Tensors.DType.F16 : Meridian.Core.Tensors.DType.F32));
                     if (o.Vs is not null)
                     {
                         progress.Step($"{name} {type} t={t}: loading llama.cpp");
-                        engines.Add(new LlamaCppModelEngine(file, t, capacity, Math.Max(1, o.Prompt)));
+                        engines.Add(new LlamaCppModelEngine(file, t, capacity, Math.Max(1, o.Prompt), o.KvType == "f16"));
                     }
                     // One untimed full run each first (llama-bench does the same): JIT tiers, page cache, thread pools.
                     foreach (var e in engines)
@@ -151,7 +151,7 @@ internal static class ModelBenchCommand
             }
         }
         var machine = MachineInfo.Current() with { MemoryBandwidthGbPerS = highestBandwidth, MemoryBandwidthThreads = bandwidthThreads };
-        return new ModelBenchReport(machine, results, ratios);
+        return new ModelBenchReport(machine, results, ratios) { KvType = o.KvType };
     }
 
     private static ModelBenchResult Result(string engine, string model, string type, int threads, string test, List<double> tps, double? bytesPerToken, double bandwidth)

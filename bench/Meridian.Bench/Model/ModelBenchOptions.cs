@@ -8,6 +8,9 @@ internal sealed record ModelBenchOptions(
     string? Model, string? Synthetic, string[] Types, bool Pure, int Prompt, int Generate, int[] Threads, int Reps, string? Vs,
     bool Json, string? Report)
 {
+    /// <summary>KV cache dtype of both engines: "f16" (llama.cpp's default) or "f32".</summary>
+    public string KvType { get; init; } = "f16";
+
     /// <summary>The first problem with the options, or null.</summary>
     public string? Validate()
     {
@@ -27,6 +30,8 @@ internal sealed record ModelBenchOptions(
             return "-r must be at least 1";
         if (Threads.Length == 0 || Threads.Any(t => t < 1))
             return "-t needs thread counts of at least 1";
+        if (KvType is not ("f16" or "f32"))
+            return $"--kv-type must be f16 or f32, not '{KvType}'";
         if (Vs is not null && Vs != "llama.cpp")
             return $"--vs knows only llama.cpp, not '{Vs}'";
         if (Report is not null && Path.GetDirectoryName(Path.GetFullPath(Report)) is { } dir && !Directory.Exists(dir))

@@ -2,7 +2,11 @@
 // the ratio Meridian/llama.cpp for each figure measured on both (docs/cli.md, bench/README.md).
 namespace Meridian.Bench.Model;
 
-internal sealed record ModelBenchReport(MachineInfo Machine, IReadOnlyList<ModelBenchResult> Results, IReadOnlyList<ModelBenchRatio> Ratios);
+internal sealed record ModelBenchReport(MachineInfo Machine, IReadOnlyList<ModelBenchResult> Results, IReadOnlyList<ModelBenchRatio> Ratios)
+{
+    /// <summary>The KV cache dtype both engines ran with ("f16", "f32").</summary>
+    public string KvType { get; init; } = "f16";
+}
 
 /// <summary>tokens/s mean and sample stddev over reps; gb_per_s (tg only) = weight bytes read per token × tokens/s;
 /// bandwidth_fraction (tg only) = gb_per_s / the machine's memory_bandwidth_gb_per_s.</summary>
