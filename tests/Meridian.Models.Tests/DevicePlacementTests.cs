@@ -65,6 +65,26 @@ public sealed class DevicePlacementTests
         fallback.Dispose();
     }
 
+    [Fact]
+    public void GgufWeights_ReachTheDevice_WithTheFileAndOffsetOfTheirBytes()
+    {
+        // A device may read a weight from the file itself (in pieces, without the host's copy): every weight
+        // handed over names the file and offset whose bytes are the ones in memory.
+        using var dir = new TempDir();
+        string path = Write(dir, DType.Q8_0);
+        using var device = new CountingDevice(new CpuDevice(threads: 1));
+        using var model = ModelLoader.Load(path, device);
+        Assert.NotEmpty(device.Weights);
+        using var file = File.OpenHandle(path);
+        foreach (var w in device.Weights)
+        {
+            Assert.Equal(path, w.FilePath);
+            var fromFile = new byte[w.ByteLength];
+            Assert.Equal(fromFile.Length, RandomAccess.Read(file, fromFile, w.FileOffset));
+            Assert.True(w.Span.SequenceEqual(fromFile), $"{w.Name}: the bytes at offset {w.FileOffset} are not the weight's");
+        }
+    }
+
     private static string Write(TempDir dir, DType type)
     {
         string path = dir.File($"llama-{type.Name()}.gguf");
@@ -76,6 +96,8 @@ public sealed class DevicePlacementTests
     private sealed class CountingDevice(IDevice inner) : IDevice
     {
         public int WeightsLoaded;
+
+        public List<WeightData> Weights { get; } = [];
 
         public string Name => inner.Name;
 
@@ -92,6 +114,7 @@ public sealed class DevicePlacementTests
         public IDeviceBuffer LoadWeights(WeightData weight, WeightUse use, IProgress<long>? progress = null)
         {
             WeightsLoaded++;
+            Weights.Add(weight);
             return inner.LoadWeights(weight, use, progress);
         }
 

@@ -153,7 +153,7 @@ public sealed record LlamaWeights(
     // A matrix only ever multiplied may be kept in the device's own layout; a lookup table may not.
     private static DeviceTensor Matrix(IDevice device, HostWeight w, Role role)
     {
-        var data = new WeightData(w.Name, w.Type, w.Rows, w.Cols, w.Address, w.ByteLength);
+        var data = new WeightData(w.Name, w.Type, w.Rows, w.Cols, w.Address, w.ByteLength) { FilePath = w.FilePath, FileOffset = w.FileOffset };
         var buffer = device.LoadWeights(data, role == Role.Matrix ? WeightUse.MatMulOnly : WeightUse.Any);
         return new DeviceTensor(buffer, 0, w.Type, w.Rows, w.Cols);
     }

@@ -18,6 +18,10 @@ public sealed class GgufWeightSource(GgufFile file) : WeightSource
         var d = info.Dimensions;
         if (d.Length > 2 && d.Skip(2).Any(n => n != 1) || d.Length == 0 || d[0] > int.MaxValue || (d.Length > 1 ? d[1] : 1) > int.MaxValue)
             throw new ModelFormatException($"{file.Path}: tensor '{fullName}' has shape {info.ShapeText}; a 1-D or 2-D weight was expected");
-        return new HostWeight(fullName, info.Type, d.Length > 1 ? (int)d[1] : 1, (int)d[0], (nint)file.GetTensorPointer(info), info.ByteSize);
+        return new HostWeight(fullName, info.Type, d.Length > 1 ? (int)d[1] : 1, (int)d[0], (nint)file.GetTensorPointer(info), info.ByteSize)
+        {
+            FilePath = file.Path,
+            FileOffset = file.AbsoluteOffset(info),
+        };
     }
 }

@@ -9,6 +9,12 @@ namespace Meridian.Models.Weights;
 /// </summary>
 public sealed record HostWeight(string Name, DType Type, int Rows, int Cols, nint Address, long ByteLength)
 {
+    /// <summary>The file the bytes are in, at <see cref="FileOffset"/>, when they come straight from one (GGUF); else null.</summary>
+    public string? FilePath { get; init; }
+
+    /// <summary>Byte offset of the data in <see cref="FilePath"/>.</summary>
+    public long FileOffset { get; init; }
+
     /// <summary>The stored bytes, without copying.</summary>
     public unsafe ReadOnlySpan<byte> Bytes => new((void*)Address, checked((int)ByteLength));
 }
