@@ -1,8 +1,8 @@
-// Meridian under `bench model`: the model on a CpuDevice with the given threads, run through LlmEngine, the
+// Meridian under `bench model`: the model on the --device (the CPU with the given threads by default), run through LlmEngine, the
 // engine `serve`, `run` and `chat` use, so the bench measures what the server runs (scheduler, sampling and
 // all). pp: one prompt as one step, submit to its output; tg: N decode steps, first output to last.
 using System.Diagnostics;
-using Meridian.Backends.Cpu;
+using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
 using Meridian.Engine.Sampling;
 using Meridian.Engine.Serving;
@@ -15,15 +15,23 @@ namespace Meridian.Bench.Model;
 internal sealed class MeridianModelEngine : IModelEngine
 {
     private const int BlockSize = 16;
-    private readonly CpuDevice _device;
+    private readonly IDevice _device;
     private readonly ILanguageModel _model;
     private readonly Tokenizer _tokenizer;
     private readonly int _capacity;
 
-    public MeridianModelEngine(string path, int threads, int capacity, DType kvType)
+    public MeridianModelEngine(string path, string device, int threads, int capacity, DType kvType)
     {
-        _device = new CpuDevice(threads);
-        _model = ModelLoader.Load(path, _device, new ModelLoadOptions { KvType = kvType });
+        _device = Meridian.Cli.CliBackends.Create(threads).Resolve(device);
+        try
+        {
+            _model = ModelLoader.Load(path, _device, new ModelLoadOptions { KvType = kvType });
+        }
+        catch
+        {
+            _device.Dispose();
+            throw;
+        }
         _tokenizer = TokenizerLoader.Load(path);
         _capacity = capacity;
     }

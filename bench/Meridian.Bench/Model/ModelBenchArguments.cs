@@ -17,6 +17,7 @@ internal sealed class ModelBenchArguments
     private readonly Option<int> _generate = new("-n") { Description = "Tokens decoded for tg", DefaultValueFactory = _ => 128 };
     private readonly Option<string> _threads = new("-t") { Description = "Thread counts, comma-separated (default: all processors)", DefaultValueFactory = _ => Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) };
     private readonly Option<int> _reps = new("-r") { Description = "Repetitions of each test", DefaultValueFactory = _ => 5 };
+    private readonly Option<string> _device = new("--device") { Description = "Meridian's device: BACKEND or BACKEND:INDEX (see `meridian devices`)", DefaultValueFactory = _ => "cpu" };
     private readonly Option<string> _kvType = new("--kv-type") { Description = "KV cache dtype of both engines: f16 (llama.cpp's default) or f32", DefaultValueFactory = _ => "f16" };
     private readonly Option<string?> _vs = new("--vs") { Description = "Peer to run interleaved: llama.cpp" };
     private readonly Option<bool> _json = new("--json") { Description = "Print one JSON object instead of the table" };
@@ -24,7 +25,7 @@ internal sealed class ModelBenchArguments
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _model, _synthetic, _types, _pure, _prompt, _generate, _threads, _reps, _kvType, _vs, _json, _report })
+        foreach (Option option in new Option[] { _model, _synthetic, _types, _pure, _prompt, _generate, _threads, _reps, _device, _kvType, _vs, _json, _report })
             command.Options.Add(option);
     }
 
@@ -45,6 +46,7 @@ internal sealed class ModelBenchArguments
             parse.GetValue(_reps), parse.GetValue(_vs), parse.GetValue(_json), parse.GetValue(_report))
         {
             KvType = parse.GetValue(_kvType)!.ToLowerInvariant(),
+            Device = parse.GetValue(_device)!,
         };
         return options.Validate() is { } error ? (null, error) : (options, null);
     }
@@ -62,7 +64,7 @@ internal sealed class ModelBenchArguments
         args.AddRange([
             "-p", o.Prompt.ToString(CultureInfo.InvariantCulture), "-n", o.Generate.ToString(CultureInfo.InvariantCulture),
             "-t", string.Join(',', o.Threads.Select(t => t.ToString(CultureInfo.InvariantCulture))),
-            "-r", o.Reps.ToString(CultureInfo.InvariantCulture), "--kv-type", o.KvType]);
+            "-r", o.Reps.ToString(CultureInfo.InvariantCulture), "--device", o.Device, "--kv-type", o.KvType]);
         if (o.Vs is { } vs)
             args.AddRange(["--vs", vs]);
         if (o.Json)

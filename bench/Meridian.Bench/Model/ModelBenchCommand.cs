@@ -89,7 +89,7 @@ internal static class ModelBenchCommand
                 try
                 {
                     progress.Step($"{name} {type} t={t}: loading meridian");
-                    engines.Add(new MeridianModelEngine(file, t, capacity, o.KvType == "f16" ? Meridian.Core.Tensors.DType.F16 : Meridian.Core.Tensors.DType.F32));
+                    engines.Add(new MeridianModelEngine(file, o.Device, t, capacity, o.KvType == "f16" ? Meridian.Core.Tensors.DType.F16 : Meridian.Core.Tensors.DType.F32));
                     if (o.Vs is not null)
                     {
                         progress.Step($"{name} {type} t={t}: loading llama.cpp");

@@ -11,6 +11,9 @@ internal sealed record ModelBenchOptions(
     /// <summary>KV cache dtype of both engines: "f16" (llama.cpp's default) or "f32".</summary>
     public string KvType { get; init; } = "f16";
 
+    /// <summary>Meridian's device, as --device names it ("cpu", "cpu:0", "reference").</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>The first problem with the options, or null.</summary>
     public string? Validate()
     {
@@ -30,6 +33,11 @@ internal sealed record ModelBenchOptions(
             return "-r must be at least 1";
         if (Threads.Length == 0 || Threads.Any(t => t < 1))
             return "-t needs thread counts of at least 1";
+        // Only the backend's name is checked here: opening its devices is the bench's job.
+        string backend = Device.Split(':')[0];
+        var known = Meridian.Cli.CliBackends.Create().Providers.Select(p => p.Name).ToList();
+        if (!known.Contains(backend, StringComparer.OrdinalIgnoreCase))
+            return $"--device '{Device}': no backend called '{backend}' (known: {string.Join(", ", known)})";
         if (KvType is not ("f16" or "f32"))
             return $"--kv-type must be f16 or f32, not '{KvType}'";
         if (Vs is not null && Vs != "llama.cpp")

@@ -8,8 +8,8 @@ internal static class ModelBenchTable
 {
     public static void Write(TextWriter output, ModelBenchReport report)
     {
-        output.WriteLine(Header(report.Machine));
-        output.WriteLine($"KV cache {report.KvType} in both engines; Meridian runs through its serving engine (LlmEngine), as `serve` does");
+        // One header line (machine, bandwidth, then the run's settings), so tools reading the table keep its layout.
+        output.WriteLine($"{Header(report.Machine)}; KV cache {report.KvType}; Meridian through LlmEngine, as `serve` runs");
         output.WriteLine();
         output.WriteLine($"| {"engine",-9} | {"model",-16} | {"type",-6} | {"threads",7} | {"test",-7} | {"t/s",18} | {"GB/s",6} | {"% mem bw",8} |");
         output.WriteLine("|-----------|------------------|--------|---------|---------|--------------------|--------|----------|");

@@ -75,7 +75,6 @@ internal sealed class LoadedModel : IDisposable
     public LlmEngine StartEngine(int context, int maxBatchTokens = 256)
     {
         const int blockSize = 16;
-        context = Math.Min(context, Model.ContextLength);
         return new LlmEngine(Model, Tokenizer, chatTemplate: null, new LlmEngineOptions
         {
             BlockSize = blockSize,

@@ -31,10 +31,10 @@ internal static class RunCommand
             // 512..8192), so a huge -n cannot allocate whatever it asks; a full context ends generation.
             int context = Math.Max(ids.Length + 1, Math.Clamp(loaded.Model.ContextLength, 512, 8192));
             int capacity = options.MaxTokens is int n ? (int)Math.Min((long)ids.Length + n, context) : context;
-            capacity = Math.Min(Math.Max(capacity, ids.Length + 1), loaded.Model.ContextLength);
-            if (ids.Length >= capacity)
-                throw new CliUsageException($"the prompt has {ids.Length} tokens; the model's context holds {loaded.Model.ContextLength}");
-            using var engine = loaded.StartEngine(capacity);
+            capacity = Math.Max(capacity, ids.Length + 1);
+            // The last token sampled is printed, never fed: a cache of `capacity` positions yields capacity - prompt + 1
+            // tokens, as run.c and llama.cpp do, so the engine's context (prompt + generated) is one more than the cache.
+            using var engine = loaded.StartEngine(capacity + 1);
             // Generated text continues the prompt; with no prompt text the first piece loses its
             // SentencePiece leading space (run.c decode after BOS). Special tokens are printed, as run.c does.
             var request = new EngineRequest(ids, SamplingFlags.Seeded(options, stderr)) { ContinuesText = text.Length > 0, SkipSpecialTokens = false, PenalizePrompt = true };

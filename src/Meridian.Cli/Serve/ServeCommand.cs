@@ -68,6 +68,8 @@ internal static class ServeCommand
             var template = tok.Spec.ChatTemplate is { } source ? ChatTemplate.Parse(source, "chat template") : null;
             if (template is null)
                 stderr.WriteLine("meridian: the model has no chat template; chat requests use ChatML");
+            if (engineOptions.MaxContext > loaded.Model.ContextLength)
+                stderr.WriteLine($"meridian: warning: --max-context {engineOptions.MaxContext} is beyond the {loaded.Model.ContextLength} positions the model was trained for");
             using var engine = new LlmEngine(loaded.Model, tok, template, engineOptions);
             using var app = MeridianServer.Build(engine, serverOptions); // disposed before the engine: its host services (metrics) stop first
             app.StartAsync().GetAwaiter().GetResult();

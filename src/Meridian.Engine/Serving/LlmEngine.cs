@@ -54,7 +54,9 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         _options = options;
 
         int bs = options.BlockSize;
-        int context = Math.Min(options.MaxContext ?? model.ContextLength, model.ContextLength);
+        // An explicit MaxContext may exceed the trained context the file states (files understate it: stories260K's
+        // GGUF says 128), as llama.cpp's -c may; the KV cache then caps it.
+        int context = options.MaxContext ?? model.ContextLength;
         long blockBytes = Math.Max(1, model.KvBytesPerToken * bs);
         int contextBlocks = (context + bs - 1) / bs;
         long blocks = options.KvBlocks

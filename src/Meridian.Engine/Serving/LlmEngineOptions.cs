@@ -30,7 +30,8 @@ public sealed record LlmEngineOptions
     /// <summary>Token budget of one step: decodes plus prompt chunks.</summary>
     public int MaxBatchTokens { get; init; } = 128;
 
-    /// <summary>Context limit per request; null = the model's trained context.</summary>
+    /// <summary>Context limit per request; null = the model's trained context. A larger value is taken as given
+    /// (llama.cpp's -c beyond n_ctx_train), capped by the KV cache.</summary>
     public int? MaxContext { get; init; }
 
     /// <summary>Reuse KV blocks of identical prompt prefixes across requests.</summary>

@@ -21,6 +21,7 @@ public sealed class BenchCommandTests
     [InlineData("-t wants comma-separated thread counts, got 'x'", "--synthetic", "llama-15m", "-t", "2,x")]
     [InlineData("-t needs thread counts of at least 1", "--synthetic", "llama-15m", "-t", "0")]
     [InlineData("--kv-type must be f16 or f32, not 'q8_0'", "--synthetic", "llama-15m", "--kv-type", "q8_0")]
+    [InlineData("--device 'npu:0': no backend called 'npu' (known: cpu, reference)", "--synthetic", "llama-15m", "--device", "npu:0")]
     [InlineData("-p and -n must be non-negative and not both 0", "--synthetic", "llama-15m", "-p", "0", "-n", "0")]
     [InlineData("--vs knows only llama.cpp, not 'ollama'", "--synthetic", "llama-15m", "--vs", "ollama")]
     [InlineData("no such file: no-such-model.gguf", "--model", "no-such-model.gguf")]
@@ -56,7 +57,8 @@ public sealed class BenchCommandTests
         Assert.Contains("llama-15m Q4_0 t=1 rep 1/1: meridian tg4", r.Stderr); // plain progress lines: stderr is not a terminal
         using var doc = JsonDocument.Parse(r.Stdout);
         var root = doc.RootElement;
-        Assert.Equal(["machine", "results", "ratios"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["machine", "results", "ratios", "kv_type"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("f16", root.GetProperty("kv_type").GetString()); // both engines' KV cache, llama.cpp's default
 
         var machine = root.GetProperty("machine");
         Assert.Equal(["cpu", "cores", "isa", "os", "runtime", "memory_bandwidth_gb_per_s", "memory_bandwidth_threads"], machine.EnumerateObject().Select(p => p.Name));

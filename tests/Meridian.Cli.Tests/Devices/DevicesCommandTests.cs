@@ -21,7 +21,9 @@ public class DevicesCommandTests
         Assert.Contains("Meridian backend contract 1.0", r.Stdout);
         Assert.Contains("backend cpu: contract 1.0, available, score 0", r.Stdout);
         Assert.Contains("  cpu:0  cpu (2 threads)  kind cpu, memory ", r.Stdout);
-        var matmul = Assert.Single(r.Stdout.Split('\n'), l => l.TrimStart().StartsWith("matmul "));
+        // The CPU's block comes first; the reference backend (Core's scalar ops, score -100) follows it.
+        Assert.Contains("backend reference: contract 1.0, available, score -100", r.Stdout);
+        var matmul = r.Stdout.Split('\n').First(l => l.TrimStart().StartsWith("matmul "));
         Assert.Contains(" q4_0 ", matmul);
         Assert.Contains(" q6_K ", matmul);
     }
@@ -33,7 +35,9 @@ public class DevicesCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.Equal("1.0", doc.RootElement.GetProperty("contract").GetString());
-        var cpu = Assert.Single(doc.RootElement.GetProperty("backends").EnumerateArray());
+        var backends = doc.RootElement.GetProperty("backends").EnumerateArray().ToList();
+        Assert.Equal(["cpu", "reference"], backends.Select(b => b.GetProperty("name").GetString()));
+        var cpu = backends[0];
         Assert.Equal("cpu", cpu.GetProperty("name").GetString());
         Assert.Equal(JsonValueKind.Null, cpu.GetProperty("error").ValueKind);
         var device = Assert.Single(cpu.GetProperty("devices").EnumerateArray());
