@@ -18,7 +18,7 @@ internal sealed class ModelBenchArguments
     private readonly Option<string> _threads = new("-t") { Description = "Thread counts, comma-separated (default: all processors)", DefaultValueFactory = _ => Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) };
     private readonly Option<int> _reps = new("-r") { Description = "Repetitions of each test", DefaultValueFactory = _ => 5 };
     private readonly Option<string> _device = new("--device") { Description = "Meridian's device: BACKEND or BACKEND:INDEX (see `meridian devices`)", DefaultValueFactory = _ => "cpu" };
-    private readonly Option<string> _kvType = new("--kv-type") { Description = "KV cache dtype of both engines: f16 (llama.cpp's default) or f32", DefaultValueFactory = _ => "f16" };
+    private readonly Option<string> _kvType = new("--kv-type") { Description = "KV cache dtype of both engines: f32 (Meridian's default) or f16 (llama.cpp's)", DefaultValueFactory = _ => "f32" };
     private readonly Option<string?> _vs = new("--vs") { Description = "Peer to run interleaved: llama.cpp" };
     private readonly Option<bool> _json = new("--json") { Description = "Print one JSON object instead of the table" };
     private readonly Option<string?> _report = new("--report") { Description = "Also write a self-contained HTML page with charts of the figures to this file" };

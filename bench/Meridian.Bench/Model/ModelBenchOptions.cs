@@ -8,8 +8,8 @@ internal sealed record ModelBenchOptions(
     string? Model, string? Synthetic, string[] Types, bool Pure, int Prompt, int Generate, int[] Threads, int Reps, string? Vs,
     bool Json, string? Report)
 {
-    /// <summary>KV cache dtype of both engines: "f16" (llama.cpp's default) or "f32".</summary>
-    public string KvType { get; init; } = "f16";
+    /// <summary>KV cache dtype of both engines: "f32" (Meridian's default, as run and serve use) or "f16" (llama.cpp's).</summary>
+    public string KvType { get; init; } = "f32";
 
     /// <summary>Meridian's device, as --device names it ("cpu", "cpu:0", "reference").</summary>
     public string Device { get; init; } = "cpu";

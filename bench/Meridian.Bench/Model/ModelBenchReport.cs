@@ -5,7 +5,7 @@ namespace Meridian.Bench.Model;
 internal sealed record ModelBenchReport(MachineInfo Machine, IReadOnlyList<ModelBenchResult> Results, IReadOnlyList<ModelBenchRatio> Ratios)
 {
     /// <summary>The KV cache dtype both engines ran with ("f16", "f32").</summary>
-    public string KvType { get; init; } = "f16";
+    public string KvType { get; init; } = "f32";
 }
 
 /// <summary>tokens/s mean and sample stddev over reps; gb_per_s (tg only) = weight bytes read per token × tokens/s;

@@ -58,7 +58,7 @@ public sealed class BenchCommandTests
         using var doc = JsonDocument.Parse(r.Stdout);
         var root = doc.RootElement;
         Assert.Equal(["machine", "results", "ratios", "kv_type"], root.EnumerateObject().Select(p => p.Name));
-        Assert.Equal("f16", root.GetProperty("kv_type").GetString()); // both engines' KV cache, llama.cpp's default
+        Assert.Equal("f32", root.GetProperty("kv_type").GetString()); // both engines' KV cache, Meridian's default
 
         var machine = root.GetProperty("machine");
         Assert.Equal(["cpu", "cores", "isa", "os", "runtime", "memory_bandwidth_gb_per_s", "memory_bandwidth_threads"], machine.EnumerateObject().Select(p => p.Name));
