@@ -27,11 +27,16 @@ internal sealed class LoadedModel : IDisposable
     /// <summary>The fallback placement the model runs with, or null when its device runs every op.</summary>
     public FallbackDevice? Fallback => Model.Device as FallbackDevice;
 
-    public static LoadedModel Open(string? modelPath, string? tokenizerPath, DeviceChoice device, TextWriter stderr)
+    /// <summary>
+    /// Opens the model on the device <paramref name="device"/> names, resolved through <paramref name="backends"/>
+    /// (default: <see cref="CliBackends.Create"/>; tests pass a registry of their own).
+    /// </summary>
+    public static LoadedModel Open(string? modelPath, string? tokenizerPath, DeviceChoice device, TextWriter stderr,
+        Func<int?, BackendRegistry>? backends = null)
     {
         modelPath = BundledModel.Resolve(modelPath, AppContext.BaseDirectory);
         var tokenizer = TokenizerLoader.Load(tokenizerPath ?? FindTokenizer(modelPath));
-        var registry = CliBackends.Create(device.Threads);
+        var registry = (backends ?? CliBackends.Create)(device.Threads);
         var target = registry.Resolve(device.Device);
         var options = new ModelLoadOptions
         {

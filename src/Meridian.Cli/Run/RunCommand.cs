@@ -7,7 +7,8 @@ namespace Meridian.Cli.Run;
 
 internal static class RunCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    /// <summary>The command; <paramref name="backends"/> replaces the composition root's registry (tests).</summary>
+    public static Command Create(TextWriter stdout, TextWriter stderr, Func<int?, Meridian.Core.Backends.BackendRegistry>? backends = null)
     {
         var model = new Option<string?>("--model", "-m") { Description = "A GGUF file, a Hugging Face model directory or a llama2.c checkpoint (default: the bundled demo model, models/demo/meridian-demo.gguf)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Vocabulary for models without one (llama2.c tokenizer.bin, tokenizer.json)" };
@@ -21,7 +22,7 @@ internal static class RunCommand
         {
             var options = sampling.Parse(parse); // before loading, so a bad flag fails fast
             var choice = device.Parse(parse);
-            using var loaded = LoadedModel.Open(parse.GetValue(model), parse.GetValue(tokenizer), choice, stderr);
+            using var loaded = LoadedModel.Open(parse.GetValue(model), parse.GetValue(tokenizer), choice, stderr, backends);
             string text = parse.GetValue(prompt) ?? "";
             // BOS (when the vocabulary adds one) then the prompt, as llama.cpp and run.c encode it.
             int[] ids = loaded.Tokenizer.Encode(text, addSpecial: true);
