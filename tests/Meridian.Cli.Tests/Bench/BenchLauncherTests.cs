@@ -77,7 +77,7 @@ public sealed class BenchLauncherTests
 
         // -n and -r were not given: the defaults 128 and 5 are written out, so the bench cannot differ.
         Assert.Equal(
-            ["--synthetic", "llama-15m", "--type", "Q4_0,Q8_0", "-p", "8", "-n", "128", "-t", "1,2", "-r", "5", "--device", "cpu", "--kv-type", "f16", "--vs", "llama.cpp", "--json", "--report", "r.html"],
+            ["--synthetic", "llama-15m", "--type", "Q4_0,Q8_0", "-p", "8", "-n", "128", "-t", "1,2", "-r", "5", "--device", "cpu", "--kv-type", "f32", "--vs", "llama.cpp", "--json", "--report", "r.html"],
             ModelBenchArguments.ToArgs(options));
     }
 
