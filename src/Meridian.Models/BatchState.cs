@@ -1,7 +1,6 @@
 // Mutable state of a model runner: the paged KV cache (numBlocks × blockSize positions per layer, shared by
 // every sequence through block tables), the step's inputs on the device and the workspace for its tokens.
 using Meridian.Core.Backends;
-using Meridian.Core.Tensors;
 
 namespace Meridian.Models;
 
@@ -16,9 +15,6 @@ public abstract class BatchState : IDisposable
 
     /// <summary>Most tokens one step may feed.</summary>
     public abstract int MaxTokens { get; }
-
-    /// <summary>The dtype keys and values are stored in (F32 or F16).</summary>
-    public abstract DType KvType { get; }
 
     /// <summary>The stream the model's ops go to.</summary>
     public abstract IComputeStream Stream { get; }

@@ -23,9 +23,6 @@ public interface ILanguageModel : IDisposable
     /// <summary>Bytes of KV cache one position takes on the device, all layers, keys and values, in <see cref="KvType"/>.</summary>
     long KvBytesPerToken { get; }
 
-    /// <summary>Every (op, dtype) the forward pass runs on the device, checked before loading.</summary>
-    IReadOnlyList<OpRequirement> Requirements { get; }
-
     /// <summary>
     /// A paged KV cache of <paramref name="numBlocks"/> blocks of <paramref name="blockSize"/> positions and
     /// workspace for steps of up to <paramref name="maxTokens"/> tokens. Owned (and disposed) by the caller.

@@ -38,7 +38,7 @@ public static class ModelLoader
     /// <paramref name="device"/> if it supports every requirement; else, with a fallback device, a
     /// <see cref="FallbackDevice"/> that runs the missing pairs there; else an error naming the first missing pair.
     /// </summary>
-    public static IDevice Place(IDevice device, IReadOnlyList<OpRequirement> requirements, IDevice? fallback, string origin)
+    private static IDevice Place(IDevice device, IReadOnlyList<OpRequirement> requirements, IDevice? fallback, string origin)
     {
         var missing = requirements.Where(r => !device.Supports(r.Op, r.Type)).ToList();
         if (missing.Count == 0)
@@ -75,7 +75,7 @@ public static class ModelLoader
                 var factors = new float[config.HeadDim / 2];
                 if (freqs.Type != Core.Tensors.DType.F32 || freqs.Rows * freqs.Cols != factors.Length)
                     throw new ModelFormatException($"{path}: tensor 'rope_freqs.weight' must be {factors.Length} f32 values");
-                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(freqs.Bytes).CopyTo(factors);
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(freqs.Span).CopyTo(factors);
                 config = config with { RopeFreqFactors = factors };
             }
             return Build(config, source, device, options, file);
@@ -126,6 +126,6 @@ public static class ModelLoader
         var requirements = LlamaModel.RequirementsOf(plan, options.KvType);
         var placed = Place(device, requirements, options.FallbackDevice, source.Origin);
         var weights = LlamaWeights.Load(plan, config, placed, options.Progress);
-        return new LlamaModel(config, weights, placed, options.KvType, requirements, owner);
+        return new LlamaModel(config, weights, placed, options.KvType, owner);
     }
 }

@@ -2,6 +2,7 @@
 // of one) and as one of eight sequences in the same engine steps (ForwardBatch with ragged prompts and
 // shuffled block tables), the two paths the model level compares.
 using Meridian.Conformance.Inputs;
+using Meridian.Core.Ops;
 using Meridian.Models;
 
 namespace Meridian.Conformance.ModelLevel;
@@ -82,15 +83,11 @@ internal static class ModelRuns
         return new GreedyTrace(tokens, logits);
     }
 
-    /// <summary>The index of the largest value, the lowest on ties (what greedy sampling picks).</summary>
+    /// <summary>The index of the largest value, the lowest on ties (what greedy sampling picks): Core's ArgMax oracle.</summary>
     public static int ArgMax(ReadOnlySpan<float> x)
     {
-        int best = 0;
-        for (int i = 1; i < x.Length; i++)
-        {
-            if (x[i] > x[best])
-                best = i;
-        }
-        return best;
+        Span<int> best = stackalloc int[1];
+        ReferenceOps.ArgMaxReference(x, x.Length, best);
+        return best[0];
     }
 }

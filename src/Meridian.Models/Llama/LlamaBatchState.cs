@@ -16,7 +16,6 @@ public sealed class LlamaBatchState : BatchState
 {
     private readonly List<IDeviceBuffer> _buffers = [];
     private readonly IDevice _device;
-    private IDeviceBuffer? _tablesBuffer;
 
     internal LlamaBatchState(LlamaConfig c, DType kvType, IDevice device, int numBlocks, int blockSize, int maxTokens)
     {
@@ -29,7 +28,6 @@ public sealed class LlamaBatchState : BatchState
         NumBlocks = numBlocks;
         BlockSize = blockSize;
         MaxTokens = maxTokens;
-        KvType = kvType;
         Stream = device.CreateStream();
         int kv = c.NumKeyValueHeads * c.HeadDim, rows = numBlocks * blockSize;
         Work = new LlamaWorkspace(c, device, maxTokens, _buffers);
@@ -54,8 +52,6 @@ public sealed class LlamaBatchState : BatchState
 
     public override int MaxTokens { get; }
 
-    public override DType KvType { get; }
-
     public override IComputeStream Stream { get; }
 
     internal LlamaWorkspace Work { get; }        // [MaxTokens, ·] activations of a step
@@ -65,23 +61,23 @@ public sealed class LlamaBatchState : BatchState
     internal DeviceTensor LogitRows { get; }     // [MaxTokens, 1] i32 rows whose logits are wanted
     internal DeviceTensor Sequences { get; }     // [MaxTokens, 4] i32 AttentionSequence rows
     internal DeviceTensor BlockTables { get; private set; } // [capacity, 1] i32, grown on demand
-    internal DeviceTensor[] KeyCache { get; }    // per layer [NumBlocks·BlockSize, Hkv·Dh] KvType
-    internal DeviceTensor[] ValueCache { get; }  // per layer [NumBlocks·BlockSize, Hkv·Dh] KvType
+    internal DeviceTensor[] KeyCache { get; }    // per layer [NumBlocks·BlockSize, Hkv·Dh] f32 or f16
+    internal DeviceTensor[] ValueCache { get; }  // per layer [NumBlocks·BlockSize, Hkv·Dh] f32 or f16
 
     /// <summary>Room for <paramref name="entries"/> block table entries: the tensor is replaced by a larger one when a step needs it (rare: it doubles).</summary>
     internal void EnsureBlockTables(int entries)
     {
-        if (_tablesBuffer is not null && BlockTables.Rows >= entries)
+        var old = BlockTables.Buffer; // null before the first call
+        if (old is not null && BlockTables.Rows >= entries)
             return;
-        int capacity = Math.Max(entries, _tablesBuffer is null ? 0 : 2 * BlockTables.Rows);
-        if (_tablesBuffer is not null)
+        int capacity = Math.Max(entries, old is null ? 0 : 2 * BlockTables.Rows);
+        if (old is not null)
         {
             Stream.Synchronize(); // the old table may still be read by submitted work
-            _buffers.Remove(_tablesBuffer);
-            _tablesBuffer.Dispose();
+            _buffers.Remove(old);
+            old.Dispose();
         }
         BlockTables = Allocate(capacity, 1, DType.I32, BufferUsage.Scratch);
-        _tablesBuffer = BlockTables.Buffer;
     }
 
     public override void CopyBlock(int source, int destination)

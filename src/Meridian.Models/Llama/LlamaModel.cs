@@ -19,8 +19,7 @@ public sealed class LlamaModel : ILanguageModel
     /// A model over already-loaded weights whose KV cache is <paramref name="kvType"/>; the weights and
     /// <paramref name="owner"/> (the open file) are disposed with it.
     /// </summary>
-    public LlamaModel(LlamaConfig config, LlamaWeights weights, IDevice device, DType kvType, IReadOnlyList<OpRequirement> requirements,
-        IDisposable? owner)
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, IDevice device, DType kvType, IDisposable? owner)
     {
         if (kvType is not (DType.F32 or DType.F16))
             throw new ArgumentException($"the KV cache type must be f32 or f16, not {kvType.Name()}", nameof(kvType));
@@ -32,7 +31,6 @@ public sealed class LlamaModel : ILanguageModel
         _rope = config.Rope;
         var causal = AttentionParams.Causal(config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim);
         _attention = Enumerable.Range(0, config.NumHiddenLayers).Select(l => causal with { SlidingWindow = config.WindowOf(l) }).ToArray();
-        Requirements = requirements;
     }
 
     public LlamaConfig Config { get; }
@@ -42,8 +40,6 @@ public sealed class LlamaModel : ILanguageModel
     public IDevice Device { get; }
 
     public DType KvType { get; }
-
-    public IReadOnlyList<OpRequirement> Requirements { get; }
 
     public int VocabSize => Config.VocabSize;
 

@@ -26,7 +26,7 @@ public sealed record LlamaLayerWeights(
     DeviceTensor WDown);       // [D, F]
 
 /// <summary>One weight the model reads: its GGUF-style <paramref name="Key"/>, the stored tensor (named as the file names it) and its use.</summary>
-public sealed record PlannedWeight(string Key, HostWeight Weight, LlamaWeights.Role Role);
+public sealed record PlannedWeight(string Key, WeightData Weight, LlamaWeights.Role Role);
 
 /// <summary>All weights of a Llama-family model.</summary>
 public sealed record LlamaWeights(
@@ -151,19 +151,18 @@ public sealed record LlamaWeights(
     }
 
     // A matrix only ever multiplied may be kept in the device's own layout; a lookup table may not.
-    private static DeviceTensor Matrix(IDevice device, HostWeight w, Role role)
+    private static DeviceTensor Matrix(IDevice device, WeightData w, Role role)
     {
-        var data = new WeightData(w.Name, w.Type, w.Rows, w.Cols, w.Address, w.ByteLength) { FilePath = w.FilePath, FileOffset = w.FileOffset };
-        var buffer = device.LoadWeights(data, role == Role.Matrix ? WeightUse.MatMulOnly : WeightUse.Any);
+        var buffer = device.LoadWeights(w, role == Role.Matrix ? WeightUse.MatMulOnly : WeightUse.Any);
         return new DeviceTensor(buffer, 0, w.Type, w.Rows, w.Cols);
     }
 
     // Norm weights and biases are small; GGUF stores them f32, HF may store f16/bf16, so decode once.
-    private static DeviceTensor Vector(IDevice device, HostWeight w)
+    private static DeviceTensor Vector(IDevice device, WeightData w)
     {
         int n = w.Rows * w.Cols;
         var values = new float[n];
-        Core.Quant.QuantCodecs.DequantizeReference(w.Type, w.Bytes, values);
+        Core.Quant.QuantCodecs.DequantizeReference(w.Type, w.Span, values);
         var buffer = device.Allocate(n * sizeof(float), BufferUsage.Weights);
         var t = DeviceTensor.F32(buffer, 1, n);
         using var stream = device.CreateStream();

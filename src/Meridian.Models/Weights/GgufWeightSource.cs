@@ -1,5 +1,6 @@
 // GGUF weights: names are already the canonical ones; dims are ne[0] (cols) first.
 using Meridian.Core;
+using Meridian.Core.Backends;
 using Meridian.Formats.Gguf;
 
 namespace Meridian.Models.Weights;
@@ -11,14 +12,14 @@ public sealed class GgufWeightSource(GgufFile file) : WeightSource
     public override string Origin => file.Path;
 
     /// <inheritdoc />
-    protected internal override unsafe HostWeight? Find(string fullName)
+    protected internal override unsafe WeightData? Find(string fullName)
     {
         if (!file.TryGetTensor(fullName, out var info))
             return null;
         var d = info.Dimensions;
         if (d.Length > 2 && d.Skip(2).Any(n => n != 1) || d.Length == 0 || d[0] > int.MaxValue || (d.Length > 1 ? d[1] : 1) > int.MaxValue)
             throw new ModelFormatException($"{file.Path}: tensor '{fullName}' has shape {info.ShapeText}; a 1-D or 2-D weight was expected");
-        return new HostWeight(fullName, info.Type, d.Length > 1 ? (int)d[1] : 1, (int)d[0], (nint)file.GetTensorPointer(info), info.ByteSize)
+        return new WeightData(fullName, info.Type, d.Length > 1 ? (int)d[1] : 1, (int)d[0], (nint)file.GetTensorPointer(info), info.ByteSize)
         {
             FilePath = file.Path,
             FileOffset = file.AbsoluteOffset(info),

@@ -3,6 +3,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
 using Meridian.Formats.Llama2C;
 
@@ -28,7 +29,7 @@ public sealed partial class Llama2CWeightSource(Llama2CCheckpoint checkpoint) : 
     public override string Origin => checkpoint.Path;
 
     /// <inheritdoc />
-    protected internal override unsafe HostWeight? Find(string fullName)
+    protected internal override unsafe WeightData? Find(string fullName)
     {
         var m = LayerName().Match(fullName);
         ReadOnlySpan<float> data;
@@ -58,7 +59,7 @@ public sealed partial class Llama2CWeightSource(Llama2CCheckpoint checkpoint) : 
             shape = t.Shape;
         }
         var bytes = MemoryMarshal.AsBytes(data);
-        return new HostWeight(fullName, DType.F32, shape.Length == 2 ? (int)shape[0] : 1, (int)shape[^1],
+        return new WeightData(fullName, DType.F32, shape.Length == 2 ? (int)shape[0] : 1, (int)shape[^1],
             (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(bytes)), bytes.Length);
     }
 

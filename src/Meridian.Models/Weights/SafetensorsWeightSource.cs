@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Meridian.Core;
+using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
 using Meridian.Formats.Safetensors;
 
@@ -51,7 +52,7 @@ public sealed partial class SafetensorsWeightSource(SafetensorsModel model) : We
     }
 
     /// <inheritdoc />
-    protected internal override unsafe HostWeight? Find(string fullName)
+    protected internal override unsafe WeightData? Find(string fullName)
     {
         string? hf = HfName(fullName);
         if (hf is null || !model.TryGetTensor(hf, out var info))
@@ -68,7 +69,7 @@ public sealed partial class SafetensorsWeightSource(SafetensorsModel model) : We
             throw new ModelFormatException($"{model.Directory}: tensor '{hf}' has shape [{string.Join(", ", s)}]; a 1-D or 2-D weight was expected");
         var data = model.GetTensorData(hf);
         // Row-major [out, in] is ggml's [ne1 = out, ne0 = in]: the same bytes, no transpose.
-        return new HostWeight(hf, type, s.Length == 2 ? (int)s[0] : 1, (int)s[^1],
+        return new WeightData(hf, type, s.Length == 2 ? (int)s[0] : 1, (int)s[^1],
             (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data)), data.Length);
     }
 

@@ -1,6 +1,7 @@
 // Path-scoped access to a model file's weights (candle's VarBuilder::pp). Models ask for weights by
 // llama.cpp's GGUF names ("blk.3.attn_q.weight"); each file format translates them in one place.
 using Meridian.Core;
+using Meridian.Core.Backends;
 
 namespace Meridian.Models.Weights;
 
@@ -20,19 +21,19 @@ public abstract class WeightSource
     protected internal virtual string StoredName(string fullName) => fullName;
 
     /// <summary>Looks up a weight by its full GGUF-style name.</summary>
-    protected internal abstract HostWeight? Find(string fullName);
+    protected internal abstract WeightData? Find(string fullName);
 
     /// <summary>A view of this source under <paramref name="prefix"/> (joined with '.').</summary>
     public WeightSource Pp(string prefix) => new Scoped(this, Qualify(prefix));
 
     /// <summary>The weight called <paramref name="name"/> in this scope, or null.</summary>
-    public HostWeight? TryGet(string name) => Find(Qualify(name));
+    public WeightData? TryGet(string name) => Find(Qualify(name));
 
     /// <summary>
     /// The weight called <paramref name="name"/>, checked to be [rows, cols]; a missing weight or a
     /// wrong shape is a <see cref="ModelFormatException"/> naming it.
     /// </summary>
-    public HostWeight Get(string name, int rows, int cols)
+    public WeightData Get(string name, int rows, int cols)
     {
         string full = Qualify(name);
         var w = Find(full) ?? throw new ModelFormatException($"{Origin}: required tensor '{StoredName(full)}' is missing");
@@ -47,7 +48,7 @@ public abstract class WeightSource
 
         protected override string Qualify(string name) => prefix + "." + name;
 
-        protected internal override HostWeight? Find(string fullName) => root.Find(fullName);
+        protected internal override WeightData? Find(string fullName) => root.Find(fullName);
 
         protected internal override string StoredName(string fullName) => root.StoredName(fullName);
     }

@@ -291,8 +291,6 @@ public sealed class LlmEngineTests(EngineFixture fx) : IClassFixture<EngineFixtu
 
         public Meridian.Core.Tensors.DType KvType => inner.KvType;
 
-        public IReadOnlyList<Meridian.Core.Backends.OpRequirement> Requirements => inner.Requirements;
-
         public Meridian.Models.BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) => inner.CreateBatchState(numBlocks, blockSize, maxTokens);
 
         public void ForwardBatch(Meridian.Models.BatchState state, Meridian.Models.BatchInput input, Span<float> logits)
