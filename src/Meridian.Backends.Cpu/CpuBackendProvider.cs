@@ -21,7 +21,7 @@ public sealed class CpuBackendProvider : IBackendProvider
     public bool IsAvailable => true;
 
     /// <inheritdoc />
-    public int Score => 0;
+    public int Score => 100; // plugins score above 100 to be preferred over the CPU (native/include/meridian_backend.h)
 
     /// <inheritdoc />
     public IReadOnlyList<IDevice> Devices => [_device.Value];

@@ -64,7 +64,7 @@ internal static class DevicesCommand
                 }
                 backends.Add(new BackendEntry(provider.Name, provider.ContractVersion.ToString(), provider.IsAvailable, provider.Score, devices, error));
             }
-            return new DevicesListing(BackendContract.Version.ToString(), backends);
+            return new DevicesListing(BackendContract.Version.ToString(), backends, [.. registry.Skipped.Select(s => new SkippedEntry(s.Source, s.Reason))]);
         }
         finally
         {

@@ -2,8 +2,11 @@
 // with its devices (schema in docs/cli.md).
 namespace Meridian.Cli.Devices;
 
-/// <summary>The contract this Meridian speaks and every registered backend.</summary>
-internal sealed record DevicesListing(string Contract, IReadOnlyList<BackendEntry> Backends);
+/// <summary>The contract this Meridian speaks, every registered backend, and the plugins found and refused.</summary>
+internal sealed record DevicesListing(string Contract, IReadOnlyList<BackendEntry> Backends, IReadOnlyList<SkippedEntry> Skipped);
+
+/// <summary>A plugin file found in a plugins folder and not registered, with the reason.</summary>
+internal sealed record SkippedEntry(string Source, string Reason);
 
 /// <summary>
 /// A registered backend: its name (the --device prefix), the contract version it implements, whether it can run

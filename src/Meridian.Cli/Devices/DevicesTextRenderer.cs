@@ -26,6 +26,11 @@ internal static class DevicesTextRenderer
                 }
             }
         }
+        foreach (var skipped in listing.Skipped)
+        {
+            w.WriteLine();
+            w.WriteLine($"skipped plugin {skipped.Source}: {skipped.Reason}");
+        }
     }
 
     private static string Bytes(long n) => n >= 1L << 30 ? $"{n / (double)(1L << 30):F1} GiB" : $"{n / (double)(1L << 20):F1} MiB";

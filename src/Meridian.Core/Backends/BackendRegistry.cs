@@ -6,6 +6,9 @@ namespace Meridian.Core.Backends;
 public sealed class BackendRegistry
 {
     private readonly List<IBackendProvider> _providers = [];
+    private readonly List<SkippedBackend> _skipped = [];
+    private readonly Dictionary<string, Func<string, IBackendProvider>> _loaders = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, IBackendProvider> _loaded = [];
 
     /// <summary>Adds <paramref name="provider"/> after checking its contract version (a different major is refused).</summary>
     public BackendRegistry Register(IBackendProvider provider)
@@ -19,6 +22,28 @@ public sealed class BackendRegistry
 
     /// <summary>Every registered provider, in registration order.</summary>
     public IReadOnlyList<IBackendProvider> Providers => _providers;
+
+    /// <summary>Backends found and not registered (a plugin in the plugins folder that was refused), with why.</summary>
+    public IReadOnlyList<SkippedBackend> Skipped => _skipped;
+
+    /// <summary>Records a backend that was found and refused, for `meridian devices` to show.</summary>
+    public BackendRegistry Skip(string source, string reason)
+    {
+        _skipped.Add(new SkippedBackend(source, reason));
+        return this;
+    }
+
+    /// <summary>
+    /// Lets device names of the form "SCHEME:ARGUMENT" or "SCHEME:ARGUMENT:INDEX" load a provider on demand
+    /// ("plugin:/opt/npu/libmeridian-npu.so"): <paramref name="load"/> gets ARGUMENT, once per distinct ARGUMENT.
+    /// </summary>
+    public BackendRegistry RegisterLoader(string scheme, Func<string, IBackendProvider> load)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(scheme);
+        ArgumentNullException.ThrowIfNull(load);
+        _loaders[scheme] = load;
+        return this;
+    }
 
     /// <summary>
     /// The device <paramref name="name"/> names: "BACKEND" (its first device) or "BACKEND:INDEX"; null or "auto"
@@ -34,6 +59,8 @@ public sealed class BackendRegistry
             return best.Devices[0];
         }
         int colon = name.IndexOf(':');
+        if (colon > 0 && _loaders.TryGetValue(name[..colon], out var load))
+            return ResolveLoaded(name, name[(colon + 1)..], load);
         string backend = colon < 0 ? name : name[..colon];
         int index = 0;
         if (colon >= 0 && (!int.TryParse(name.AsSpan(colon + 1), out index) || index < 0))
@@ -42,6 +69,33 @@ public sealed class BackendRegistry
             ?? throw new MeridianException($"device '{name}': no backend called '{backend}' (known: {string.Join(", ", _providers.Select(p => p.Name))})");
         if (!provider.IsAvailable)
             throw new MeridianException($"device '{name}': the {provider.Name} backend is not available on this machine");
+        var devices = provider.Devices;
+        if (index >= devices.Count)
+            throw new MeridianException($"device '{name}': the {provider.Name} backend has {devices.Count} device(s), numbered from 0");
+        return devices[index];
+    }
+
+    // "plugin:PATH" is the first device of the plugin at PATH, "plugin:PATH:N" its device N (PATH itself may hold
+    // colons, a Windows drive for one: only a final ":digits" is an index).
+    private IDevice ResolveLoaded(string name, string argument, Func<string, IBackendProvider> load)
+    {
+        int index = 0;
+        int last = argument.LastIndexOf(':');
+        if (last > 0 && last < argument.Length - 1 && argument.AsSpan(last + 1).IndexOfAnyExceptInRange('0', '9') < 0)
+        {
+            index = int.Parse(argument.AsSpan(last + 1), System.Globalization.CultureInfo.InvariantCulture);
+            argument = argument[..last];
+        }
+        if (argument.Length == 0)
+            throw new MeridianException($"device '{name}': name what to load after the ':'");
+        if (!_loaded.TryGetValue(argument, out var provider))
+        {
+            provider = load(argument);
+            BackendContract.Check(provider);
+            _loaded[argument] = provider;
+        }
+        if (!provider.IsAvailable)
+            throw new MeridianException($"device '{name}': the {provider.Name} backend has no usable device on this machine");
         var devices = provider.Devices;
         if (index >= devices.Count)
             throw new MeridianException($"device '{name}': the {provider.Name} backend has {devices.Count} device(s), numbered from 0");
