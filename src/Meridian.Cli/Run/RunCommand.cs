@@ -50,7 +50,7 @@ internal static class RunCommand
                 stderr.WriteLine($"meridian: the context of {capacity} tokens is full; generation stopped");
             stderr.WriteLine(
                 $"prompt: {result.Usage.PromptTokens} tokens, {result.PromptTokensPerSecond:F1} tokens/s; " +
-                $"generation: {result.Usage.CompletionTokens} tokens, {result.GenerationTokensPerSecond:F1} tokens/s");
+                $"generation: {result.Usage.CompletionTokens} tokens, {result.GenerationTokensPerSecond:F1} tokens/s; device: {loaded.Model.Device.Name}");
             return 0;
         }));
         return command;

@@ -19,7 +19,7 @@ public class DevicesCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("", r.Stderr);
         Assert.Contains("Meridian backend contract 1.0", r.Stdout);
-        Assert.Contains("backend cpu: contract 1.0, available, score 0", r.Stdout);
+        Assert.Contains("backend cpu: contract 1.0, available, score 100", r.Stdout);
         Assert.Contains("  cpu:0  cpu (2 threads)  kind cpu, memory ", r.Stdout);
         // The CPU's block comes first; the reference backend (Core's scalar ops, score -100) follows it.
         Assert.Contains("backend reference: contract 1.0, available, score -100", r.Stdout);
@@ -47,6 +47,31 @@ public class DevicesCommandTests
         Assert.Equal(BackendOps.All.Select(o => o.Name()), supports.EnumerateObject().Select(p => p.Name));
         Assert.Contains("f16", supports.GetProperty("paged_attention").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(JsonValueKind.Null, device.GetProperty("fallback_to_cpu").ValueKind);
+    }
+
+    [Fact]
+    public void Devices_SkippedPlugin_ListedWithItsReasonInTextAndJson()
+    {
+        BackendRegistry Registry(int? _) => new BackendRegistry().Register(new CpuBackendProvider(2))
+            .Skip("/opt/plugins/libmeridian-npu.so", "plugin '/opt/plugins/libmeridian-npu.so' implements backend ABI 2.0, this Meridian speaks 1.0");
+        foreach (var json in new[] { false, true })
+        {
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var command = DevicesCommand.Create(stdout, stderr, Registry);
+            string[] args = json ? ["devices", "--json"] : ["devices"];
+            int code = new RootCommand { command }.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+            Assert.True(code == 0, stderr.ToString());
+            if (!json)
+            {
+                Assert.Contains("skipped plugin /opt/plugins/libmeridian-npu.so: plugin '/opt/plugins/libmeridian-npu.so' implements backend ABI 2.0", stdout.ToString());
+                continue;
+            }
+            using var doc = JsonDocument.Parse(stdout.ToString());
+            var skipped = Assert.Single(doc.RootElement.GetProperty("skipped").EnumerateArray());
+            Assert.Equal("/opt/plugins/libmeridian-npu.so", skipped.GetProperty("source").GetString());
+            Assert.Contains("ABI 2.0", skipped.GetProperty("reason").GetString());
+        }
     }
 
     [Fact]
