@@ -27,6 +27,7 @@
 #define MB_FAULT_SHORT_TABLE 3      /* the table claims 1.0 but its struct_size stops before step_submit */
 #define MB_FAULT_NO_ENTRY 4         /* meridian_backend_get_api is not exported at all */
 #define MB_FAULT_OP_ERROR 5         /* every ADD fails at run time with MB_ERR_DEVICE */
+#define MB_FAULT_NULL_OPS 6         /* step_submit accepts every step and runs nothing: the host side's cost alone */
 #ifndef MB_REFERENCE_FAULT
 #define MB_REFERENCE_FAULT MB_FAULT_NONE
 #endif

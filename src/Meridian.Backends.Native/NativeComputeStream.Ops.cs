@@ -18,18 +18,18 @@ internal sealed unsafe partial class NativeComputeStream
     /// <inheritdoc />
     public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor dst)
     {
-        var op = Op(BackendOp.RmsNorm, dst, x, weight);
+        ref var op = ref Op(BackendOp.RmsNorm, dst, x, weight);
         op.Params.RmsNorm.Eps = eps;
-        Record(op);
+        Commit();
     }
 
     /// <inheritdoc />
     public void Rope(DeviceTensor x, DeviceTensor positions, RopeSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var op = spec.FreqFactors is { } factors
-            ? Op(BackendOp.Rope, x, x, positions, FactorsTensor(factors))
-            : Op(BackendOp.Rope, x, x, positions);
+        ref var op = ref spec.FreqFactors is { } factors
+            ? ref Op(BackendOp.Rope, x, x, positions, FactorsTensor(factors))
+            : ref Op(BackendOp.Rope, x, x, positions);
         if (spec.FreqFactors is null)
         {
             op.SourceCount = 3; // the frequency divisors' slot is there, and absent (no buffer)
@@ -41,7 +41,7 @@ internal sealed unsafe partial class NativeComputeStream
             Layout = spec.Layout == RopeLayout.RotateHalf ? 1u : 0u,
             Theta = spec.Theta,
         };
-        Record(op);
+        Commit();
     }
 
     /// <inheritdoc />
@@ -55,7 +55,7 @@ internal sealed unsafe partial class NativeComputeStream
         in AttentionParams p, DeviceTensor dst)
     {
         p.Validate();
-        var op = Op(BackendOp.PagedAttention, dst, q, keyCache, valueCache, batch.Sequences, batch.BlockTables);
+        ref var op = ref Op(BackendOp.PagedAttention, dst, q, keyCache, valueCache, batch.Sequences, batch.BlockTables);
         op.Params.Attention = new MbAttentionParams
         {
             NumHeads = (uint)p.NumHeads,
@@ -67,7 +67,7 @@ internal sealed unsafe partial class NativeComputeStream
             Scale = p.Scale,
             Softcap = p.Softcap,
         };
-        Record(op);
+        Commit();
     }
 
     /// <inheritdoc />
@@ -77,24 +77,57 @@ internal sealed unsafe partial class NativeComputeStream
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst) => Record2(BackendOp.Add, a, b, dst);
 
     /// <inheritdoc />
-    public void Softmax(DeviceTensor x) => Record(Op(BackendOp.Softmax, x, x));
-
-    /// <inheritdoc />
-    public void Copy(DeviceTensor src, DeviceTensor dst) => Record(Op(BackendOp.Copy, dst, src));
-
-    /// <inheritdoc />
-    public void ArgMax(DeviceTensor x, DeviceTensor dst) => Record(Op(BackendOp.ArgMax, dst, x));
-
-    private void Record2(BackendOp kind, in DeviceTensor a, in DeviceTensor b, in DeviceTensor dst) => Record(Op(kind, dst, a, b));
-
-    private MbOp Op(BackendOp kind, in DeviceTensor dst, params ReadOnlySpan<DeviceTensor> sources)
+    public void Softmax(DeviceTensor x)
     {
-        string name = kind.Name();
-        var op = OpDescriptors.New(kind, sources.Length);
+        Op(BackendOp.Softmax, x, x);
+        Commit();
+    }
+
+    /// <inheritdoc />
+    public void Copy(DeviceTensor src, DeviceTensor dst)
+    {
+        Op(BackendOp.Copy, dst, src);
+        Commit();
+    }
+
+    /// <inheritdoc />
+    public void ArgMax(DeviceTensor x, DeviceTensor dst)
+    {
+        Op(BackendOp.ArgMax, dst, x);
+        Commit();
+    }
+
+    private void Record2(BackendOp kind, in DeviceTensor a, in DeviceTensor b, in DeviceTensor dst)
+    {
+        Op(kind, dst, a, b);
+        Commit();
+    }
+
+    /// <summary>
+    /// Describes the op in the next free slot of the step (filled in place: no copies of the 712-byte descriptor)
+    /// and returns it for its parameters; <see cref="Commit"/> then adds it. A throw here leaves the step as it was.
+    /// </summary>
+    private ref MbOp Op(BackendOp kind, in DeviceTensor dst, params ReadOnlySpan<DeviceTensor> sources)
+    {
+        ThrowIfFaulted();
+        if (_count == _capacity)
+            Grow();
+        ref var op = ref _ops[_count];
+        OpDescriptors.Init(ref op, kind, sources.Length);
         for (int i = 0; i < sources.Length; i++)
-            op.Src[i] = OpDescriptors.Tensor(BufferOf(sources[i], name, $"src[{i}]"), sources[i]);
-        op.Dst = OpDescriptors.Tensor(BufferOf(dst, name, "dst"), dst);
-        return op;
+            Describe(ref op.Src[i], sources[i], kind, i);
+        Describe(ref op.Dst, dst, kind, -1);
+        return ref op;
+    }
+
+    // One operand: checked to be this device's and inside its buffer, then described (the dtype's size looked up once).
+    private void Describe(ref MbTensor m, in DeviceTensor t, BackendOp kind, int operand)
+    {
+        long rowBytes = t.RowBytes;
+        if (t.Buffer is NativeBuffer b && b.Owner == _device && t.ByteOffset >= 0 && t.ByteOffset + rowBytes * t.Rows <= b.ByteLength)
+            OpDescriptors.Fill(ref m, b.Handle, t, rowBytes);
+        else
+            BufferOf(t, kind.Name(), operand < 0 ? "dst" : $"src[{operand}]"); // throws, naming the operand
     }
 
     /// <summary>The frequency divisors as a [1, Dh/2] f32 device tensor, uploaded once per array.</summary>

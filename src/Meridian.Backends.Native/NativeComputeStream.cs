@@ -100,13 +100,10 @@ internal sealed unsafe partial class NativeComputeStream : IComputeStream
         _staging.Reset();
     }
 
-    /// <summary>Adds a filled descriptor to the step; outside a step it is submitted at once.</summary>
-    private void Record(in MbOp op)
+    /// <summary>Adds the descriptor <see cref="Op"/> filled to the step; outside a step it is submitted at once.</summary>
+    private void Commit()
     {
-        ThrowIfFaulted();
-        if (_count == _capacity)
-            Grow();
-        _ops[_count++] = op;
+        _count++;
         if (!_inStep)
             Flush();
     }
@@ -128,8 +125,11 @@ internal sealed unsafe partial class NativeComputeStream : IComputeStream
             _pointers[i] = _ops + i;
         int count = _count;
         _count = 0;
+        int status;
         lock (_device.Gate)
-            Call(_device.Plugin.Api->StepSubmit(_context, _pointers, (uint)count), $"a step of {count} op(s) ({DescribeOps(count)})");
+            status = _device.Plugin.Api->StepSubmit(_context, _pointers, (uint)count);
+        if (status != MbStatus.Ok)
+            Call(status, $"a step of {count} op(s) ({DescribeOps(count)})"); // the description is built only on failure
         OpsSubmitted += count;
         StepsSubmitted++;
     }

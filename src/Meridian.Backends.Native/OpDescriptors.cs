@@ -40,35 +40,37 @@ internal static unsafe class OpDescriptors
     public static MbOp New(BackendOp op, int sourceCount)
     {
         var desc = default(MbOp);
+        Init(ref desc, op, sourceCount);
+        return desc;
+    }
+
+    /// <summary>Makes <paramref name="desc"/> an op with <paramref name="sourceCount"/> operands and everything else zero.</summary>
+    public static void Init(ref MbOp desc, BackendOp op, int sourceCount)
+    {
+        desc = default;
         desc.StructSize = (nuint)sizeof(MbOp);
         desc.Op = (MbOpKind)op;
         desc.SourceCount = (uint)sourceCount;
         for (int i = 0; i < MbAbi.MaxSources; i++)
             desc.Src[i].StructSize = (nuint)sizeof(MbTensor);
         desc.Dst.StructSize = (nuint)sizeof(MbTensor);
-        return desc;
     }
 
     /// <summary>A contiguous 2-D view: ne = {cols, rows, 1, 1}, nb = {block bytes, row bytes, total, total}.</summary>
-    public static MbTensor Tensor(nint buffer, in DeviceTensor t)
+    public static void Fill(ref MbTensor m, nint buffer, in DeviceTensor t, long rowBytes)
     {
-        var info = t.Type.Info();
-        var m = new MbTensor
-        {
-            StructSize = (nuint)sizeof(MbTensor),
-            Buffer = buffer,
-            Offset = (ulong)t.ByteOffset,
-            DType = (uint)t.Type,
-        };
+        int blockSize = t.Type is DType.F32 or DType.I32 ? 1 : t.Type.Info().BlockSize;
+        m.Buffer = buffer;
+        m.Offset = (ulong)t.ByteOffset;
+        m.DType = (uint)t.Type;
         m.Ne[0] = t.Cols;
         m.Ne[1] = t.Rows;
         m.Ne[2] = 1;
         m.Ne[3] = 1;
-        m.Nb[0] = (ulong)info.TypeSize;
-        m.Nb[1] = (ulong)t.RowBytes;
-        m.Nb[2] = (ulong)t.ByteLength;
-        m.Nb[3] = (ulong)t.ByteLength;
-        return m;
+        m.Nb[0] = (ulong)(rowBytes / Math.Max(1, t.Cols / blockSize)); // one element's (or block's) bytes
+        m.Nb[1] = (ulong)rowBytes;
+        m.Nb[2] = (ulong)(rowBytes * t.Rows);
+        m.Nb[3] = m.Nb[2];
     }
 
     private static MbTensor Shapeless(DType type) => new() { StructSize = (nuint)sizeof(MbTensor), DType = (uint)type };

@@ -67,14 +67,19 @@ internal static class OverheadBenchCommand
         using var stream = device.CreateStream();
         var x = DeviceTensor.F32(buffer, 1, 64);
         stream.Upload(new float[64], x);
-        stream.Synchronize();
+        Step(); // untimed: the stream's first step of this size grows its buffers
         var clock = Stopwatch.StartNew();
-        stream.BeginStep();
-        for (int i = 0; i < count; i++)
-            stream.Add(x, x, x);
-        stream.SubmitStep();
-        stream.Synchronize();
+        Step();
         return clock.Elapsed.TotalMicroseconds / count;
+
+        void Step()
+        {
+            stream.BeginStep();
+            for (int i = 0; i < count; i++)
+                stream.Add(x, x, x);
+            stream.SubmitStep();
+            stream.Synchronize();
+        }
     }
 
     // `count` steps shaped like a decode step with nothing to compute: write one i32, one op, submit, read one i32.
@@ -85,17 +90,23 @@ internal static class OverheadBenchCommand
         using var stream = device.CreateStream();
         var id = new DeviceTensor(ints, 0, Meridian.Core.Tensors.DType.I32, 1, 1);
         var x = DeviceTensor.F32(floats, 1, 64);
-        Span<int> value = [7];
+        var value = new int[1];
+        Steps(16); // untimed
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++)
-        {
-            stream.Upload(value, id);
-            stream.BeginStep();
-            stream.ArgMax(x, id);
-            stream.SubmitStep();
-            stream.Download(id, value);
-        }
+        Steps(count);
         return clock.Elapsed.TotalMicroseconds / count;
+
+        void Steps(int n)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                stream.Upload(value, id);
+                stream.BeginStep();
+                stream.ArgMax(x, id);
+                stream.SubmitStep();
+                stream.Download(id, value);
+            }
+        }
     }
 
     // Greedy decoding, one token per step after a one-token prompt: milliseconds per token.
