@@ -4,7 +4,9 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using Meridian.Conformance;
+using Meridian.Backends.Native;
 using Meridian.Conformance.Json;
+using Meridian.Conformance.Reports;
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
 
@@ -49,11 +51,14 @@ internal static class ConformanceCommand
                 },
             };
             string? jsonPath = parse.GetValue(json);
-            var target = backends(threadCount).Resolve(parse.GetValue(device));
+            var registry = backends(threadCount);
+            var target = registry.Resolve(parse.GetValue(device));
             try
             {
-                stderr.WriteLine($"meridian conformance: {target.Name}, contract {BackendContract.Version}");
-                var report = ConformanceKit.Run(target, options);
+                var backend = IdentityOf(registry, target);
+                stderr.WriteLine($"meridian conformance: {target.Name}, contract {BackendContract.Version}"
+                    + (backend?.Library is { } library ? $", plugin {backend.Name} {backend.Version} ({library})" : ""));
+                var report = ConformanceKit.Run(target, options) with { Backend = backend };
                 if (jsonPath != null)
                     File.WriteAllText(jsonPath, ConformanceJson.Serialize(report) + "\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 ConformanceTextRenderer.Write(stdout, report);
@@ -65,6 +70,17 @@ internal static class ConformanceCommand
             }
         }));
         return command;
+    }
+
+    // A plugin's name, ABI, version and file; for a built-in backend its name, contract and Meridian's version.
+    private static BackendIdentity? IdentityOf(BackendRegistry registry, IDevice device)
+    {
+        if (device is NativeDevice native)
+            return new BackendIdentity(native.Plugin.Name, native.Plugin.AbiVersion.ToString(), native.Plugin.Version, native.Plugin.Path);
+        var provider = registry.Providers.FirstOrDefault(p => p.IsAvailable && p.Devices.Contains(device));
+        string? meridian = System.Reflection.CustomAttributeExtensions
+            .GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(ConformanceKit).Assembly)?.InformationalVersion;
+        return provider is null ? null : new BackendIdentity(provider.Name, provider.ContractVersion.ToString(), meridian, null);
     }
 
     private static Regex? ParseOps(string? pattern)

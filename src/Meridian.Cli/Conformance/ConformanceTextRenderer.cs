@@ -10,6 +10,8 @@ internal static class ConformanceTextRenderer
     public static void Write(TextWriter w, ConformanceReport report)
     {
         w.WriteLine($"device: {report.Device.Name} ({report.Device.Kind}), contract {report.Contract}");
+        if (report.Backend is { } b)
+            w.WriteLine($"backend: {b.Name}, contract {b.Contract}" + (b.Version is null ? "" : $", version {b.Version}") + (b.Library is null ? "" : $", library {b.Library}"));
         w.WriteLine();
         WriteMatrix(w, report.Support);
 

@@ -12,6 +12,9 @@ public sealed record ConformanceReport
     /// <summary>The contract version the kit checks (<see cref="BackendContract.Version"/>).</summary>
     public string Contract { get; init; } = BackendContract.Version.ToString();
 
+    /// <summary>The backend the device belongs to (filled in by whoever resolved the device, e.g. the CLI); null when unknown.</summary>
+    public BackendIdentity? Backend { get; init; }
+
     /// <summary>The device checked.</summary>
     public required DeviceDescription Device { get; init; }
 

@@ -40,6 +40,28 @@ public class ConformanceCommandTests
         Assert.Equal("^rms_norm$", root.GetProperty("options").GetProperty("ops").GetString());
         Assert.Equal(6, root.GetProperty("cases").GetArrayLength());
         Assert.All(root.GetProperty("cases").EnumerateArray(), c => Assert.Equal("rms_norm", c.GetProperty("op").GetString()));
+        var backend = root.GetProperty("backend");
+        Assert.Equal("cpu", backend.GetProperty("name").GetString());
+        Assert.Equal(JsonValueKind.Null, backend.GetProperty("library").ValueKind);
+    }
+
+    [SkippableFact]
+    public void Conformance_Plugin_ReportNamesThePluginAndItsLibrary()
+    {
+        string plugin = Meridian.Tests.Shared.TestPlugins.Require();
+        using var dir = new TempDir();
+        string path = dir.File("report.json");
+        var r = CliRunner.Run("conformance", "--device", $"plugin:{plugin}", "--ops", "^(add|argmax)$", "--no-models", "--json", path);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains($"backend: reference-c, contract 1.0, version ", r.Stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var backend = doc.RootElement.GetProperty("backend");
+        Assert.Equal("reference-c", backend.GetProperty("name").GetString());
+        Assert.Equal("1.0", backend.GetProperty("contract").GetString());
+        Assert.False(string.IsNullOrEmpty(backend.GetProperty("version").GetString()));
+        Assert.Equal(Path.GetFullPath(plugin), backend.GetProperty("library").GetString());
+        Assert.Equal("reference (scalar C)", doc.RootElement.GetProperty("device").GetProperty("name").GetString());
+        Assert.True(doc.RootElement.GetProperty("passed").GetBoolean());
     }
 
     [Fact]
