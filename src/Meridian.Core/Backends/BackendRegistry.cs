@@ -68,7 +68,8 @@ public sealed class BackendRegistry
         var provider = _providers.FirstOrDefault(p => string.Equals(p.Name, backend, StringComparison.OrdinalIgnoreCase))
             ?? throw new MeridianException($"device '{name}': no backend called '{backend}' (known: {string.Join(", ", _providers.Select(p => p.Name))})");
         if (!provider.IsAvailable)
-            throw new MeridianException($"device '{name}': the {provider.Name} backend is not available on this machine");
+            throw new MeridianException($"device '{name}': the {provider.Name} backend is not available on this machine"
+                + (provider.UnavailableReason is { } why ? $": {why}" : ""));
         var devices = provider.Devices;
         if (index >= devices.Count)
             throw new MeridianException($"device '{name}': the {provider.Name} backend has {devices.Count} device(s), numbered from 0");

@@ -18,4 +18,7 @@ public interface IBackendProvider
 
     /// <summary>The devices this backend drives; empty when unavailable. Opening them may take time.</summary>
     IReadOnlyList<IDevice> Devices { get; }
+
+    /// <summary>Why the backend is not available, naming what was looked for ("no Vulkan loader: looked for libvulkan.so.1"); null when it is.</summary>
+    string? UnavailableReason => null;
 }

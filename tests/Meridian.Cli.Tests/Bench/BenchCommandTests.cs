@@ -21,7 +21,7 @@ public sealed class BenchCommandTests
     [InlineData("-t wants comma-separated thread counts, got 'x'", "--synthetic", "llama-15m", "-t", "2,x")]
     [InlineData("-t needs thread counts of at least 1", "--synthetic", "llama-15m", "-t", "0")]
     [InlineData("--kv-type must be f16 or f32, not 'q8_0'", "--synthetic", "llama-15m", "--kv-type", "q8_0")]
-    [InlineData("--device 'npu:0': no backend called 'npu' (known: cpu, reference)", "--synthetic", "llama-15m", "--device", "npu:0")]
+    [InlineData("--device 'npu:0': no backend called 'npu' (known: cpu, vulkan, reference)", "--synthetic", "llama-15m", "--device", "npu:0")]
     [InlineData("-p and -n must be non-negative and not both 0", "--synthetic", "llama-15m", "-p", "0", "-n", "0")]
     [InlineData("--vs knows only llama.cpp, not 'ollama'", "--synthetic", "llama-15m", "--vs", "ollama")]
     [InlineData("no such file: no-such-model.gguf", "--model", "no-such-model.gguf")]

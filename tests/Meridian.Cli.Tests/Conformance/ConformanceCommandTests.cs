@@ -81,7 +81,7 @@ public class ConformanceCommandTests
     [Theory]
     [InlineData("--types", "q9_9", "--types: unknown dtype 'q9_9'")]
     [InlineData("--ops", "(", "--ops '(' is not a regular expression")]
-    [InlineData("--device", "tpu", "device 'tpu': no backend called 'tpu' (known: cpu, reference)")]
+    [InlineData("--device", "tpu", "device 'tpu': no backend called 'tpu' (known: cpu, vulkan, reference)")]
     [InlineData("--threads", "0", "--threads must be at least 1, not 0")]
     public void Conformance_BadFlag_ExitsOneWithOneErrorLine(string flag, string value, string message)
     {

@@ -36,7 +36,7 @@ public class DevicesCommandTests
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.Equal("1.0", doc.RootElement.GetProperty("contract").GetString());
         var backends = doc.RootElement.GetProperty("backends").EnumerateArray().ToList();
-        Assert.Equal(["cpu", "reference"], backends.Select(b => b.GetProperty("name").GetString()));
+        Assert.Equal(["cpu", "vulkan", "reference"], backends.Select(b => b.GetProperty("name").GetString()));
         var cpu = backends[0];
         Assert.Equal("cpu", cpu.GetProperty("name").GetString());
         Assert.Equal(JsonValueKind.Null, cpu.GetProperty("error").ValueKind);

@@ -1,0 +1,57 @@
+// The Vulkan backend in the registry: "vulkan" and "vulkan:N", devices in preference order (discrete, integrated,
+// virtual, then CPU implementations such as Mesa's lavapipe). It scores above the CPU backend when a GPU is there
+// and below it when the only Vulkan device is a CPU implementation, so `--device auto` never picks lavapipe.
+using Meridian.Core.Backends;
+
+namespace Meridian.Backends.Vulkan;
+
+/// <summary>Vulkan compute devices.</summary>
+public sealed class VulkanBackendProvider : IBackendProvider
+{
+    private readonly Lazy<(IReadOnlyList<IDevice> Devices, string? Problem)> _devices = new(Open);
+
+    /// <inheritdoc />
+    public string Name => "vulkan";
+
+    /// <inheritdoc />
+    public ContractVersion ContractVersion => BackendContract.Version;
+
+    /// <inheritdoc />
+    public bool IsAvailable => Usable.Count > 0;
+
+    /// <inheritdoc />
+    public int Score => Usable.Count > 0 && Usable[0].Rank < 3 ? 200 : 50;
+
+    /// <inheritdoc />
+    public IReadOnlyList<IDevice> Devices => _devices.Value.Devices;
+
+    /// <inheritdoc />
+    public string? UnavailableReason => IsAvailable ? null : Reason();
+
+    private static IReadOnlyList<VulkanDeviceInfo> Usable => Infos.Value.Where(i => i.Problem is null).ToList();
+
+    private static readonly Lazy<IReadOnlyList<VulkanDeviceInfo>> Infos = new(() =>
+    {
+        var loader = VulkanLoader.Instance_;
+        if (loader.Problem is not null && loader.PhysicalDevices.Count == 0)
+            return [];
+        return loader.PhysicalDevices.Select(d => new VulkanDeviceInfo(loader.Api, d)).OrderBy(i => i.Rank).ToList();
+    });
+
+    private static string Reason()
+    {
+        if (VulkanLoader.Instance_.Problem is { } problem)
+            return problem;
+        var unusable = Infos.Value.Where(i => i.Problem is not null).Select(i => $"{i.Name}: {i.Problem}").ToList();
+        return unusable.Count == 0 ? "no Vulkan device" : "no Vulkan device Meridian can use (" + string.Join("; ", unusable) + ")";
+    }
+
+    private static (IReadOnlyList<IDevice>, string?) Open()
+    {
+        var usable = Usable;
+        return (usable.Select((info, i) => (IDevice)new VulkanDevice(info, i)).ToList(), usable.Count == 0 ? Reason() : null);
+    }
+
+    /// <summary>Each usable device's features, for `meridian devices` (same order as <see cref="Devices"/>).</summary>
+    public static IReadOnlyList<string> Features => Usable.Select(i => i.Features).ToList();
+}
