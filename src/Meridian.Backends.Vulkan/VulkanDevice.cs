@@ -109,6 +109,7 @@ public sealed unsafe class VulkanDevice : IDevice
     /// <inheritdoc />
     public IDeviceBuffer Allocate(long bytes, BufferUsage usage)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         if (bytes > MaxAllocationBytes)
             throw new ArgumentOutOfRangeException(nameof(bytes), $"{bytes} bytes is more than {Name}'s largest allocation ({MaxAllocationBytes} bytes)");
@@ -121,6 +122,7 @@ public sealed unsafe class VulkanDevice : IDevice
     /// <inheritdoc />
     public IDeviceBuffer LoadWeights(WeightData weight, WeightUse use, IProgress<long>? progress = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(weight);
         weight.Validate();
         if (weight.ByteLength > MaxAllocationBytes)
@@ -155,7 +157,11 @@ public sealed unsafe class VulkanDevice : IDevice
     }
 
     /// <inheritdoc />
-    public IComputeStream CreateStream() => new VulkanComputeStream(this);
+    public IComputeStream CreateStream()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new VulkanComputeStream(this);
+    }
 
     /// <summary>A buffer with a device address: device-local, or host-visible and mapped (staging).</summary>
     internal VulkanBuffer CreateBuffer(long bytes, BufferUsage usage, bool hostVisible)
@@ -271,6 +277,7 @@ public sealed unsafe class VulkanDevice : IDevice
     {
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_pipelines.TryGetValue(name, out var pipeline))
                 return pipeline;
             using var stream = typeof(VulkanDevice).Assembly.GetManifestResourceStream(name + ".spv")
