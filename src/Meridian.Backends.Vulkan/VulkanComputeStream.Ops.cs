@@ -27,8 +27,6 @@ internal sealed unsafe partial class VulkanComputeStream
     {
         Require(x.Type == DType.F32 && y.Type == DType.F32 && x.Cols == w.Cols && y.Rows == x.Rows && y.Cols == w.Rows,
             $"matmul: w [{w.Rows}, {w.Cols}] {w.Type.Name()}, x [{x.Rows}, {x.Cols}], y [{y.Rows}, {y.Cols}]");
-        if ((uint)w.Rows > _device.Info.MaxComputeWorkGroupCount)
-            throw new UnsupportedOpException($"matmul: {w.Rows} weight rows is more than this device's {_device.Info.MaxComputeWorkGroupCount} work groups per dispatch (a known limit of the first Vulkan kernels)");
         var pc = new PushConstants(stackalloc byte[VulkanDevice.PushConstantBytes]);
         pc.Address(AddressOf(w, "matmul", "w"));
         pc.Address(AddressOf(x, "matmul", "x"));
@@ -36,7 +34,10 @@ internal sealed unsafe partial class VulkanComputeStream
         pc.U32(w.Rows);
         pc.U32(w.Cols);
         pc.U32(x.Rows);
-        Dispatch(VulkanKernels.MatMulShader(w.Type), pc, (uint)w.Rows);
+        // One work group per weight row; past the device's groups per dimension (65,535 on lavapipe, fewer than a
+        // 152k vocabulary) the rows spread over a 2-D grid (the shader numbers them y * groups.x + x).
+        uint across = Math.Min((uint)w.Rows, Math.Min(_device.Info.MaxComputeWorkGroupCount, 65535u));
+        Dispatch(VulkanKernels.MatMulShader(w.Type), pc, across, (uint)((w.Rows + across - 1) / across));
     }
 
     /// <inheritdoc />
