@@ -19,7 +19,7 @@ public sealed class PluginRealEngineTests : RealEngineTests
     public async Task PluginOpFails_Request503EngineError_HealthSaysWhy()
     {
         var device = NativeBackendProvider.Load(TestPlugins.Require("meridian-test-op-error")).Devices[0];
-        await using var server = await RealServer.StartAsync(device, new LlmEngineOptions { ModelName = DemoModel.Name });
+        await using var server = await RealServer.StartAsync(device, ClientTimeout, new LlmEngineOptions { ModelName = DemoModel.Name });
         using var response = await server.Host.PostJsonAsync("v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":4}");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");

@@ -22,8 +22,8 @@ public abstract class RealEngineTests
     [SkippableFact]
     public async Task OpenAiSdk_RealEngine_StreamingAndNot_SameTextWithUsage()
     {
-        await using var server = await RealServer.StartAsync(OpenDevice(), new LlmEngineOptions { ModelName = DemoModel.Name });
-        var client = new ChatClient(DemoModel.Name, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(server.Host.Address, "v1") });
+        await using var server = await RealServer.StartAsync(OpenDevice(), ClientTimeout, new LlmEngineOptions { ModelName = DemoModel.Name });
+        var client = new ChatClient(DemoModel.Name, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(server.Host.Address, "v1"), NetworkTimeout = ClientTimeout });
         var options = new ChatCompletionOptions { Temperature = 0f, MaxOutputTokenCount = 12 };
         ChatMessage[] messages = [new UserChatMessage("Recite John 3:16")];
         OpenAI.Chat.ChatCompletion whole = await client.CompleteChatAsync(messages, options);
@@ -47,7 +47,7 @@ public abstract class RealEngineTests
     [SkippableFact]
     public async Task ConcurrentRequests_Greedy_EqualEachAlone()
     {
-        await using var server = await RealServer.StartAsync(OpenDevice(), new LlmEngineOptions { ModelName = DemoModel.Name, MaxBatchTokens = 32 });
+        await using var server = await RealServer.StartAsync(OpenDevice(), ClientTimeout, new LlmEngineOptions { ModelName = DemoModel.Name, MaxBatchTokens = 32 });
         string[] prompts = ["And God said", "In the beginning", "The LORD is my shepherd", "Blessed are the meek, for", "Jesus wept.", "Let there be"];
         string Body(string p) => $"{{\"prompt\":{JsonSerializer.Serialize(p)},\"max_tokens\":24,\"temperature\":0,\"ignore_eos\":true}}";
         var alone = new List<string>();
@@ -60,7 +60,7 @@ public abstract class RealEngineTests
     [SkippableFact]
     public async Task RepeatedPrefix_SecondRequest_ReportsCachedTokens()
     {
-        await using var server = await RealServer.StartAsync(OpenDevice(), new LlmEngineOptions { ModelName = DemoModel.Name, BlockSize = 16 });
+        await using var server = await RealServer.StartAsync(OpenDevice(), ClientTimeout, new LlmEngineOptions { ModelName = DemoModel.Name, BlockSize = 16 });
         string system = string.Concat(Enumerable.Repeat("Thou shalt answer with a verse of the King James Bible. ", 4));
         string body = $"{{\"messages\":[{{\"role\":\"system\",\"content\":\"{system}\"}},{{\"role\":\"user\",\"content\":\"Genesis 1:1\"}}],\"max_tokens\":4}}";
         var first = await server.Host.PostForJsonAsync(Chat, body);
@@ -75,7 +75,7 @@ public abstract class RealEngineTests
     [SkippableFact]
     public async Task ClientDisconnect_MidStream_FreesKvBlocks()
     {
-        await using var server = await RealServer.StartAsync(OpenDevice(), new LlmEngineOptions { ModelName = DemoModel.Name, EnablePrefixCaching = false });
+        await using var server = await RealServer.StartAsync(OpenDevice(), ClientTimeout, new LlmEngineOptions { ModelName = DemoModel.Name, EnablePrefixCaching = false });
         var request = new HttpRequestMessage(HttpMethod.Post, Chat)
         {
             Content = new StringContent("{\"messages\":[{\"role\":\"user\",\"content\":\"Recite Psalm 119\"}],\"max_tokens\":200,\"ignore_eos\":true,\"stream\":true}",
@@ -98,7 +98,7 @@ public abstract class RealEngineTests
     [SkippableFact]
     public async Task FullQueue_Returns429WithRetryAfter()
     {
-        await using var server = await RealServer.StartAsync(OpenDevice(), new LlmEngineOptions { ModelName = DemoModel.Name, MaxRunning = 1, MaxQueue = 1 });
+        await using var server = await RealServer.StartAsync(OpenDevice(), ClientTimeout, new LlmEngineOptions { ModelName = DemoModel.Name, MaxRunning = 1, MaxQueue = 1 });
         string longOne = "{\"prompt\":\"And\",\"max_tokens\":200,\"ignore_eos\":true,\"stream\":true}";
         using var running = await server.Host.Client.SendAsync(
             new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = new StringContent(longOne, Encoding.UTF8, "application/json") },
@@ -121,7 +121,7 @@ public abstract class RealEngineTests
     [SkippableFact]
     public async Task SixtyFourClients_AllServed()
     {
-        await using var server = await RealServer.StartAsync(OpenDevice(), new LlmEngineOptions { ModelName = DemoModel.Name });
+        await using var server = await RealServer.StartAsync(OpenDevice(), ClientTimeout, new LlmEngineOptions { ModelName = DemoModel.Name });
         var responses = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => server.Host.PostJsonAsync("v1/completions",
             $"{{\"prompt\":\"Verse {i}:\",\"max_tokens\":8,\"ignore_eos\":true,\"stream\":{(i % 2 == 0 ? "true" : "false")}}}")));
         foreach (var r in responses)
@@ -134,6 +134,9 @@ public abstract class RealEngineTests
 
     /// <summary>The device the engine runs on; the test owns it (skips from here when it is unavailable).</summary>
     protected abstract IDevice OpenDevice();
+
+    /// <summary>How long a client waits for one response: longer on a slow device (a CPU Vulkan implementation).</summary>
+    protected virtual TimeSpan ClientTimeout => TimeSpan.FromSeconds(30);
 
     private static string Text(JsonElement completion) => completion.GetProperty("choices")[0].GetProperty("text").GetString()!;
 
@@ -155,14 +158,14 @@ public abstract class RealEngineTests
 
         public TestHost Host { get; }
 
-        public static async Task<RealServer> StartAsync(IDevice device, LlmEngineOptions options)
+        public static async Task<RealServer> StartAsync(IDevice device, TimeSpan clientTimeout, LlmEngineOptions options)
         {
             string path = DemoModel.File;
             var model = ModelLoader.Load(path, device);
             var tok = DemoModel.Tokenizer;
             var template = tok.Spec.ChatTemplate is { } source ? ChatTemplate.Parse(source, "demo chat template") : null;
             var engine = new LlmEngine(model, tok, template, options);
-            var host = await TestHost.StartRealAsync(engine);
+            var host = await TestHost.StartRealAsync(engine, clientTimeout: clientTimeout);
             return new RealServer(device, model, engine, host);
         }
 

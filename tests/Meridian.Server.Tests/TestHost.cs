@@ -8,12 +8,12 @@ namespace Meridian.Server.Tests;
 
 internal sealed class TestHost : IAsyncDisposable
 {
-    private TestHost(WebApplication app, FakeEngine? engine, Uri address)
+    private TestHost(WebApplication app, FakeEngine? engine, Uri address, TimeSpan? clientTimeout = null)
     {
         App = app;
         Engine = engine!;
         Address = address;
-        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        Client = new HttpClient { BaseAddress = address, Timeout = clientTimeout ?? TimeSpan.FromSeconds(30) };
     }
 
     public WebApplication App { get; }
@@ -33,12 +33,12 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(app, engine, new Uri(app.Urls.First() + "/"));
     }
 
-    /// <summary>A host over a real engine (the caller owns and disposes it).</summary>
-    public static async Task<TestHost> StartRealAsync(Meridian.Engine.Serving.ILlmEngine engine, ServerOptions? options = null)
+    /// <summary>A host over a real engine (the caller owns and disposes it); a slow device may ask for a longer client timeout.</summary>
+    public static async Task<TestHost> StartRealAsync(Meridian.Engine.Serving.ILlmEngine engine, ServerOptions? options = null, TimeSpan? clientTimeout = null)
     {
         var app = MeridianServer.Build(engine, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0 });
         await app.StartAsync();
-        return new TestHost(app, null, new Uri(app.Urls.First() + "/"));
+        return new TestHost(app, null, new Uri(app.Urls.First() + "/"), clientTimeout);
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json, string? apiKey = null)

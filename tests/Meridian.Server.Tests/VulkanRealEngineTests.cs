@@ -15,4 +15,8 @@ public sealed class VulkanRealEngineTests : RealEngineTests
         Skip.IfNot(provider.IsAvailable, $"no Vulkan device: {provider.UnavailableReason}; skipping (apt-get install mesa-vulkan-drivers for lavapipe)");
         return provider.Devices[0];
     }
+
+    /// <inheritdoc />
+    /// <remarks>lavapipe runs shaders on the CPU, slowly, and CI runs other test projects beside this one.</remarks>
+    protected override TimeSpan ClientTimeout => TimeSpan.FromMinutes(5);
 }
