@@ -34,10 +34,14 @@ internal sealed unsafe partial class VulkanComputeStream
         pc.U32(w.Rows);
         pc.U32(w.Cols);
         pc.U32(x.Rows);
-        // One work group per weight row; past the device's groups per dimension (65,535 on lavapipe, fewer than a
-        // 152k vocabulary) the rows spread over a 2-D grid (the shader numbers them y * groups.x + x).
-        uint across = Math.Min((uint)w.Rows, Math.Min(_device.Info.MaxComputeWorkGroupCount, 65535u));
-        Dispatch(VulkanKernels.MatMulShader(w.Type), pc, across, (uint)((w.Rows + across - 1) / across));
+        // A GPU: one work group per weight row (a shared-memory reduction). A CPU implementation (lavapipe): one
+        // invocation per row, 64 rows per group, no barriers (chosen once per device; same sums in a fixed order).
+        // Past the device's groups per dimension (65,535 on lavapipe, fewer than a 152k vocabulary's rows) the
+        // groups spread over a 2-D grid (the shaders number them y * groups.x + x).
+        bool rows = _device.Info.Type == Vortice.Vulkan.VkPhysicalDeviceType.Cpu;
+        long groups = rows ? (w.Rows + 63) / 64 : w.Rows;
+        uint across = (uint)Math.Min(groups, Math.Min(_device.Info.MaxComputeWorkGroupCount, 65535u));
+        Dispatch(rows ? VulkanKernels.MatMulRowsShader(w.Type) : VulkanKernels.MatMulShader(w.Type), pc, across, (uint)((groups + across - 1) / across));
     }
 
     /// <inheritdoc />

@@ -98,7 +98,7 @@ public sealed unsafe class VulkanDevice : IDevice
     /// <inheritdoc />
     public bool Supports(BackendOp op, DType type) => op switch
     {
-        BackendOp.MatMul => Shaders.Contains(VulkanKernels.MatMulShader(type)),
+        BackendOp.MatMul => Shaders.Contains(VulkanKernels.MatMulShader(type)) && Shaders.Contains(VulkanKernels.MatMulRowsShader(type)),
         BackendOp.EmbeddingLookup => Shaders.Contains(VulkanKernels.EmbeddingShader(type)),
         BackendOp.PagedAttention => type is DType.F32 or DType.F16 && Shaders.Contains(VulkanKernels.AttentionShader(type)),
         BackendOp.ScatterRows => type is DType.F32 or DType.F16 && Shaders.Contains(VulkanKernels.ScatterShader(type)),

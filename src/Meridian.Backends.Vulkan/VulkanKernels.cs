@@ -9,6 +9,9 @@ internal static class VulkanKernels
 {
     public static string MatMulShader(DType type) => "matmul_" + type.Name().ToLowerInvariant();
 
+    /// <summary>The matmul variant for devices that run shaders on a CPU (lavapipe): an invocation per row, no barriers.</summary>
+    public static string MatMulRowsShader(DType type) => "matmul_rows_" + type.Name().ToLowerInvariant();
+
     public static string EmbeddingShader(DType type) => "embedding_" + type.Name().ToLowerInvariant();
 
     public static string AttentionShader(DType kv) => kv == DType.F16 ? "paged_attention_f16" : "paged_attention_f32";
