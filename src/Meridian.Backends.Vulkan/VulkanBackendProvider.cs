@@ -51,7 +51,4 @@ public sealed class VulkanBackendProvider : IBackendProvider
         var usable = Usable;
         return (usable.Select((info, i) => (IDevice)new VulkanDevice(info, i)).ToList(), usable.Count == 0 ? Reason() : null);
     }
-
-    /// <summary>Each usable device's features, for `meridian devices` (same order as <see cref="Devices"/>).</summary>
-    public static IReadOnlyList<string> Features => Usable.Select(i => i.Features).ToList();
 }

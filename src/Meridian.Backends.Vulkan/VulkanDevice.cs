@@ -12,7 +12,7 @@ using static Vortice.Vulkan.Vulkan;
 namespace Meridian.Backends.Vulkan;
 
 /// <summary>A Vulkan physical device opened for compute.</summary>
-public sealed unsafe class VulkanDevice : IDevice
+public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
 {
     /// <summary>Push-constant bytes every shader may use (the minimum every Vulkan device guarantees).</summary>
     internal const int PushConstantBytes = 128;
@@ -90,6 +90,18 @@ public sealed unsafe class VulkanDevice : IDevice
 
     /// <inheritdoc />
     public long MaxAllocationBytes => Info.MaxAllocation;
+
+    /// <inheritdoc />
+    public string Features => $"{TypeName}, Vulkan {Info.ApiVersion.Major}.{Info.ApiVersion.Minor}.{Info.ApiVersion.Patch}, {Info.Features}, matmul kernel {(Info.Type == VkPhysicalDeviceType.Cpu ? "row per invocation" : "row per work group")}";
+
+    private string TypeName => Info.Type switch
+    {
+        VkPhysicalDeviceType.DiscreteGpu => "discrete GPU",
+        VkPhysicalDeviceType.IntegratedGpu => "integrated GPU",
+        VkPhysicalDeviceType.VirtualGpu => "virtual GPU",
+        VkPhysicalDeviceType.Cpu => "CPU implementation",
+        _ => "other",
+    };
 
     /// <summary>The shader variants compiled into this build (embedded SPIR-V), by name.</summary>
     internal static IReadOnlySet<string> Shaders { get; } = typeof(VulkanDevice).Assembly.GetManifestResourceNames()

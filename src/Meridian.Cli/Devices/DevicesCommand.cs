@@ -88,6 +88,6 @@ internal static class DevicesCommand
                     routed[op] = missing;
             }
         }
-        return new DeviceEntry(id, d.Name, d.Kind, d.MemoryBytes, d.MaxAllocationBytes, d.Supports, routed);
+        return new DeviceEntry(id, d.Name, d.Kind, d.MemoryBytes, d.MaxAllocationBytes, d.Supports, routed, (device as IDeviceFeatures)?.Features);
     }
 }

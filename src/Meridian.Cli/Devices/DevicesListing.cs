@@ -17,7 +17,9 @@ internal sealed record BackendEntry(string Name, string Contract, bool Available
 /// <summary>
 /// One device: <paramref name="Id"/> is what --device takes ("cpu:0"); <paramref name="Supports"/> maps every op
 /// of the contract to the dtypes it claims; <paramref name="FallbackToCpu"/> lists the pairs the CPU would run
-/// under --allow-fallback (null for the CPU itself).
+/// under --allow-fallback (null for the CPU itself); <paramref name="Features"/> is the device's own line about its
+/// hardware (Vulkan: type, version, subgroup size, fp16, int8, ...), null where it has none.
 /// </summary>
 internal sealed record DeviceEntry(string Id, string Name, string Kind, long MemoryBytes, long MaxAllocationBytes,
-    IReadOnlyDictionary<string, IReadOnlyList<string>> Supports, IReadOnlyDictionary<string, IReadOnlyList<string>>? FallbackToCpu);
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Supports, IReadOnlyDictionary<string, IReadOnlyList<string>>? FallbackToCpu,
+    string? Features = null);

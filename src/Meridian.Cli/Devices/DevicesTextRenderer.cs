@@ -15,6 +15,8 @@ internal static class DevicesTextRenderer
             foreach (var d in b.Devices)
             {
                 w.WriteLine($"  {d.Id}  {d.Name}  kind {d.Kind}, memory {Bytes(d.MemoryBytes)}, max allocation {Bytes(d.MaxAllocationBytes)}");
+                if (d.Features is { } features)
+                    w.WriteLine($"    features: {features}");
                 int width = d.Supports.Keys.Max(k => k.Length);
                 foreach (var (op, types) in d.Supports)
                     w.WriteLine($"    {op.PadRight(width)}  {(types.Count == 0 ? "-" : string.Join(" ", types))}");

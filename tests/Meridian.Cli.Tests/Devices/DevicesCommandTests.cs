@@ -49,6 +49,22 @@ public class DevicesCommandTests
         Assert.Equal(JsonValueKind.Null, device.GetProperty("fallback_to_cpu").ValueKind);
     }
 
+    [SkippableFact]
+    public void Devices_Json_VulkanDeviceHasItsFeaturesLine()
+    {
+        var vulkan = new Meridian.Backends.Vulkan.VulkanBackendProvider();
+        Skip.IfNot(vulkan.IsAvailable, $"no Vulkan device: {vulkan.UnavailableReason}; skipping");
+        var r = CliRunner.Run("devices", "--json", "--threads", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var backends = doc.RootElement.GetProperty("backends").EnumerateArray().ToDictionary(b => b.GetProperty("name").GetString()!);
+        var device = backends["vulkan"].GetProperty("devices")[0];
+        Assert.Equal("vulkan:0", device.GetProperty("id").GetString());
+        Assert.Contains($"subgroup ", device.GetProperty("features").GetString());
+        Assert.Contains("Vulkan 1.", device.GetProperty("features").GetString());
+        Assert.Equal(JsonValueKind.Null, backends["cpu"].GetProperty("devices")[0].GetProperty("features").ValueKind);
+    }
+
     [Fact]
     public void Devices_SkippedPlugin_ListedWithItsReasonInTextAndJson()
     {
