@@ -1,5 +1,6 @@
-// A matmul with more weight rows than one dispatch dimension holds (65,535 work groups; a 152k vocabulary's output
-// matrix has more): the rows spread over a 2-D grid, and every row is computed, against the scalar reference.
+// A matmul with more weight rows than one dispatch dimension holds work groups (65,535; a 152k vocabulary's output
+// matrix has more): on a GPU (a group per row) the rows spread over a 2-D grid; on lavapipe (64 rows per group) they
+// fit one dimension. Either way every row must be computed, against the scalar reference.
 using Meridian.Core.Backends;
 using Meridian.Core.Ops;
 using Meridian.Core.Tensors;
