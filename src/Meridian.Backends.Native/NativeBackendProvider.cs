@@ -36,4 +36,7 @@ public sealed class NativeBackendProvider : IBackendProvider
 
     /// <inheritdoc />
     public IReadOnlyList<IDevice> Devices => IsAvailable ? _devices.Value : [];
+
+    /// <inheritdoc />
+    public string? UnavailableReason => IsAvailable ? null : $"{Plugin.Path}: meridian_backend_score() returned 0 (the plugin found no usable device)";
 }

@@ -35,12 +35,6 @@ internal sealed unsafe partial class NativeComputeStream : IComputeStream
     /// <inheritdoc />
     public IDevice Device => _device;
 
-    /// <summary>Ops handed to the plugin so far, and steps (step_submit calls): the ABI's cost is per op and per step.</summary>
-    public long OpsSubmitted { get; private set; }
-
-    /// <inheritdoc cref="OpsSubmitted"/>
-    public long StepsSubmitted { get; private set; }
-
     /// <inheritdoc />
     public void BeginStep()
     {
@@ -130,8 +124,6 @@ internal sealed unsafe partial class NativeComputeStream : IComputeStream
             status = _device.Plugin.Api->StepSubmit(_context, _pointers, (uint)count);
         if (status != MbStatus.Ok)
             Call(status, $"a step of {count} op(s) ({DescribeOps(count)})"); // the description is built only on failure
-        OpsSubmitted += count;
-        StepsSubmitted++;
     }
 
     private string DescribeOps(int count)

@@ -8,7 +8,15 @@ namespace Meridian.Backends.Vulkan;
 /// <summary>Vulkan compute devices.</summary>
 public sealed class VulkanBackendProvider : IBackendProvider
 {
-    private readonly Lazy<(IReadOnlyList<IDevice> Devices, string? Problem)> _devices = new(Open);
+    private static readonly Lazy<IReadOnlyList<VulkanDeviceInfo>> Infos = new(() =>
+    {
+        var loader = VulkanLoader.Current;
+        return loader.PhysicalDevices.Select(d => new VulkanDeviceInfo(loader.Api, d)).OrderBy(i => i.Rank).ToList();
+    });
+
+    private static readonly Lazy<IReadOnlyList<VulkanDeviceInfo>> Usable = new(() => Infos.Value.Where(i => i.Problem is null).ToList());
+
+    private readonly Lazy<IReadOnlyList<IDevice>> _devices = new(() => Usable.Value.Select((info, i) => (IDevice)new VulkanDevice(info, i)).ToList());
 
     /// <inheritdoc />
     public string Name => "vulkan";
@@ -17,38 +25,22 @@ public sealed class VulkanBackendProvider : IBackendProvider
     public ContractVersion ContractVersion => BackendContract.Version;
 
     /// <inheritdoc />
-    public bool IsAvailable => Usable.Count > 0;
+    public bool IsAvailable => Usable.Value.Count > 0;
 
     /// <inheritdoc />
-    public int Score => Usable.Count > 0 && Usable[0].Rank < 3 ? 200 : 50;
+    public int Score => IsAvailable && Usable.Value[0].Rank < 3 ? 200 : 50;
 
     /// <inheritdoc />
-    public IReadOnlyList<IDevice> Devices => _devices.Value.Devices;
+    public IReadOnlyList<IDevice> Devices => _devices.Value;
 
     /// <inheritdoc />
     public string? UnavailableReason => IsAvailable ? null : Reason();
 
-    private static IReadOnlyList<VulkanDeviceInfo> Usable => Infos.Value.Where(i => i.Problem is null).ToList();
-
-    private static readonly Lazy<IReadOnlyList<VulkanDeviceInfo>> Infos = new(() =>
-    {
-        var loader = VulkanLoader.Instance_;
-        if (loader.Problem is not null && loader.PhysicalDevices.Count == 0)
-            return [];
-        return loader.PhysicalDevices.Select(d => new VulkanDeviceInfo(loader.Api, d)).OrderBy(i => i.Rank).ToList();
-    });
-
     private static string Reason()
     {
-        if (VulkanLoader.Instance_.Problem is { } problem)
+        if (VulkanLoader.Current.Problem is { } problem)
             return problem;
         var unusable = Infos.Value.Where(i => i.Problem is not null).Select(i => $"{i.Name}: {i.Problem}").ToList();
         return unusable.Count == 0 ? "no Vulkan device" : "no Vulkan device Meridian can use (" + string.Join("; ", unusable) + ")";
-    }
-
-    private static (IReadOnlyList<IDevice>, string?) Open()
-    {
-        var usable = Usable;
-        return (usable.Select((info, i) => (IDevice)new VulkanDevice(info, i)).ToList(), usable.Count == 0 ? Reason() : null);
     }
 }

@@ -31,7 +31,7 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
     {
         Info = info;
         Index = index;
-        var loader = VulkanLoader.Instance_;
+        var loader = VulkanLoader.Current;
         float priority = 1f;
         var queueInfo = new VkDeviceQueueCreateInfo { queueFamilyIndex = (uint)info.QueueFamily, queueCount = 1, pQueuePriorities = &priority };
         var f12 = new VkPhysicalDeviceVulkan12Features
@@ -92,7 +92,7 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
     public long MaxAllocationBytes => Info.MaxAllocation;
 
     /// <inheritdoc />
-    public string Features => $"{TypeName}, Vulkan {Info.ApiVersion.Major}.{Info.ApiVersion.Minor}.{Info.ApiVersion.Patch}, {Info.Features}, matmul kernel {(Info.Type == VkPhysicalDeviceType.Cpu ? "row per invocation" : "row per work group")}";
+    public string Features => $"{TypeName}, Vulkan {Info.ApiVersionText}, {Info.Features}, matmul kernel {(Info.Type == VkPhysicalDeviceType.Cpu ? "row per invocation" : "row per work group")}";
 
     private string TypeName => Info.Type switch
     {

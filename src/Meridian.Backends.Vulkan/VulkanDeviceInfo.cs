@@ -15,7 +15,9 @@ internal sealed unsafe class VulkanDeviceInfo
         var maintenance3 = new VkPhysicalDeviceMaintenance3Properties { pNext = &subgroup };
         var props = new VkPhysicalDeviceProperties2 { pNext = &maintenance3 };
         api.vkGetPhysicalDeviceProperties2(device, &props);
-        Name = Encoding.UTF8.GetString(new ReadOnlySpan<byte>(props.properties.deviceName, 256).TrimEnd((byte)0).ToArray().TakeWhile(b => b != 0).ToArray());
+        var name = new ReadOnlySpan<byte>(props.properties.deviceName, 256); // UTF-8, NUL-terminated
+        int end = name.IndexOf((byte)0);
+        Name = Encoding.UTF8.GetString(end < 0 ? name : name[..end]);
         Type = props.properties.deviceType;
         ApiVersion = props.properties.apiVersion;
         SubgroupSize = subgroup.subgroupSize;
@@ -60,7 +62,7 @@ internal sealed unsafe class VulkanDeviceInfo
             }
         }
 
-        Problem = ApiVersion < VkVersion.Version_1_2 ? $"Vulkan {ApiVersion}; Meridian needs 1.2"
+        Problem = ApiVersion < VkVersion.Version_1_2 ? $"Vulkan {ApiVersionText}; Meridian needs 1.2"
             : !BufferDeviceAddress ? "no bufferDeviceAddress"
             : !Storage8 ? "no storageBuffer8BitAccess"
             : !Storage16 ? "no storageBuffer16BitAccess"
@@ -76,6 +78,9 @@ internal sealed unsafe class VulkanDeviceInfo
     public VkPhysicalDeviceType Type { get; }
 
     public VkVersion ApiVersion { get; }
+
+    /// <summary>"1.3.230".</summary>
+    public string ApiVersionText => $"{ApiVersion.Major}.{ApiVersion.Minor}.{ApiVersion.Patch}";
 
     public uint SubgroupSize { get; }
 

@@ -28,10 +28,6 @@ internal static class VulkanKernels
         BackendOp.Add => "add",
         BackendOp.Softmax => "softmax",
         BackendOp.ArgMax => "argmax",
-        BackendOp.ScatterRows => ScatterShader(DType.F32),
-        BackendOp.PagedAttention => AttentionShader(DType.F32),
-        BackendOp.MatMul => MatMulShader(DType.F32),
-        BackendOp.EmbeddingLookup => EmbeddingShader(DType.F32),
         _ => null,
     };
 
@@ -59,12 +55,6 @@ internal ref struct PushConstants(Span<byte> bytes)
         if (value is < 0 or > uint.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(value), $"{value} does not fit the shader's u32");
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(_bytes[_at..], (uint)value);
-        _at += 4;
-    }
-
-    public void I32(int value)
-    {
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(_bytes[_at..], value);
         _at += 4;
     }
 

@@ -29,7 +29,7 @@ internal sealed unsafe class VulkanLoader
         VkVersion version = vkEnumerateInstanceVersion();
         if (version < VkVersion.Version_1_2)
         {
-            Problem = $"the Vulkan loader supports Vulkan {version}; Meridian needs 1.2 (buffer device addresses, 8- and 16-bit storage)";
+            Problem = $"the Vulkan loader supports Vulkan {version.Major}.{version.Minor}; Meridian needs 1.2 (buffer device addresses, 8- and 16-bit storage)";
             return;
         }
         var appInfo = new VkApplicationInfo { apiVersion = VkVersion.Version_1_2 };
@@ -57,7 +57,7 @@ internal sealed unsafe class VulkanLoader
         "no Vulkan loader: looked for libvulkan.so.1 (Linux), vulkan-1.dll (Windows), libvulkan.1.dylib (macOS, MoltenVK); install libvulkan1 and a driver";
 
     /// <summary>The one loader of this process.</summary>
-    public static VulkanLoader Instance_ => Shared.Value;
+    public static VulkanLoader Current => Shared.Value;
 
     /// <summary>Why Vulkan cannot be used here; null when it can.</summary>
     public string? Problem { get; private set; }

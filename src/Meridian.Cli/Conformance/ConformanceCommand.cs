@@ -77,7 +77,7 @@ internal static class ConformanceCommand
     {
         if (device is NativeDevice native)
             return new BackendIdentity(native.Plugin.Name, native.Plugin.AbiVersion.ToString(), native.Plugin.Version, native.Plugin.Path);
-        var provider = registry.Providers.FirstOrDefault(p => p.IsAvailable && p.Devices.Contains(device));
+        var provider = registry.ProviderOf(device);
         string? meridian = System.Reflection.CustomAttributeExtensions
             .GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(ConformanceKit).Assembly)?.InformationalVersion;
         return provider is null ? null : new BackendIdentity(provider.Name, provider.ContractVersion.ToString(), meridian, null);

@@ -9,6 +9,7 @@ public sealed class BackendRegistry
     private readonly List<SkippedBackend> _skipped = [];
     private readonly Dictionary<string, Func<string, IBackendProvider>> _loaders = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, IBackendProvider> _loaded = [];
+    private readonly Dictionary<IDevice, IBackendProvider> _resolvedBy = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Adds <paramref name="provider"/> after checking its contract version (a different major is refused).</summary>
     public BackendRegistry Register(IBackendProvider provider)
@@ -54,9 +55,14 @@ public sealed class BackendRegistry
     {
         if (string.IsNullOrWhiteSpace(name) || name.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
-            var best = _providers.Where(p => p.IsAvailable && p.Devices.Count > 0).OrderByDescending(p => p.Score).FirstOrDefault()
-                ?? throw new MeridianException("no backend with a usable device is available");
-            return best.Devices[0];
+            // Highest score first (registration order among equals), so a lower-scored backend's devices are never
+            // opened just to lose (a Vulkan device on lavapipe when the CPU wins).
+            foreach (var p in _providers.OrderByDescending(p => p.Score))
+            {
+                if (p.IsAvailable && p.Devices.Count > 0)
+                    return Resolved(p, p.Devices[0]);
+            }
+            throw new MeridianException("no backend with a usable device is available");
         }
         int colon = name.IndexOf(':');
         if (colon > 0 && _loaders.TryGetValue(name[..colon], out var load))
@@ -67,14 +73,11 @@ public sealed class BackendRegistry
             throw new MeridianException($"device '{name}': the part after ':' must be a device index (0, 1, ...)");
         var provider = _providers.FirstOrDefault(p => string.Equals(p.Name, backend, StringComparison.OrdinalIgnoreCase))
             ?? throw new MeridianException($"device '{name}': no backend called '{backend}' (known: {string.Join(", ", _providers.Select(p => p.Name))})");
-        if (!provider.IsAvailable)
-            throw new MeridianException($"device '{name}': the {provider.Name} backend is not available on this machine"
-                + (provider.UnavailableReason is { } why ? $": {why}" : ""));
-        var devices = provider.Devices;
-        if (index >= devices.Count)
-            throw new MeridianException($"device '{name}': the {provider.Name} backend has {devices.Count} device(s), numbered from 0");
-        return devices[index];
+        return DeviceOf(provider, name, index);
     }
+
+    /// <summary>The provider whose device <see cref="Resolve"/> returned <paramref name="device"/>; null for a device it did not resolve.</summary>
+    public IBackendProvider? ProviderOf(IDevice device) => _resolvedBy.GetValueOrDefault(device);
 
     // "plugin:PATH" is the first device of the plugin at PATH, "plugin:PATH:N" its device N (PATH itself may hold
     // colons, a Windows drive for one: only a final ":digits" is an index).
@@ -95,11 +98,24 @@ public sealed class BackendRegistry
             BackendContract.Check(provider);
             _loaded[argument] = provider;
         }
+        return DeviceOf(provider, name, index);
+    }
+
+    // Device index of an available provider, or an error naming what is missing.
+    private IDevice DeviceOf(IBackendProvider provider, string name, int index)
+    {
         if (!provider.IsAvailable)
-            throw new MeridianException($"device '{name}': the {provider.Name} backend has no usable device on this machine");
+            throw new MeridianException($"device '{name}': the {provider.Name} backend is not available on this machine"
+                + (provider.UnavailableReason is { } why ? $": {why}" : ""));
         var devices = provider.Devices;
         if (index >= devices.Count)
             throw new MeridianException($"device '{name}': the {provider.Name} backend has {devices.Count} device(s), numbered from 0");
-        return devices[index];
+        return Resolved(provider, devices[index]);
+    }
+
+    private IDevice Resolved(IBackendProvider provider, IDevice device)
+    {
+        _resolvedBy[device] = provider;
+        return device;
     }
 }
