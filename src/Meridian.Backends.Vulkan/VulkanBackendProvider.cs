@@ -36,6 +36,17 @@ public sealed class VulkanBackendProvider : IBackendProvider
     /// <inheritdoc />
     public string? UnavailableReason => IsAvailable ? null : Reason();
 
+    /// <summary>
+    /// Another handle on usable device <paramref name="index"/> running the named matmul kernels (rows, groups or
+    /// subgroups, as MERIDIAN_VULKAN_MATMUL names them; refused where the device lacks what they need): tests run
+    /// every family on whatever device they have.
+    /// </summary>
+    internal static VulkanDevice Open(int index, string matMul)
+    {
+        var info = Usable.Value[index];
+        return new VulkanDevice(info, index, VulkanKernels.ChooseMatMul(info, matMul));
+    }
+
     private static string Reason()
     {
         if (VulkanLoader.Current.Problem is { } problem)

@@ -34,14 +34,15 @@ internal sealed unsafe partial class VulkanComputeStream
         pc.U32(w.Rows);
         pc.U32(w.Cols);
         pc.U32(x.Rows);
-        // A GPU: one work group per weight row (a shared-memory reduction). A CPU implementation (lavapipe): one
-        // invocation per row, 64 rows per group, no barriers (chosen once per device; same sums in a fixed order).
-        // Past the device's groups per dimension (65,535 on lavapipe, fewer than a 152k vocabulary's rows) the
-        // groups spread over a 2-D grid (the shaders number them y * groups.x + x).
-        bool rows = _device.Info.Type == Vortice.Vulkan.VkPhysicalDeviceType.Cpu;
-        long groups = rows ? (w.Rows + 63) / 64 : w.Rows;
+        // The device's kernel family (VulkanKernels.ChooseMatMul): a row per invocation in groups of 64 rows on a CPU
+        // implementation, else a work group per row for one token and per 4-row tile for batches; all sum in one
+        // fixed order. Past the device's groups per dimension (65,535 on lavapipe, fewer than a 152k vocabulary's
+        // rows) the groups spread over a 2-D grid (the shaders number them y * groups.x + x).
+        var kernels = _device.MatMul;
+        int rowsPerGroup = VulkanKernels.MatMulRowsPerGroup(kernels, x.Rows);
+        long groups = (w.Rows + rowsPerGroup - 1) / rowsPerGroup;
         uint across = (uint)Math.Min(groups, Math.Min(_device.Info.MaxComputeWorkGroupCount, 65535u));
-        Dispatch(rows ? VulkanKernels.MatMulRowsShader(w.Type) : VulkanKernels.MatMulShader(w.Type), pc, across, (uint)((groups + across - 1) / across));
+        Dispatch(VulkanKernels.MatMulShader(kernels, w.Type, x.Rows), pc, across, (uint)((groups + across - 1) / across));
     }
 
     /// <inheritdoc />

@@ -162,8 +162,11 @@ internal sealed unsafe partial class VulkanComputeStream : IComputeStream
             return;
         try
         {
-            Submit();
-            WaitInFlight();
+            if (!_device.Hung) // else what was recorded is dropped: nothing more can run there
+            {
+                Submit();
+                WaitInFlight();
+            }
         }
         finally
         {

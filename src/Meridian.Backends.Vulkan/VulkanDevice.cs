@@ -27,10 +27,12 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
     private VulkanBuffer? _upload;
     private bool _disposed;
 
-    internal VulkanDevice(VulkanDeviceInfo info, int index)
+    internal VulkanDevice(VulkanDeviceInfo info, int index, MatMulKernels? matMul = null)
     {
         Info = info;
         Index = index;
+        MatMul = matMul ?? VulkanKernels.ChooseMatMul(info, Environment.GetEnvironmentVariable("MERIDIAN_VULKAN_MATMUL"));
+        StepLimit = ChooseStepLimit(info);
         var loader = VulkanLoader.Current;
         float priority = 1f;
         var queueInfo = new VkDeviceQueueCreateInfo { queueFamilyIndex = (uint)info.QueueFamily, queueCount = 1, pQueuePriorities = &priority };
@@ -69,6 +71,9 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
 
     internal VulkanDeviceInfo Info { get; }
 
+    /// <summary>The matmul kernel family this device runs (chosen once, when it opens).</summary>
+    internal MatMulKernels MatMul { get; }
+
     internal int Index { get; }
 
     internal VkDevice Handle { get; }
@@ -92,7 +97,7 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
     public long MaxAllocationBytes => Info.MaxAllocation;
 
     /// <inheritdoc />
-    public string Features => $"{TypeName}, Vulkan {Info.ApiVersionText}, {Info.Features}, matmul kernel {(Info.Type == VkPhysicalDeviceType.Cpu ? "row per invocation" : "row per work group")}";
+    public string Features => $"{TypeName}, Vulkan {Info.ApiVersionText}, {Info.Features}, matmul kernel {VulkanKernels.Describe(MatMul)}";
 
     private string TypeName => Info.Type switch
     {
@@ -110,7 +115,7 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
     /// <inheritdoc />
     public bool Supports(BackendOp op, DType type) => op switch
     {
-        BackendOp.MatMul => Shaders.Contains(VulkanKernels.MatMulShader(type)) && Shaders.Contains(VulkanKernels.MatMulRowsShader(type)),
+        BackendOp.MatMul => Shaders.Contains(VulkanKernels.MatMulShader(MatMul, type, 1)) && Shaders.Contains(VulkanKernels.MatMulShader(MatMul, type, 2)),
         BackendOp.EmbeddingLookup => Shaders.Contains(VulkanKernels.EmbeddingShader(type)),
         BackendOp.PagedAttention => type is DType.F32 or DType.F16 && Shaders.Contains(VulkanKernels.AttentionShader(type)),
         BackendOp.ScatterRows => type is DType.F32 or DType.F16 && Shaders.Contains(VulkanKernels.ScatterShader(type)),
@@ -215,7 +220,7 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
 
     internal void Free(VulkanBuffer buffer)
     {
-        if (_disposed)
+        if (_disposed || Hung)
             return;
         Api.vkDestroyBuffer(buffer.Handle);
         Api.vkFreeMemory(buffer.Memory);
@@ -247,7 +252,7 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
 
     internal void FreeCommandBuffer(VkCommandBuffer cmd, VkFence fence)
     {
-        if (_disposed)
+        if (_disposed || Hung)
             return;
         lock (_gate)
             Api.vkFreeCommandBuffers(_pool, 1, &cmd);
@@ -269,19 +274,59 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
     /// <summary>Submits a recorded command buffer to the queue, signalling <paramref name="fence"/>.</summary>
     internal void Submit(VkCommandBuffer cmd, VkFence fence)
     {
+        ThrowIfHung();
         var submit = new VkSubmitInfo { commandBufferCount = 1, pCommandBuffers = &cmd };
         lock (_gate)
             Api.vkQueueSubmit(Queue, 1, &submit, fence).Check("vkQueueSubmit", Name);
     }
 
-    /// <summary>Waits for <paramref name="fence"/> (a minute at most: a hung device is an error, not a hang) and resets it.</summary>
+    /// <summary>
+    /// Waits for <paramref name="fence"/> (<see cref="StepLimit"/> at most: a hung device is an error, not a hang) and
+    /// resets it. After a time-out the device still owns the work it was given, so from then on it is
+    /// <see cref="Hung"/>: every later submit or wait fails, and its memory, command buffers and the device itself
+    /// are left allocated when disposed (freeing what a running command buffer uses would crash the process).
+    /// </summary>
     internal void Wait(VkFence fence)
     {
-        var result = Api.vkWaitForFences(1, &fence, true, 60_000_000_000UL);
+        ThrowIfHung();
+        var result = Api.vkWaitForFences(1, &fence, true, (ulong)StepLimit.TotalNanoseconds);
         if (result == VkResult.Timeout)
-            throw new BackendFaultException($"vulkan {Name}: a submitted step did not finish within 60 s (the device hangs)");
+        {
+            Hung = true;
+            throw new BackendFaultException(
+                $"vulkan {Name}: a submitted step did not finish within {StepLimit.TotalSeconds:0} s (the device hangs, or the step is too big for it: " +
+                "MERIDIAN_VULKAN_STEP_LIMIT_S raises the limit); the device is unusable until the process restarts");
+        }
         result.Check("vkWaitForFences", Name);
         Api.vkResetFences(1, &fence).Check("vkResetFences", Name);
+    }
+
+    /// <summary>
+    /// The longest a submitted step may run: 60 s on a GPU, 10 minutes on a CPU implementation (lavapipe runs a
+    /// 1B model's 64-token prefill for about a minute), or MERIDIAN_VULKAN_STEP_LIMIT_S seconds. Tests shorten it.
+    /// </summary>
+    internal TimeSpan StepLimit { get; set; }
+
+    /// <summary>A step outlived <see cref="StepLimit"/>: the device may still be running it.</summary>
+    internal bool Hung { get; private set; }
+
+    private void ThrowIfHung()
+    {
+        if (Hung)
+            throw new BackendFaultException($"vulkan {Name}: the device did not finish an earlier step within {StepLimit.TotalSeconds:0} s and is unusable until the process restarts");
+    }
+
+    private static TimeSpan ChooseStepLimit(VulkanDeviceInfo info)
+    {
+        string? text = Environment.GetEnvironmentVariable("MERIDIAN_VULKAN_STEP_LIMIT_S");
+        if (!string.IsNullOrEmpty(text))
+        {
+            if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds)
+                || !(seconds is > 0 and <= 86_400))
+                throw new ArgumentException($"MERIDIAN_VULKAN_STEP_LIMIT_S={text} is not a number of seconds in (0, 86400]");
+            return TimeSpan.FromSeconds(seconds);
+        }
+        return info.Type == VkPhysicalDeviceType.Cpu ? TimeSpan.FromMinutes(10) : TimeSpan.FromSeconds(60);
     }
 
     /// <summary>The compute pipeline of shader variant <paramref name="name"/>, created on first use.</summary>
@@ -320,6 +365,11 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
     {
         if (_disposed)
             return;
+        if (Hung)
+        {
+            _disposed = true; // left allocated: the device may still be running a step that uses all of it
+            return;
+        }
         Api.vkDeviceWaitIdle();
         _upload?.Dispose();
         foreach (var p in _pipelines.Values)

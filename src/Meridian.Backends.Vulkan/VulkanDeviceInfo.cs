@@ -21,6 +21,8 @@ internal sealed unsafe class VulkanDeviceInfo
         Type = props.properties.deviceType;
         ApiVersion = props.properties.apiVersion;
         SubgroupSize = subgroup.subgroupSize;
+        SubgroupShuffle = (subgroup.supportedStages & VkShaderStageFlags.Compute) != 0
+            && (subgroup.supportedOperations & VkSubgroupFeatureFlags.Shuffle) != 0;
         MaxAllocation = (long)maintenance3.maxMemoryAllocationSize;
         MaxStorageBufferRange = props.properties.limits.maxStorageBufferRange;
         MaxComputeWorkGroupCount = props.properties.limits.maxComputeWorkGroupCount[0];
@@ -84,6 +86,9 @@ internal sealed unsafe class VulkanDeviceInfo
 
     public uint SubgroupSize { get; }
 
+    /// <summary>Compute shaders have subgroupShuffleXor.</summary>
+    public bool SubgroupShuffle { get; }
+
     public long MaxAllocation { get; }
 
     public uint MaxStorageBufferRange { get; }
@@ -126,5 +131,5 @@ internal sealed unsafe class VulkanDeviceInfo
 
     /// <summary>"fp16 (storage, arithmetic), int8, subgroup 8, bda": what `meridian devices` shows.</summary>
     public string Features =>
-        $"subgroup {SubgroupSize}, fp16 arithmetic {(Float16 ? "yes" : "no")}, int8 {(Int8 ? "yes" : "no")}, buffer device address, max allocation {MaxAllocation >> 20} MiB";
+        $"subgroup {SubgroupSize}{(SubgroupShuffle ? " with shuffle" : "")}, fp16 arithmetic {(Float16 ? "yes" : "no")}, int8 {(Int8 ? "yes" : "no")}, buffer device address, max allocation {MaxAllocation >> 20} MiB";
 }

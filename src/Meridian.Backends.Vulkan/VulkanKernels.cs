@@ -5,12 +5,71 @@ using Meridian.Core.Tensors;
 
 namespace Meridian.Backends.Vulkan;
 
+/// <summary>The matmul kernel families (Shaders/matmul_rows.comp and matmul.comp).</summary>
+internal enum MatMulKernels
+{
+    /// <summary>One invocation per weight row, no shared memory or barriers: for CPU implementations.</summary>
+    Rows,
+
+    /// <summary>A work group per row (tiles of 4 rows for batches), the reduction tree in shared memory.</summary>
+    Groups,
+
+    /// <summary>As <see cref="Groups"/>, the tree's levels within a subgroup by subgroupShuffleXor.</summary>
+    Subgroups,
+}
+
 internal static class VulkanKernels
 {
-    public static string MatMulShader(DType type) => "matmul_" + type.Name().ToLowerInvariant();
+    /// <summary>The matmul variant for <paramref name="kernels"/> and a batch of <paramref name="tokens"/> rows.</summary>
+    public static string MatMulShader(MatMulKernels kernels, DType type, long tokens)
+    {
+        string t = type.Name().ToLowerInvariant();
+        return kernels switch
+        {
+            MatMulKernels.Rows => "matmul_rows_" + t,
+            MatMulKernels.Groups => (tokens > 1 ? "matmul_tiled_" : "matmul_") + t,
+            _ => (tokens > 1 ? "matmul_tiled_sg_" : "matmul_sg_") + t,
+        };
+    }
 
-    /// <summary>The matmul variant for devices that run shaders on a CPU (lavapipe): an invocation per row, no barriers.</summary>
-    public static string MatMulRowsShader(DType type) => "matmul_rows_" + type.Name().ToLowerInvariant();
+    /// <summary>Weight rows one work group of <paramref name="kernels"/>' variant for that batch computes.</summary>
+    public static int MatMulRowsPerGroup(MatMulKernels kernels, long tokens) =>
+        kernels == MatMulKernels.Rows ? 64 : tokens > 1 ? 4 : 1;
+
+    /// <summary>
+    /// The matmul kernels for a device: a row per invocation on CPU implementations (lavapipe: llvmpipe runs barriers
+    /// as coroutine switches), a work group per row (4-row tiles for batches) elsewhere, finishing the reduction with
+    /// subgroup shuffles where compute shaders have them on power-of-two subgroups of at most 64 lanes.
+    /// MERIDIAN_VULKAN_MATMUL=rows|groups|subgroups overrides the choice (every family gives the same sums in the
+    /// same order, so tests run each on any device that has what it needs).
+    /// </summary>
+    public static MatMulKernels ChooseMatMul(VulkanDeviceInfo info, string? overrideName)
+    {
+        bool subgroups = info.SubgroupShuffle && info.SubgroupSize is >= 1 and <= 64 && (info.SubgroupSize & (info.SubgroupSize - 1)) == 0;
+        if (!string.IsNullOrEmpty(overrideName))
+        {
+            return overrideName.ToLowerInvariant() switch
+            {
+                "rows" => MatMulKernels.Rows,
+                "groups" => MatMulKernels.Groups,
+                "subgroups" when subgroups => MatMulKernels.Subgroups,
+                "subgroups" => throw new ArgumentException(
+                    $"MERIDIAN_VULKAN_MATMUL=subgroups, but {info.Name} has no subgroup shuffles in compute shaders on power-of-two subgroups of at most 64 lanes (its subgroup: {info.SubgroupSize} lanes, shuffle {(info.SubgroupShuffle ? "yes" : "no")})"),
+                _ => throw new ArgumentException($"MERIDIAN_VULKAN_MATMUL={overrideName} is not one of rows, groups, subgroups"),
+            };
+        }
+        return info.Type == Vortice.Vulkan.VkPhysicalDeviceType.Cpu ? MatMulKernels.Rows
+            : subgroups ? MatMulKernels.Subgroups
+            : MatMulKernels.Groups;
+    }
+
+    /// <summary>What `meridian devices` says about a matmul kernel family.</summary>
+    public static string Describe(MatMulKernels kernels) => kernels switch
+    {
+        MatMulKernels.Rows => "row per invocation",
+        MatMulKernels.Groups => "work group per row, 4-row tiles for batches, shared-memory reduction",
+        _ => "work group per row, 4-row tiles for batches, subgroup-shuffle reduction",
+    };
 
     public static string EmbeddingShader(DType type) => "embedding_" + type.Name().ToLowerInvariant();
 

@@ -1,25 +1,51 @@
 #version 450
 // y[tt, nn] = sum_k x[tt, k] * w[nn, k]  (ReferenceOps.MatMulReference). w: [n, k] in the TYPE_* block
 // format; x: [t, k] f32 (used as is); y: [t, n] f32. f32 accumulation.
-// One workgroup per weight row: nn = group.y * groups.x + group.x (host: (n, 1), or (X, ceil(n / X)) past
-// the x limit). Tokens go in chunks of TCH; thread l takes the 32-value groups l, l+64, ... of the row,
-// decodes each once per chunk and accumulates every token of the chunk in ascending k order; then a fixed
-// shared-memory tree adds the 64 partial sums. A token's sum never depends on t or on which chunk it is
-// in, so batching never changes a result.
+//
+// One work group of 64 lanes per tile of TM weight rows (TM = 1: the matrix-vector kernel for one token; TM = 4: the
+// tiled kernel for prefill and batches) by TCH = 8 tokens: tile = group.y * groups.x + group.x (host: (tiles, 1), or
+// (X, ceil(tiles / X)) past the x limit). Lane l takes the 32-value groups l, l+64, ... of the rows, decodes each
+// group of each row once per token chunk and accumulates every token of the chunk (TM x TCH sums in registers: each
+// weight decoded is used TCH times, each activation TM times), in ascending k order; then the 64 partial sums of each
+// output are added by a fixed tree (lane j += lane j + s for s = 32, 16, ..., 1).
+//
+// Every output is the same sequence of float operations whatever TM, the chunk it falls in, t, or how the tree is
+// run, so the tiled and the matrix-vector kernels give the same bits and batching never changes a result. The tree
+// runs in shared memory, or with SUBGROUP through shared memory only for the levels wider than a subgroup and by
+// subgroupShuffleXor within one (lane j's partner j ^ s is j + s for j < s: the same additions, no barriers).
+// Lanes are numbered gl_SubgroupID * gl_SubgroupSize + gl_SubgroupInvocationID there, so that subgroup 0 holds
+// lanes 0 .. size - 1 on any device; the host picks SUBGROUP only for power-of-two subgroups of at most 64 lanes.
 #include "dequant.glsl"
+#ifdef SUBGROUP
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 layout(local_size_x = 64) in;
 layout(push_constant, std430) uniform PC { uvec2 w, x, y; uint n, k, t; } pc;
 
+#ifndef TM
+#define TM 1u
+#endif
 #define TCH 8u
-shared float red[TCH][64];
+#define E (TM * TCH)
+shared float red[E][64];
 
 void main()
 {
-    uint nn = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-    if (nn >= pc.n)
+    uint n0 = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * TM;
+    if (n0 >= pc.n)
         return; // uniform over the workgroup
+    uint rows = min(TM, pc.n - n0);
+#ifdef SUBGROUP
+    uint lid = gl_SubgroupID * gl_SubgroupSize + gl_SubgroupInvocationID;
+    uint sg = gl_SubgroupSize;
+#else
     uint lid = gl_LocalInvocationID.x;
-    uvec2 wrow = addr_row(pc.w, nn, row_bytes(pc.k));
+    uint sg = 1u;
+#endif
+    uvec2 wrow[TM];
+    for (uint r = 0u; r < TM; r++)
+        wrow[r] = addr_row(pc.w, n0 + min(r, rows - 1u), row_bytes(pc.k));
     uint kfull = (pc.k / QK) * QK;  // whole blocks only (quantized k is a multiple of QK)
     uint units = kfull / 32u;        // full 32-value groups
     uint tail = units * 32u;         // f32/f16/bf16: the last kfull - tail (< 32) values
@@ -27,47 +53,81 @@ void main()
     for (uint t0 = 0u; t0 < pc.t; t0 += TCH)
     {
         uint tc = min(TCH, pc.t - t0);
-        float acc[TCH];
-        for (uint q = 0u; q < TCH; q++) acc[q] = 0.0;
+        float acc[E];
+        for (uint e = 0u; e < E; e++) acc[e] = 0.0;
 
         for (uint u = lid; u < units; u += WG)
         {
-            float wv[32];
-            dq32(wrow, u, wv);
-            for (uint q = 0u; q < TCH; q++)
+            for (uint r = 0u; r < TM; r++)
             {
-                if (q < tc)
+                if (r < rows)
                 {
-                    F32Ptr xr = F32Ptr(addr_row(pc.x, t0 + q, pc.k * 4u));
-                    float s = acc[q];
-                    for (uint i = 0u; i < 32u; i++)
-                        s += xr.v[32u * u + i] * wv[i];
-                    acc[q] = s;
+                    float wv[32];
+                    dq32(wrow[r], u, wv);
+                    for (uint q = 0u; q < TCH; q++)
+                    {
+                        if (q < tc)
+                        {
+                            F32Ptr xr = F32Ptr(addr_row(pc.x, t0 + q, pc.k * 4u));
+                            float s = acc[r * TCH + q];
+                            for (uint i = 0u; i < 32u; i++)
+                                s += xr.v[32u * u + i] * wv[i];
+                            acc[r * TCH + q] = s;
+                        }
+                    }
                 }
             }
         }
         if (tail + lid < kfull)
         {
-            float wj = dq(wrow, tail + lid);
-            for (uint q = 0u; q < TCH; q++)
+            for (uint r = 0u; r < TM; r++)
             {
-                if (q < tc)
-                    acc[q] += F32Ptr(addr_row(pc.x, t0 + q, pc.k * 4u)).v[tail + lid] * wj;
+                if (r < rows)
+                {
+                    float wj = dq(wrow[r], tail + lid);
+                    for (uint q = 0u; q < TCH; q++)
+                    {
+                        if (q < tc)
+                            acc[r * TCH + q] += F32Ptr(addr_row(pc.x, t0 + q, pc.k * 4u)).v[tail + lid] * wj;
+                    }
+                }
             }
         }
 
-        for (uint q = 0u; q < TCH; q++) red[q][lid] = acc[q];
+        for (uint e = 0u; e < E; e++) red[e][lid] = acc[e];
         barrier();
-        for (uint s = WG / 2u; s > 0u; s >>= 1)
+        for (uint s = WG / 2u; s >= sg; s >>= 1)
         {
             if (lid < s)
             {
-                for (uint q = 0u; q < TCH; q++) red[q][lid] += red[q][lid + s];
+                for (uint e = 0u; e < E; e++) red[e][lid] += red[e][lid + s];
             }
             barrier();
         }
-        if (lid < tc)
-            F32Ptr(addr_row(pc.y, t0 + lid, pc.n * 4u)).v[nn] = red[lid][0];
+#ifdef SUBGROUP
+        if (gl_SubgroupID == 0u)
+        {
+            float total[E];
+            for (uint e = 0u; e < E; e++)
+            {
+                float v = red[e][lid];
+                for (uint s = sg / 2u; s > 0u; s >>= 1)
+                    v += subgroupShuffleXor(v, s);
+                total[e] = v;
+            }
+            if (lid == 0u)
+            {
+                for (uint e = 0u; e < E; e++) red[e][0] = total[e];
+            }
+        }
+        barrier();
+#endif
+        if (lid < E)
+        {
+            uint r = lid / TCH, q = lid % TCH;
+            if (r < rows && q < tc)
+                F32Ptr(addr_row(pc.y, t0 + q, pc.n * 4u)).v[n0 + r] = red[lid][0];
+        }
         barrier(); // red is rewritten by the next chunk
     }
 }
