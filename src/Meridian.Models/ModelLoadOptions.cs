@@ -1,5 +1,5 @@
 // What a caller chooses when loading a model: the KV cache dtype, whether ops the device lacks may run on a
-// fallback device (the CPU), and where load progress goes.
+// fallback device (the CPU), the KV cache to reserve room for, and where load progress goes.
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
 
@@ -16,6 +16,14 @@ public sealed record ModelLoadOptions
     /// first missing pair. The CLI passes the CPU device when --allow-fallback is given.
     /// </summary>
     public IDevice? FallbackDevice { get; init; }
+
+    /// <summary>
+    /// The KV cache the caller will allocate for this model on its device, in bytes, given the context the model was
+    /// trained for and its KV bytes per position (LlmEngine.KvCacheBytes gives the engine's). A model whose weights
+    /// plus that cache (the weights alone when null) exceed the device's <see cref="IDevice.MemoryBytes"/> is refused
+    /// before any weight is uploaded (<see cref="DeviceMemoryException"/>).
+    /// </summary>
+    public Func<int, long, long>? KvCacheBytes { get; init; }
 
     /// <summary>Bytes of weights loaded so far (of the model's total), as the device takes them.</summary>
     public IProgress<long>? Progress { get; init; }

@@ -54,6 +54,29 @@ public static class ModelLoader
         return new FallbackDevice(device, fallback, missing.Select(m => (m.Op, m.Type)).ToList());
     }
 
+    // Weights plus the caller's KV cache against the device's memory, before any upload (as Ollama refuses a model
+    // that needs more memory than there is). On the CPU that is host RAM: its weights stay in the file's mapping,
+    // and a model bigger than RAM would be paged in from disk on every token. Activations and logits (megabytes)
+    // are not counted.
+    private static void CheckMemory(IDevice device, IReadOnlyList<PlannedWeight> plan, LlamaConfig config, ModelLoadOptions options, string origin)
+    {
+        long weights = plan.Sum(p => p.Weight.ByteLength);
+        int context = config.MaxPositionEmbeddings;
+        long kv = options.KvCacheBytes?.Invoke(context, LlamaModel.KvBytesPerTokenOf(config, options.KvType)) ?? 0;
+        long memory = device.MemoryBytes;
+        if (weights + kv <= memory)
+            return;
+        string need = kv > 0
+            ? $"{Size(weights)} of weights plus {Size(kv)} of KV cache ({options.KvType.Name()}) = {Size(weights + kv)}"
+            : $"{Size(weights)} of weights";
+        throw new DeviceMemoryException(
+            $"{origin} does not fit device {device.Name}: it needs {need}, and the device has {Size(memory)}; " +
+            (kv > 0 ? "a smaller KV cache (--kv-type f16, --max-context, --kv-memory), " : "") +
+            "a smaller quantization or a device with more memory would do");
+    }
+
+    private static string Size(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):0.00} GiB ({bytes:N0} bytes)" : $"{bytes / (double)(1L << 20):0.0} MiB ({bytes:N0} bytes)";
+
     /// <summary>True when the file starts with the GGUF magic.</summary>
     public static bool IsGguf(string path)
     {
@@ -125,6 +148,7 @@ public static class ModelLoader
         var plan = LlamaWeights.Plan(source, config); // headers only
         var requirements = LlamaModel.RequirementsOf(plan, options.KvType);
         var placed = Place(device, requirements, options.FallbackDevice, source.Origin);
+        CheckMemory(device, plan, config, options, source.Origin);
         var weights = LlamaWeights.Load(plan, config, placed, options.Progress);
         return new LlamaModel(config, weights, placed, options.KvType, owner);
     }

@@ -38,7 +38,7 @@ internal static class ChatCommand
                 messages.Add(new JsonObject { ["role"] = "system", ["content"] = sys });
             // One seed for the whole chat (each turn's sampler starts from it), so a seed replays the conversation.
             options = SamplingFlags.Seeded(options, stderr);
-            int capacity = Math.Clamp(loaded.Model.ContextLength, 512, 8192);
+            int capacity = LoadedModel.InteractiveContext(loaded.Model.ContextLength);
             // The engine's prefix cache keeps the conversation so far: each turn computes only its new tokens.
             using var engine = loaded.StartEngine(capacity);
             while (true)

@@ -31,8 +31,11 @@ internal sealed class LoadedModel : IDisposable
     /// Opens the model on the device <paramref name="device"/> names, resolved through <paramref name="backends"/>
     /// (default: <see cref="CliBackends.Create"/>; tests pass a registry of their own).
     /// </summary>
+    /// <paramref name="kvCacheBytes"/> is the KV cache the caller's engine will take (context the model was trained
+    /// for, bytes per position → bytes; default: what <see cref="StartEngine"/> takes at most), so that a model that
+    /// does not fit its device beside it is refused before upload.
     public static LoadedModel Open(string? modelPath, string? tokenizerPath, DeviceChoice device, TextWriter stderr,
-        Func<int?, BackendRegistry>? backends = null)
+        Func<int?, BackendRegistry>? backends = null, Func<int, long, long>? kvCacheBytes = null)
     {
         modelPath = BundledModel.Resolve(modelPath, AppContext.BaseDirectory);
         var tokenizer = TokenizerLoader.Load(tokenizerPath ?? FindTokenizer(modelPath));
@@ -41,6 +44,7 @@ internal sealed class LoadedModel : IDisposable
         var options = new ModelLoadOptions
         {
             KvType = device.KvType,
+            KvCacheBytes = kvCacheBytes ?? ((context, perToken) => perToken * InteractiveContext(context)),
             FallbackDevice = device.AllowFallback && target.Kind != DeviceKind.Cpu ? registry.Resolve("cpu") : null,
         };
         IDevice[] devices = options.FallbackDevice is { } cpu ? [target, cpu] : [target];
@@ -90,6 +94,13 @@ internal sealed class LoadedModel : IDisposable
             MaxBatchTokens = Math.Max(1, Math.Min(maxBatchTokens, context)),
         });
     }
+
+    /// <summary>
+    /// The KV cache positions run and chat give a model trained for <paramref name="contextLength"/>: its context,
+    /// kept within 512..8192 so that a small file's understated context still leaves room and a huge one cannot take
+    /// all memory (run may take fewer, for a short -n).
+    /// </summary>
+    public static int InteractiveContext(int contextLength) => Math.Clamp(contextLength, 512, 8192);
 
     private static string FindTokenizer(string modelPath)
     {

@@ -30,7 +30,7 @@ internal static class RunCommand
                 ids = [loaded.Tokenizer.BosId >= 0 ? loaded.Tokenizer.BosId : 0];
             // -n N needs N more positions, but the KV cache never exceeds the model's context (within
             // 512..8192), so a huge -n cannot allocate whatever it asks; a full context ends generation.
-            int context = Math.Max(ids.Length + 1, Math.Clamp(loaded.Model.ContextLength, 512, 8192));
+            int context = Math.Max(ids.Length + 1, LoadedModel.InteractiveContext(loaded.Model.ContextLength));
             int capacity = options.MaxTokens is int n ? (int)Math.Min((long)ids.Length + n, context) : context;
             capacity = Math.Max(capacity, ids.Length + 1);
             // The last token sampled is printed, never fed: a cache of `capacity` positions yields capacity - prompt + 1

@@ -63,7 +63,8 @@ internal static class ServeCommand
             };
             Validate(serverOptions.Validate, engineOptions.Validate);
 
-            using var loaded = LoadedModel.Open(modelPath, parse.GetValue(tokenizer), device.Parse(parse), stderr);
+            using var loaded = LoadedModel.Open(modelPath, parse.GetValue(tokenizer), device.Parse(parse), stderr,
+                kvCacheBytes: (context, perToken) => LlmEngine.KvCacheBytes(engineOptions, context, perToken));
             var tok = loaded.Tokenizer;
             var template = tok.Spec.ChatTemplate is { } source ? ChatTemplate.Parse(source, "chat template") : null;
             if (template is null)

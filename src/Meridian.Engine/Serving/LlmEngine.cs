@@ -41,6 +41,35 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
     private volatile bool _stopping;
     private volatile Exception? _fault;
 
+    /// <summary>
+    /// The KV cache an engine with <paramref name="options"/> allocates for a model trained for
+    /// <paramref name="contextLength"/> positions with <paramref name="kvBytesPerToken"/> bytes of keys and values per
+    /// position, in bytes: what a caller passes to the model loader (ModelLoadOptions.KvCacheBytes) so that a model
+    /// that would not fit beside its cache is refused before its weights are uploaded.
+    /// </summary>
+    public static long KvCacheBytes(LlmEngineOptions options, int contextLength, long kvBytesPerToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return KvBlocksFor(options, contextLength, kvBytesPerToken) * options.BlockSize * kvBytesPerToken;
+    }
+
+    // Blocks given (KvBlocks), or as many as KvMemoryBytes holds, or else one full context per running sequence up
+    // to 2 GiB (never less than one full context).
+    private static int KvBlocksFor(LlmEngineOptions options, int contextLength, long kvBytesPerToken)
+    {
+        int bs = options.BlockSize;
+        int context = options.MaxContext ?? contextLength;
+        long blockBytes = Math.Max(1, kvBytesPerToken * bs);
+        int contextBlocks = (context + bs - 1) / bs;
+        long blocks = options.KvBlocks
+            ?? (options.KvMemoryBytes is { } memory ? memory / blockBytes
+                : Math.Max(contextBlocks, Math.Min((long)contextBlocks * options.MaxRunning, (2L << 30) / blockBytes)));
+        if (blocks < 1)
+            throw new ArgumentException($"KvMemoryBytes {options.KvMemoryBytes} is less than one KV block ({blockBytes} bytes)", nameof(options));
+        return (int)Math.Min(blocks, int.MaxValue / bs);
+    }
+
     /// <summary>Starts an engine over <paramref name="model"/>; the engine owns neither the model nor the tokenizer.</summary>
     public LlmEngine(ILanguageModel model, Tokenizer tokenizer, ChatTemplate? chatTemplate, LlmEngineOptions options)
     {
@@ -57,14 +86,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         // An explicit MaxContext may exceed the trained context the file states (files understate it: stories260K's
         // GGUF says 128), as llama.cpp's -c may; the KV cache then caps it.
         int context = options.MaxContext ?? model.ContextLength;
-        long blockBytes = Math.Max(1, model.KvBytesPerToken * bs);
-        int contextBlocks = (context + bs - 1) / bs;
-        long blocks = options.KvBlocks
-            ?? (options.KvMemoryBytes is { } memory ? memory / blockBytes
-                : Math.Max(contextBlocks, Math.Min((long)contextBlocks * options.MaxRunning, (2L << 30) / blockBytes)));
-        if (blocks < 1)
-            throw new ArgumentException($"KvMemoryBytes {options.KvMemoryBytes} is less than one KV block ({blockBytes} bytes)", nameof(options));
-        NumBlocks = (int)Math.Min(blocks, int.MaxValue / bs);
+        NumBlocks = KvBlocksFor(options, model.ContextLength, model.KvBytesPerToken);
         MaxContext = (int)Math.Min(context, (long)NumBlocks * bs); // one request alone always fits
         int maxBlocksPerSequence = (MaxContext + bs - 1) / bs;
 

@@ -45,7 +45,10 @@ public sealed class LlamaModel : ILanguageModel
 
     public int ContextLength => Config.MaxPositionEmbeddings;
 
-    public long KvBytesPerToken => 2L * Config.NumHiddenLayers * KvType.ByteSize(Config.NumKeyValueHeads * Config.HeadDim);
+    public long KvBytesPerToken => KvBytesPerTokenOf(Config, KvType);
+
+    /// <summary>Key and value bytes of one position over every layer.</summary>
+    public static long KvBytesPerTokenOf(LlamaConfig c, DType kvType) => 2L * c.NumHiddenLayers * kvType.ByteSize(c.NumKeyValueHeads * c.HeadDim);
 
     public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) =>
         new LlamaBatchState(Config, KvType, Device, numBlocks, blockSize, maxTokens);
