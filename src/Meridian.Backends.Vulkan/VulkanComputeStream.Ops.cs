@@ -137,8 +137,44 @@ internal sealed unsafe partial class VulkanComputeStream
         pc.U32(p.SlidingWindow);
         pc.F32(p.Scale);
         pc.F32(p.Softcap);
-        if (q.Rows > 0)
-            Dispatch(VulkanKernels.AttentionShader(keyCache.Type), pc, (uint)q.Rows, (uint)p.NumHeads);
+        if (q.Rows == 0)
+            return;
+        // Long contexts: a workgroup per (row, head, chunk of AttentionChunk keys), then a merge (flash-decoding), so
+        // a single sequence's decode keeps the device busy. Only when some sequence has more keys than one chunk; a
+        // row within one chunk gives the same bits either way (paged_attention.comp), so the choice never changes a result.
+        int splits = (int)(((long)Math.Max(0, batch.MaxContextLength) + VulkanKernels.AttentionChunk - 1) / VulkanKernels.AttentionChunk);
+        if (splits <= 1)
+        {
+            Dispatch(VulkanKernels.AttentionShader(keyCache.Type, split: false), pc, (uint)q.Rows, (uint)p.NumHeads);
+            return;
+        }
+        var partials = Partials((long)q.Rows * p.NumHeads * splits * (p.HeadDim + 2) * sizeof(float));
+        pc.Address(partials.Address);
+        pc.U32(splits);
+        Dispatch(VulkanKernels.AttentionShader(keyCache.Type, split: true), pc, (uint)q.Rows, (uint)p.NumHeads, (uint)splits);
+        var merge = new PushConstants(stackalloc byte[VulkanDevice.PushConstantBytes]);
+        merge.Address(AddressOf(batch.Sequences, "paged_attention", "sequences"));
+        merge.Address(partials.Address);
+        merge.Address(AddressOf(dst, "paged_attention", "dst"));
+        merge.U32(batch.Sequences.Rows);
+        merge.U32(p.NumHeads);
+        merge.U32(p.HeadDim);
+        merge.U32(p.SlidingWindow);
+        merge.U32(splits);
+        Dispatch("attention_combine", merge, (uint)q.Rows, (uint)p.NumHeads);
+    }
+
+    // The split-attention partials buffer, grown (after finishing what is recorded, which may still use the old one)
+    // when a step needs more.
+    private VulkanBuffer Partials(long bytes)
+    {
+        if (_partials is null || _partials.ByteLength < bytes)
+        {
+            Synchronize();
+            _partials?.Dispose();
+            _partials = (VulkanBuffer)_device.Allocate(Math.Max(bytes, 1L << 20), BufferUsage.Scratch);
+        }
+        return _partials;
     }
 
     /// <inheritdoc />

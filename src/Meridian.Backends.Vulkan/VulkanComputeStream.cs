@@ -16,6 +16,7 @@ internal sealed unsafe partial class VulkanComputeStream : IComputeStream
     private readonly VkFence _fence;
     private VulkanBuffer? _staging;   // host -> device bytes of this submission's writes
     private VulkanBuffer? _readback;  // device -> host
+    private VulkanBuffer? _partials;  // split attention's per-chunk results
     private long _stagingUsed;
     private bool _recording, _inFlight, _disposed;
 
@@ -131,14 +132,14 @@ internal sealed unsafe partial class VulkanComputeStream : IComputeStream
     }
 
     /// <summary>Records one dispatch of shader <paramref name="shader"/> with <paramref name="push"/>, then a barrier.</summary>
-    private void Dispatch(string shader, in PushConstants push, uint x, uint y = 1)
+    private void Dispatch(string shader, in PushConstants push, uint x, uint y = 1, uint z = 1)
     {
         var pipeline = _device.Pipeline(shader);
         Recording();
         Api.vkCmdBindPipeline(_cmd, VkPipelineBindPoint.Compute, pipeline);
         fixed (byte* p = push.Written)
             Api.vkCmdPushConstants(_cmd, _device.Layout, VkShaderStageFlags.Compute, 0, (uint)push.Written.Length, p);
-        Api.vkCmdDispatch(_cmd, x, y, 1);
+        Api.vkCmdDispatch(_cmd, x, y, z);
         Barrier();
     }
 
@@ -175,6 +176,7 @@ internal sealed unsafe partial class VulkanComputeStream : IComputeStream
                 b.Dispose();
             _staging?.Dispose();
             _readback?.Dispose();
+            _partials?.Dispose();
             _device.FreeCommandBuffer(_cmd, _fence);
         }
     }

@@ -117,7 +117,8 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
     {
         BackendOp.MatMul => Shaders.Contains(VulkanKernels.MatMulShader(MatMul, type, 1)) && Shaders.Contains(VulkanKernels.MatMulShader(MatMul, type, 2)),
         BackendOp.EmbeddingLookup => Shaders.Contains(VulkanKernels.EmbeddingShader(type)),
-        BackendOp.PagedAttention => type is DType.F32 or DType.F16 && Shaders.Contains(VulkanKernels.AttentionShader(type)),
+        BackendOp.PagedAttention => type is DType.F32 or DType.F16 && Shaders.Contains(VulkanKernels.AttentionShader(type, split: false))
+            && Shaders.Contains(VulkanKernels.AttentionShader(type, split: true)) && Shaders.Contains("attention_combine"),
         BackendOp.ScatterRows => type is DType.F32 or DType.F16 && Shaders.Contains(VulkanKernels.ScatterShader(type)),
         BackendOp.Copy => DTypes.IsKnownId((uint)type) && !type.Info().IsRemoved, // a byte copy (vkCmdCopyBuffer)
         _ => type == DType.F32 && VulkanKernels.ShaderOf(op) is { } name && Shaders.Contains(name),

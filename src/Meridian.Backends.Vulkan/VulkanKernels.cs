@@ -73,7 +73,11 @@ internal static class VulkanKernels
 
     public static string EmbeddingShader(DType type) => "embedding_" + type.Name().ToLowerInvariant();
 
-    public static string AttentionShader(DType kv) => kv == DType.F16 ? "paged_attention_f16" : "paged_attention_f32";
+    /// <summary>Keys per chunk of a split attention (CHUNK in paged_attention.comp and attention_combine.comp).</summary>
+    public const int AttentionChunk = 256;
+
+    public static string AttentionShader(DType kv, bool split) =>
+        (split ? "paged_attention_split_" : "paged_attention_") + (kv == DType.F16 ? "f16" : "f32");
 
     public static string ScatterShader(DType dst) => dst == DType.F16 ? "scatter_rows_f16" : "scatter_rows_f32";
 

@@ -9,6 +9,13 @@
 // Score = (q . k) * scale, then softcap * tanh(score / softcap) when softcap > 0. Softmax and the
 // weighted sum of v run online over tiles of 64 keys in ascending order (running max and sum, rescaled
 // per tile), the same order whatever the batch. head_dim <= 256 (larger: nothing is written).
+//
+// With -DSPLIT (long contexts: the host dispatches z = splits when the longest sequence has more than CHUNK keys)
+// workgroup (row, head, s) runs the same loop over the keys of chunk s only, j in [s * CHUNK, (s + 1) * CHUNK), and
+// writes its running max, sum and unnormalised output [m, l, acc[Dh]] to the partials buffer, entry
+// (row * H + head) * splits + s; attention_combine.comp then merges the chunks. Chunk bounds are absolute positions,
+// so how a row is split depends on its own keys only: a row whose keys all fall in chunk 0 gives the same bits
+// either way, and a longer one is split the same way in any batch.
 #include "common.glsl"
 layout(local_size_x = 64) in;
 layout(push_constant, std430) uniform PC
@@ -16,7 +23,13 @@ layout(push_constant, std430) uniform PC
     uvec2 q, k, v, seqs, tables, dst;
     uint num_seqs, num_heads, num_kv_heads, head_dim, block_size, window;
     float scale, softcap;
+#ifdef SPLIT
+    uvec2 part;
+    uint splits;
+#endif
 } pc;
+
+#define CHUNK 256u // keys per split (keep in step with VulkanKernels.AttentionChunk)
 
 #define MAX_DH 256u
 #define DPT (MAX_DH / WG) // output dims per thread
@@ -78,6 +91,12 @@ void main()
         return;
     int p = spos + (int(row) - qrow);
     int first = pc.window > 0u ? max(0, p - int(pc.window) + 1) : 0;
+#ifdef SPLIT
+    uint split = gl_WorkGroupID.z;
+    int lo = max(first, int(split * CHUNK)), hi = min(p, int((split + 1u) * CHUNK) - 1);
+#else
+    int lo = first, hi = p;
+#endif
     uint kvh = h / (H / Hkv);
     uint qWidth = H * Dh, kvWidth = Hkv * Dh;
     I32Ptr tables = I32Ptr(pc.tables);
@@ -93,9 +112,9 @@ void main()
     float l = 0.0;
     bool any = false;
 
-    for (int j0 = first; j0 <= p; j0 += int(WG))
+    for (int j0 = lo; j0 <= hi; j0 += int(WG))
     {
-        uint cnt = uint(min(int(WG), p - j0 + 1));
+        uint cnt = uint(min(int(WG), hi - j0 + 1));
         // 1. thread lid scores key j0 + lid
         if (lid < cnt)
         {
@@ -140,6 +159,20 @@ void main()
         barrier(); // s_sh, p_sh, row_sh are rewritten by the next tile
     }
 
+#ifdef SPLIT
+    F32Ptr part = F32Ptr(addr_row(pc.part, (row * H + h) * pc.splits + split, (Dh + 2u) * 4u));
+    if (lid == 0u)
+    {
+        part.v[0] = m;
+        part.v[1] = l;
+    }
+    for (uint i = 0u; i < DPT; i++)
+    {
+        uint c = lid + i * WG;
+        if (c < Dh)
+            part.v[2u + c] = acc[i];
+    }
+#else
     F32Ptr op = F32Ptr(addr_row(pc.dst, row, qWidth * 4u));
     float inv = l > 0.0 ? 1.0 / l : 0.0;
     for (uint i = 0u; i < DPT; i++)
@@ -148,4 +181,5 @@ void main()
         if (c < Dh)
             op.v[h * Dh + c] = acc[i] * inv;
     }
+#endif
 }

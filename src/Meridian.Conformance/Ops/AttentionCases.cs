@@ -66,6 +66,9 @@ internal static class AttentionCases
         yield return Case(kv, new Spec(32, 8, 128, 16, [new(511, 1)]));
         yield return Case(kv, new Spec(8, 4, 256, 32, [new(511, 1), new(200, 3)]));
         yield return Case(kv, new Spec(4, 1, 64, 32, [new(0, 512)]));
+        // Long and short rows together, a sliding window across several 256-key stretches (devices that split long
+        // contexts into chunks, as the Vulkan backend does past 256 keys, must merge them for any window).
+        yield return Case(kv, new Spec(8, 2, 64, 16, [new(5, 2), new(700, 2), new(250, 12)], Window: 300));
         if (canScatter)
         {
             yield return Case(kv, new Spec(8, 2, 64, 16, Decodes, ScatterInStep: true));
