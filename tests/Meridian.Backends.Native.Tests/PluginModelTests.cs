@@ -27,13 +27,7 @@ public sealed class PluginModelTests(ITestOutputHelper output)
     public void TinyLlamaShapeBF16_Greedy64_EqualsCpuBackend()
     {
         var plugin = NativeBackendProvider.Load(TestPlugins.Require()).Devices[0];
-        string model = DeviceModelRuns.Synthetic("tinyllama-1.1b", "BF16");
-        using var cpu = new CpuDevice(threads: 2);
-        var expected = DeviceModelRuns.Greedy(model, cpu, Prompt, Steps);
-        var actual = DeviceModelRuns.Greedy(model, plugin, Prompt, Steps);
-        output.WriteLine($"cpu:    {string.Join(' ', expected)}");
-        output.WriteLine($"plugin: {string.Join(' ', actual)}");
-        Assert.Equal(expected, actual);
+        DeviceModelRuns.AssertGreedyEqualsCpu(DeviceModelRuns.Synthetic("tinyllama-1.1b", "BF16"), plugin, Prompt, Steps, output.WriteLine);
     }
 
     [SkippableFact]

@@ -48,12 +48,7 @@ public sealed class VulkanModelTests(ITestOutputHelper output)
     {
         var vulkan = VulkanTestDevice.Require();
         string model = TestData.Require("stories260k/qwen2arch/stories260K-qwen2arch-F32.gguf");
-        using var cpu = new CpuDevice(threads: 2);
-        var expected = DeviceModelRuns.Greedy(model, cpu, [1], Steps);
-        var actual = DeviceModelRuns.Greedy(model, vulkan, [1], Steps);
-        output.WriteLine($"cpu:    {string.Join(' ', expected)}");
-        output.WriteLine($"vulkan: {string.Join(' ', actual)}");
-        Assert.Equal(expected, actual);
+        var actual = DeviceModelRuns.AssertGreedyEqualsCpu(model, vulkan, [1], Steps, output.WriteLine);
         var llamaCpp = LlamaCppGreedyIds();
         Assert.Equal(llamaCpp.Take(Steps), actual);
     }
@@ -65,13 +60,7 @@ public sealed class VulkanModelTests(ITestOutputHelper output)
     {
         var vulkan = VulkanTestDevice.Require();
         string model = DeviceModelRuns.Synthetic(Qwen3Shape, type);
-        int[] prompt = [1, 300, 1200, 77, 4000];
-        using var cpu = new CpuDevice(threads: 2);
-        var expected = DeviceModelRuns.Greedy(model, cpu, prompt, Steps);
-        var actual = DeviceModelRuns.Greedy(model, vulkan, prompt, Steps);
-        output.WriteLine($"cpu:    {string.Join(' ', expected)}");
-        output.WriteLine($"vulkan: {string.Join(' ', actual)}");
-        Assert.Equal(expected, actual);
+        DeviceModelRuns.AssertGreedyEqualsCpu(model, vulkan, [1, 300, 1200, 77, 4000], Steps, output.WriteLine);
     }
 
     // llama.cpp's greedy ids from BOS on the same file (../shared/testdata/stories260k/qwen2arch/reference): the line

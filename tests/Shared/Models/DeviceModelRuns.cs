@@ -2,6 +2,7 @@
 // paged cache), for tests that compare a backend with the CPU backend token by token: free-running greedy tokens,
 // the logits of every step with given tokens fed (teacher forcing, one token per step or the whole sequence as one
 // prefill), and the near-tie rule for devices whose arithmetic cannot be bit-identical to the CPU's.
+using Meridian.Backends.Cpu;
 using Meridian.Conformance;
 using Meridian.Core.Backends;
 using Meridian.Core.Ops;
@@ -27,6 +28,19 @@ internal static class DeviceModelRuns
                 state.Forward([tokens[i]], prompt.Length + i, logits);
         }
         return tokens;
+    }
+
+    /// <summary>Free-running greedy tokens on <paramref name="device"/> equal the CPU backend's, all of them; both logged.</summary>
+    public static int[] AssertGreedyEqualsCpu(string path, IDevice device, int[] prompt, int steps, Action<string> log)
+    {
+        int[] expected;
+        using (var cpu = new CpuDevice(threads: 2))
+            expected = Greedy(path, cpu, prompt, steps);
+        var actual = Greedy(path, device, prompt, steps);
+        log($"cpu:    {string.Join(' ', expected)}");
+        log($"device: {string.Join(' ', actual)}");
+        Assert.Equal(expected, actual);
+        return actual;
     }
 
     /// <summary>
