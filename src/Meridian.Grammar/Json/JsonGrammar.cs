@@ -1,0 +1,76 @@
+// JSON (RFC 8259) as a lexeme grammar: strings, numbers, literals and punctuation are lexemes; objects and arrays
+// are rules. Whitespace is a lexeme of at most MaxWhitespace characters allowed only where JSON allows it, and never
+// twice in a row, so a model cannot loop on spaces (Ollama's `format: json` was ~10x slower for that, ollama #4370).
+using Meridian.Grammar.Cfg;
+
+namespace Meridian.Grammar.Json;
+
+internal static class JsonGrammar
+{
+    /// <summary>Whitespace characters allowed between two JSON tokens.</summary>
+    public const int MaxWhitespace = 20;
+
+    public const string StringPattern = @"""(?:[^""\\\u0000-\u001F]|\\(?:[""\\/bfnrt]|u[0-9a-fA-F]{4}))*""";
+    public const string NumberPattern = @"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?";
+
+    /// <summary>Any JSON text (one value), or only an object (OpenAI's `json_object`).</summary>
+    public static CfgGrammar Build(bool objectOnly)
+    {
+        var b = new CfgBuilder();
+        var j = new Symbols(b);
+        int root = b.Nonterminal("root");
+        b.Rule(root, j.Ows, objectOnly ? j.Object : j.Value, j.Ows);
+        return b.Build(root);
+    }
+
+    /// <summary>The shared pieces of JSON grammars: whitespace, values, objects, arrays.</summary>
+    internal sealed class Symbols
+    {
+        public Symbols(CfgBuilder b)
+        {
+            Ws = b.Pattern($"[ \\t\\n\\r]{{1,{MaxWhitespace}}}");
+            Ows = b.Nonterminal("ows");
+            b.Rule(Ows);
+            b.Rule(Ows, Ws);
+            String = b.Pattern(StringPattern);
+            Number = b.Pattern(NumberPattern);
+            Value = b.Nonterminal("value");
+            Object = b.Nonterminal("object");
+            Array = b.Nonterminal("array");
+            foreach (int alt in new[] { Object, Array, String, Number, b.Literal("true"), b.Literal("false"), b.Literal("null") })
+                b.Rule(Value, alt);
+            Open = b.Literal("{");
+            Close = b.Literal("}");
+            OpenBracket = b.Literal("[");
+            CloseBracket = b.Literal("]");
+            Colon = b.Literal(":");
+            Comma = b.Literal(",");
+            // object ::= "{" ows "}" | "{" ows members ows "}"; members ::= pair | members ows "," ows pair
+            int members = b.Nonterminal("members"), pair = b.Nonterminal("pair");
+            b.Rule(Object, Open, Ows, Close);
+            b.Rule(Object, Open, Ows, members, Ows, Close);
+            b.Rule(members, pair);
+            b.Rule(members, members, Ows, Comma, Ows, pair);
+            b.Rule(pair, String, Ows, Colon, Ows, Value);
+            int elements = b.Nonterminal("elements");
+            b.Rule(Array, OpenBracket, Ows, CloseBracket);
+            b.Rule(Array, OpenBracket, Ows, elements, Ows, CloseBracket);
+            b.Rule(elements, Value);
+            b.Rule(elements, elements, Ows, Comma, Ows, Value);
+        }
+
+        public int Ws { get; }
+        public int Ows { get; }
+        public int String { get; }
+        public int Number { get; }
+        public int Value { get; }
+        public int Object { get; }
+        public int Array { get; }
+        public int Open { get; }
+        public int Close { get; }
+        public int OpenBracket { get; }
+        public int CloseBracket { get; }
+        public int Colon { get; }
+        public int Comma { get; }
+    }
+}
