@@ -1,5 +1,6 @@
 // One generation request as the engine takes it: prompt token ids, sampling and stopping knobs.
 using Meridian.Engine.Sampling;
+using Meridian.Grammar.Constraints;
 
 namespace Meridian.Engine.Serving;
 
@@ -31,4 +32,11 @@ public sealed record EngineRequest(IReadOnlyList<int> PromptTokens, SamplingOpti
 
     /// <summary>Special tokens (end-of-turn markers, ...) are left out of the text (the default); false prints them.</summary>
     public bool SkipSpecialTokens { get; init; } = true;
+
+    /// <summary>
+    /// The grammar the output must follow (structured output), or null. Each step masks the tokens it does not allow
+    /// before sampling, and end-of-generation tokens are allowed only where the output is complete. A spec Meridian
+    /// cannot enforce is refused at Submit (ArgumentException naming what).
+    /// </summary>
+    public GrammarSpec? Grammar { get; init; }
 }

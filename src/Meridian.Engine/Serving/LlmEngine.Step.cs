@@ -162,7 +162,14 @@ public sealed partial class LlmEngine
             var (state, offset) = _sampleJobs[i];
             // Before Update, the sequence's tokens are its prompt and every token generated so far.
             var history = state.Request.PenalizePrompt ? state.Sequence.TokenSpan : CollectionsMarshal.AsSpan(state.Generated);
-            _sampled[i] = state.Sampler.Sample(_logits.AsSpan(offset, v), history);
+            var logits = _logits.AsSpan(offset, v);
+            if (state.Request.Grammar is { } grammar)
+            {
+                state.Constraint ??= NewConstraint(grammar);
+                state.Constraint.Mask(logits);
+            }
+            _sampled[i] = state.Sampler.Sample(logits, history);
+            state.Constraint?.Accept(_sampled[i]);
         }
     }
 

@@ -13,6 +13,10 @@ using Meridian.Models;
 using Meridian.Tokenizers;
 using Meridian.Tokenizers.Templates;
 
+using Meridian.Grammar;
+using Meridian.Grammar.Constraints;
+using Meridian.Grammar.Matching;
+
 namespace Meridian.Engine.Serving;
 
 /// <summary>
@@ -30,6 +34,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
     private readonly BatchInput _input;
     private readonly float[] _logits;                 // [MaxBatchTokens, V] f32 logits of one step's rows
     private readonly HashSet<int> _stopTokens;
+    private TokenTrie? _trie;
     private readonly ConcurrentQueue<Command> _inbox = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, RequestState> _requests = [];
@@ -143,6 +148,17 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         if (prompt.Length >= MaxContext)
             throw new PromptTooLongException(prompt.Length, MaxContext);
         Sampler.Validate(request.Sampling, _model.VocabSize); // names the field; the sampler itself is made when the request first samples
+        if (request.Grammar is { } grammar)
+        {
+            try
+            {
+                GrammarConstraint.Validate(grammar);
+            }
+            catch (GrammarException e)
+            {
+                throw new ArgumentException(e.Message, nameof(request), e);
+            }
+        }
         if (Interlocked.Increment(ref _queued) > _options.MaxQueue)
         {
             Interlocked.Decrement(ref _queued);
@@ -165,6 +181,15 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
     }
 
     public string? Fault => _fault?.Message;
+
+    // The vocabulary as a byte trie for grammar masks, built on the first constrained request (special tokens, which
+    // have no text, are left out; end-of-generation tokens are handled by the constraint).
+    private TokenTrie Trie => LazyInitializer.EnsureInitialized(ref _trie, () =>
+        new TokenTrie(Model.Tokenizer.VocabSize, TokenBytesOf))!;
+
+    private byte[] TokenBytesOf(int id) => Model.Tokenizer.IsControl(id) ? [] : Model.Tokenizer.TokenBytes(id).ToArray();
+
+    internal GrammarConstraint NewConstraint(GrammarSpec spec) => GrammarConstraint.Create(spec, Trie, TokenBytesOf, _stopTokens);
 
     public IReadOnlyList<FallbackCount> GetFallbackCounts() => _model.Device is FallbackDevice fallback
         ? [.. fallback.Stats.Calls.Select(c => new FallbackCount(c.Key.Op.Name(), c.Key.Type.Name(), c.Value))]

@@ -5,6 +5,8 @@ using Meridian.Engine.Generation;
 using Meridian.Engine.Sampling;
 using Meridian.Engine.Scheduling;
 
+using Meridian.Grammar.Constraints;
+
 namespace Meridian.Engine.Serving;
 
 internal sealed class RequestState(string id, EngineRequest request, int vocabSize, TextStream text, Channel<RequestOutput> outputs)
@@ -18,6 +20,9 @@ internal sealed class RequestState(string id, EngineRequest request, int vocabSi
     /// <summary>Made at the first sampling step, not at Submit: its scratch is about 28 bytes per vocabulary entry
     /// (MBs for large vocabularies), which a request waiting in the queue should not hold.</summary>
     public Sampler Sampler => _sampler ??= new Sampler(Request.Sampling, vocabSize);
+
+    /// <summary>The request's grammar state (null without one); made with the sampler, at the first sampling step.</summary>
+    public GrammarConstraint? Constraint { get; set; }
 
     public TextStream Text { get; } = text;
 

@@ -1,0 +1,139 @@
+// One request's constrained decoding: before each sampling step the logits of every token the grammar does not allow
+// next are set to -infinity (the trie walk, TokenTrie.Walk), end-of-generation tokens are allowed only where the
+// output may end, and after the step the chosen token is fed to the grammar. Each request compiles its own grammar
+// (its lexer DFA and parser state are its own), so requests sampled in parallel share nothing mutable and batching
+// cannot change what one of them may produce.
+using Meridian.Grammar.Cfg;
+using Meridian.Grammar.Json;
+using Meridian.Grammar.Matching;
+using Meridian.Grammar.Regex;
+
+namespace Meridian.Grammar.Constraints;
+
+/// <summary>The grammar state of one request over a vocabulary.</summary>
+public sealed class GrammarConstraint
+{
+    private readonly TokenTrie _trie;
+    private readonly Func<int, byte[]> _bytesOf;
+    private readonly HashSet<int> _endTokens;
+    private readonly GrammarMatcher _matcher;
+    private readonly ulong[] _mask;
+
+    private GrammarConstraint(CfgGrammar grammar, TokenTrie trie, Func<int, byte[]> bytesOf, IEnumerable<int> endTokens)
+    {
+        _trie = trie;
+        _bytesOf = bytesOf;
+        _endTokens = [.. endTokens];
+        _matcher = new GrammarMatcher(grammar, new LexerStates(grammar));
+        _mask = new ulong[(trie.VocabSize + 63) / 64];
+    }
+
+    /// <summary>
+    /// Compiles <paramref name="spec"/> for a vocabulary (<paramref name="trie"/> of its tokens' bytes,
+    /// <paramref name="bytesOf"/> the same bytes by id, <paramref name="endTokens"/> the ids that end generation).
+    /// Throws <see cref="GrammarException"/> naming what cannot be enforced.
+    /// </summary>
+    public static GrammarConstraint Create(GrammarSpec spec, TokenTrie trie, Func<int, byte[]> bytesOf, IEnumerable<int> endTokens)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(trie);
+        return new GrammarConstraint(Compile(spec), trie, bytesOf, endTokens);
+    }
+
+    /// <summary>Checks that <paramref name="spec"/> can be enforced (compiles it), throwing <see cref="GrammarException"/> if not.</summary>
+    public static void Validate(GrammarSpec spec) => Compile(spec);
+
+    /// <summary>Tokens the last mask allowed (end tokens included).</summary>
+    public int AllowedCount { get; private set; }
+
+    /// <summary>The output so far is complete: an end token may come next.</summary>
+    public bool CanEnd => _matcher.CanEnd();
+
+    /// <summary>Sets the logit of every token not allowed next to -infinity.</summary>
+    public void Mask(Span<float> logits)
+    {
+        Array.Clear(_mask);
+        _trie.Walk(_matcher, _mask);
+        bool canEnd = _matcher.CanEnd();
+        int allowed = 0;
+        for (int id = 0; id < logits.Length; id++)
+        {
+            bool ok = id < _trie.VocabSize && (_mask[id >> 6] & (1UL << (id & 63))) != 0;
+            if (_endTokens.Contains(id))
+                ok = canEnd;
+            if (ok)
+                allowed++;
+            else
+                logits[id] = float.NegativeInfinity;
+        }
+        if (allowed == 0)
+        {
+            // No token of this vocabulary continues the output (a byte sequence none of its tokens spells): end it
+            // rather than sample from nothing. The output is then incomplete; DeadEnd says so.
+            foreach (int id in _endTokens)
+            {
+                if (id < logits.Length)
+                {
+                    logits[id] = 0f;
+                    allowed++;
+                }
+            }
+            DeadEnd = true;
+        }
+        AllowedCount = allowed;
+    }
+
+    /// <summary>A mask found no token that continues the output, so only end tokens were allowed.</summary>
+    public bool DeadEnd { get; private set; }
+
+    /// <summary>Feeds the token chosen; an end token is accepted only where the output may end.</summary>
+    public void Accept(int token)
+    {
+        if (_endTokens.Contains(token))
+        {
+            if (!DeadEnd && !_matcher.CanEnd())
+                throw new InvalidOperationException($"end token {token} where the grammar is not complete");
+            return;
+        }
+        if (!_matcher.TryBytes(_bytesOf(token)))
+            throw new InvalidOperationException($"token {token} is not allowed by the grammar here");
+    }
+
+    private static CfgGrammar Compile(GrammarSpec spec)
+    {
+        switch (spec.Kind)
+        {
+            case GrammarKind.JsonObject:
+                return JsonGrammar.Build(objectOnly: true);
+            case GrammarKind.JsonValue:
+                return JsonGrammar.Build(objectOnly: false);
+            case GrammarKind.Regex:
+            {
+                var b = new CfgBuilder();
+                int root = b.Nonterminal("root");
+                int expr = RegexSyntax.Parse(b.Exprs, spec.Pattern ?? throw new GrammarException("a regex constraint without a pattern"), anchored: true);
+                if (b.Exprs.Nullable(expr))
+                    b.Rule(root);
+                if (expr != ExprSet.Epsilon)
+                    b.Rule(root, b.Lexeme($"/{spec.Pattern}/", NonEmpty(b.Exprs, expr)));
+                return b.Build(root);
+            }
+            default:
+                throw new GrammarException($"unknown constraint kind {spec.Kind}");
+        }
+    }
+
+    // The non-empty strings of expr (a lexeme may not match the empty string; the rule above allows it instead):
+    // expr minus epsilon, written as the union over bytes b of b · (derivative by b).
+    private static int NonEmpty(ExprSet exprs, int expr)
+    {
+        var parts = new List<int>();
+        for (int b = 0; b < 256; b++)
+        {
+            int d = exprs.Derivative(expr, (byte)b);
+            if (d != ExprSet.Nothing)
+                parts.Add(exprs.Concat(exprs.Byte((byte)b), d));
+        }
+        return exprs.Or(parts.ToArray());
+    }
+}
