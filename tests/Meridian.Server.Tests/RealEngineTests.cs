@@ -45,6 +45,52 @@ public abstract class RealEngineTests
     }
 
     [SkippableFact]
+    public async Task OpenAiSdk_JsonObjectResponseFormat_SeededSampling_FinishedRepliesAreJsonObjects()
+    {
+        // The demo model knows verses, not JSON: whatever it writes under response_format json_object must still be an
+        // object when it finishes (System.Text.Json parses it), and a cut-off reply is the start of one; streamed and
+        // not, the same text.
+        await using var server = await RealServer.StartAsync(OpenDevice(), ClientTimeout, new LlmEngineOptions { ModelName = DemoModel.Name });
+        var client = new ChatClient(DemoModel.Name, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(server.Host.Address, "v1"), NetworkTimeout = ClientTimeout });
+        int finished = 0;
+        for (int seed = 0; seed < 4; seed++)
+        {
+            var options = new ChatCompletionOptions
+            {
+                Temperature = 0.8f, MaxOutputTokenCount = 120, ResponseFormat = ChatResponseFormat.CreateJsonObjectFormat(),
+#pragma warning disable OPENAI001 // Seed is marked experimental in the SDK
+                Seed = seed,
+#pragma warning restore OPENAI001
+            };
+            ChatMessage[] messages = [new UserChatMessage("Recite John 3:16 as JSON")];
+            OpenAI.Chat.ChatCompletion whole = await client.CompleteChatAsync(messages, options);
+            string text = whole.Content.Single().Text;
+            var streamed = new StringBuilder();
+            await foreach (var update in client.CompleteChatStreamingAsync(messages, options))
+            {
+                foreach (var part in update.ContentUpdate)
+                    streamed.Append(part.Text);
+            }
+            Assert.Equal(text, streamed.ToString());
+            if (whole.FinishReason == ChatFinishReason.Stop)
+            {
+                using var doc = JsonDocument.Parse(text);
+                Assert.Equal(JsonValueKind.Object, doc.RootElement.ValueKind);
+                finished++;
+            }
+            else
+            {
+                Assert.Equal(ChatFinishReason.Length, whole.FinishReason);
+                var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), isFinalBlock: false, default);
+                while (reader.Read())
+                {
+                }
+            }
+        }
+        Assert.True(finished >= 1, "no reply finished its object within 120 tokens");
+    }
+
+    [SkippableFact]
     public async Task ConcurrentRequests_Greedy_EqualEachAlone()
     {
         await using var server = await RealServer.StartAsync(OpenDevice(), ClientTimeout, new LlmEngineOptions { ModelName = DemoModel.Name, MaxBatchTokens = 32 });

@@ -1,5 +1,6 @@
-// Structured output and tool calling are not implemented: each field that asks for them is a 400 naming it
-// (never silently ignored), streamed or not, before the engine sees anything; the "none" forms still work.
+// Structured output Meridian cannot enforce yet and tool calling: each field that asks for them is a 400 naming it
+// (never silently ignored), streamed or not, before the engine sees anything; the "none" forms still work, and the
+// structured output that is served reaches the engine as the request's grammar.
 namespace Meridian.Server.Tests;
 
 public sealed class UnsupportedFieldsTests
@@ -9,13 +10,12 @@ public sealed class UnsupportedFieldsTests
     private const string Hi = "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
     private const string Prompt = "\"prompt\":\"In the beginning\"";
     private const string Invalid = "invalid_request_error";
-    private const string Structured = "does not implement structured output";
+    private const string Structured = "rather than return unconstrained text";
     private const string ToolCalling = "does not implement tool calling";
 
     // Structured-output fields both endpoints refuse: (field, param, what the message says).
     public static TheoryData<string, string, string> StructuredOutputFields => new()
     {
-        { "\"response_format\":{\"type\":\"json_object\"}", "response_format.type", "'json_object'" },
         { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\"}}}", "response_format.type", "'json_schema'" },
         { "\"response_format\":{\"type\":\"regex\"}", "response_format.type", "'regex'" },
         { "\"response_format\":\"json\"", "response_format", "a string" },
@@ -25,10 +25,13 @@ public sealed class UnsupportedFieldsTests
         { "\"json_schema\":{\"type\":\"object\"}", "json_schema", Structured },
         { "\"grammar\":\"root ::= \\\"yes\\\"\"", "grammar", Structured },
         { "\"guided_json\":{\"type\":\"object\"}", "guided_json", Structured },
-        { "\"guided_regex\":\"[0-9]+\"", "guided_regex", Structured },
+        { "\"guided_regex\":\"(?=a)b\"", "guided_regex", "lookaround" },
+        { "\"guided_regex\":5", "guided_regex", "must be a string" },
+        { "\"response_format\":{\"type\":\"json_object\",\"schema\":{\"type\":\"object\"}}", "response_format.schema", "JSON Schema" },
+        { "\"response_format\":{\"type\":\"json_object\"},\"guided_regex\":\"a\"", "guided_regex", "both constrain" },
         { "\"guided_choice\":[\"yes\",\"no\"]", "guided_choice", Structured },
         { "\"guided_grammar\":\"root ::= \\\"a\\\"\"", "guided_grammar", Structured },
-        { "\"structured_outputs\":{\"json\":{}}", "structured_outputs", Structured },
+        { "\"structured_outputs\":{\"json\":{}}", "structured_outputs.json", Structured },
     };
 
     [SkippableTheory]
@@ -94,17 +97,33 @@ public sealed class UnsupportedFieldsTests
 
     // Refused before the stream starts: a JSON error body (ErrorAssert checks the content type), not SSE.
     [SkippableTheory]
-    [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"response_format\":{\"type\":\"json_object\"}}", "response_format.type")]
+    [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.type")]
     [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}", "tools")]
     [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tool_choice\":\"required\"}", "tool_choice")]
     [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"grammar\":\"root ::= \\\"a\\\"\"}", "grammar")]
-    [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"response_format\":{\"type\":\"json_object\"}}", "response_format.type")]
+    [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.type")]
     public async Task Streaming_UnsupportedField_Returns400BeforeAnyEvent(string path, string body, string param)
     {
         await using var host = await TestHost.StartAsync();
         using var response = await host.PostJsonAsync(path, body);
         await ErrorAssert.IsAsync(response, 400, Invalid, param, null);
         Assert.Empty(host.Engine.Submitted);
+    }
+
+    [SkippableTheory]
+    [InlineData(Chat, "\"response_format\":{\"type\":\"json_object\"}", "JsonObject", null)]
+    [InlineData(Completions, "\"response_format\":{\"type\":\"json_object\",\"schema\":null}", "JsonObject", null)]
+    [InlineData(Chat, "\"guided_regex\":\"(yes|no)\"", "Regex", "(yes|no)")]
+    [InlineData(Completions, "\"structured_outputs\":{\"regex\":\"[0-9]{3}\"}", "Regex", "[0-9]{3}")]
+    public async Task ServedStructuredOutput_ReachesTheEngineAsTheRequestsGrammar(string path, string field, string kind, string? pattern)
+    {
+        await using var host = await TestHost.StartAsync();
+        using var response = await host.PostJsonAsync(path, "{" + (path == Chat ? Hi : Prompt) + "," + field + "}");
+        Assert.Equal(200, (int)response.StatusCode);
+        var grammar = Assert.Single(host.Engine.Submitted).Grammar;
+        Assert.NotNull(grammar);
+        Assert.Equal(kind, grammar.Kind.ToString());
+        Assert.Equal(pattern, grammar.Pattern);
     }
 
     [SkippableFact]

@@ -21,7 +21,7 @@ internal static class ChatCompletionsEndpoint
         var request = await RequestJson.ReadAsync(context, ChatJsonContext.Default.ChatCompletionRequest);
         var model = engine.Model;
         SamplingFields.CheckModel(request.Model, model);
-        UnsupportedFields.CheckStructuredOutput(request);
+        var grammar = StructuredOutput.Parse(request);
         UnsupportedFields.CheckTools(request.Tools, request.ToolChoice, request.Functions, request.FunctionCall);
         var messages = ChatMessages.Parse(request.Messages);
         int n = SamplingFields.Choices(request);
@@ -40,7 +40,7 @@ internal static class ChatCompletionsEndpoint
         string id = Finish.NewId("chatcmpl-");
         var requests = new EngineRequest[n];
         for (int i = 0; i < n; i++)
-            requests[i] = new EngineRequest(prompt, SamplingFields.ForChoice(sampling, request.Seed, i)) { Id = $"{id}-{i}" };
+            requests[i] = new EngineRequest(prompt, SamplingFields.ForChoice(sampling, request.Seed, i)) { Id = $"{id}-{i}", Grammar = grammar };
         var options = context.RequestServices.GetRequiredService<ServerOptions>();
         var metrics = context.RequestServices.GetRequiredService<ServerMetrics>();
         using var run = GenerationRun.Start(context, engine, metrics, options, requests, "messages");

@@ -49,10 +49,10 @@ internal abstract record GenerationFields
     /// <summary>Generate past the end-of-sequence token (benchmarks).</summary>
     public bool? IgnoreEos { get; init; }
 
-    // Structured output Meridian does not implement: read only so that UnsupportedFields can refuse them
-    // (ignored, they would turn a constrained request into unconstrained text without a word).
+    // Structured output, read by StructuredOutput: what is served becomes the request's grammar, the rest is refused
+    // (ignored, it would turn a constrained request into unconstrained text without a word).
 
-    /// <summary>OpenAI's {"type": "text" | "json_object" | "json_schema", ...}; only "text" is served.</summary>
+    /// <summary>OpenAI's {"type": "text" | "json_object" | "json_schema", ...}; "text" and "json_object" are served.</summary>
     public JsonElement? ResponseFormat { get; init; }
 
     /// <summary>llama-server's JSON schema constraint.</summary>

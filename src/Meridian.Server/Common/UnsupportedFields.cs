@@ -1,7 +1,7 @@
-// Refuses the request fields that ask for something Meridian cannot do yet: structured output (response_format
-// other than text, llama-server's json_schema / grammar, vLLM's guided_* / structured_outputs) and tool calling
-// (tools, tool_choice, the deprecated functions / function_call). Ignored, they would yield plain unconstrained
-// text that a client cannot tell from a real answer; so each is a 400 naming the field, before any generation.
+// Refuses the request fields that ask for something Meridian cannot do yet: tool calling (tools, tool_choice, the
+// deprecated functions / function_call; structured output is StructuredOutput's). Ignored, they would yield plain
+// unconstrained text that a client cannot tell from a real answer; so each is a 400 naming the field, before any
+// generation.
 using System.Text.Json;
 using Meridian.Server.Errors;
 
@@ -10,19 +10,6 @@ namespace Meridian.Server.Common;
 internal static class UnsupportedFields
 {
     private const string AsIfNoTools = "answer as if no tools were given";
-
-    /// <summary>The structured-output fields of both completion endpoints: 400 unless absent, null or response_format {"type": "text"}.</summary>
-    public static void CheckStructuredOutput(GenerationFields request)
-    {
-        ResponseFormat(request.ResponseFormat);
-        Absent("json_schema", request.JsonSchema);
-        Absent("grammar", request.Grammar);
-        Absent("guided_json", request.GuidedJson);
-        Absent("guided_regex", request.GuidedRegex);
-        Absent("guided_choice", request.GuidedChoice);
-        Absent("guided_grammar", request.GuidedGrammar);
-        Absent("structured_outputs", request.StructuredOutputs);
-    }
 
     /// <summary>Chat's tool-calling fields: tools / functions may be null or empty, tool_choice / function_call null or "none".</summary>
     public static void CheckTools(JsonElement? tools, JsonElement? toolChoice, JsonElement? functions, JsonElement? functionCall)
@@ -46,30 +33,6 @@ internal static class UnsupportedFields
     public static ApiException ToolRole(int i, string role) =>
         ApiException.Invalid($"messages[{i}].role",
             $"Meridian does not implement tool calling yet, so it refuses '{role}' messages ('messages[{i}].role'); roles served: system, user, assistant, developer.");
-
-    private static void ResponseFormat(JsonElement? format)
-    {
-        if (IsNull(format))
-            return;
-        var value = format!.Value;
-        if (value.ValueKind != JsonValueKind.Object)
-            throw ApiException.Invalid("response_format",
-                $"Invalid type for 'response_format': expected an object such as {{\"type\": \"text\"}}, got {RequestJson.Describe(value.ValueKind)}.");
-        if (!value.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
-            throw ApiException.Invalid("response_format.type", "'response_format.type' is missing or not a string.");
-        string name = type.GetString()!;
-        if (name != "text")
-            throw ApiException.Invalid("response_format.type",
-                $"Meridian does not implement structured output yet, so it refuses 'response_format' of type '{name}' rather than " +
-                "return unconstrained text; only {\"type\": \"text\"} is accepted.");
-    }
-
-    private static void Absent(string param, JsonElement? value)
-    {
-        if (!IsNull(value))
-            throw ApiException.Invalid(param,
-                $"Meridian does not implement structured output yet, so it refuses '{param}' rather than return unconstrained text.");
-    }
 
     // tools / functions / tool_calls: null or [] mean none.
     private static void NullOrEmpty(string param, JsonElement? value, string why = AsIfNoTools)

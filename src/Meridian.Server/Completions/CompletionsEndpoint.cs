@@ -26,7 +26,7 @@ internal static class CompletionsEndpoint
         var request = await RequestJson.ReadAsync(context, CompletionsJsonContext.Default.CompletionRequest);
         var model = engine.Model;
         SamplingFields.CheckModel(request.Model, model);
-        UnsupportedFields.CheckStructuredOutput(request);
+        var grammar = StructuredOutput.Parse(request);
         var prompt = CompletionPrompt.Parse(request.Prompt, model.Tokenizer);
         int n = SamplingFields.Choices(request);
         if (request.Logprobs is < 0 or > MaxLogprobs)
@@ -41,7 +41,7 @@ internal static class CompletionsEndpoint
         for (int i = 0; i < n; i++)
         {
             requests[i] = new EngineRequest(prompt.Ids, SamplingFields.ForChoice(sampling, request.Seed, i))
-                { Id = $"{id}-{i}", PromptLogprobs = echo && logprobs };
+                { Id = $"{id}-{i}", PromptLogprobs = echo && logprobs, Grammar = grammar };
         }
         var options = context.RequestServices.GetRequiredService<ServerOptions>();
         var metrics = context.RequestServices.GetRequiredService<ServerMetrics>();
