@@ -4,6 +4,7 @@
 using System.Runtime.CompilerServices;
 using Meridian.Engine.Sampling;
 using Meridian.Engine.Serving;
+using Meridian.Grammar.Constraints;
 using Microsoft.Extensions.AI;
 
 namespace Meridian.Extensions.AI;
@@ -40,7 +41,7 @@ public sealed class MeridianChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var prompt = ChatPrompt.Encode(_engine.Model, ToPromptMessages(messages, options));
-        using var handle = _engine.Submit(new EngineRequest(prompt, ToSampling(options)));
+        using var handle = _engine.Submit(new EngineRequest(prompt, ToSampling(options)) { Grammar = ToGrammar(options) });
         string responseId = $"chatcmpl-{handle.Id}";
         var created = DateTimeOffset.UtcNow;
         await foreach (var output in handle.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -115,15 +116,19 @@ public sealed class MeridianChatClient : IChatClient
     }
 
     // ChatOptions -> SamplingOptions; unset knobs keep OpenAI's defaults (temperature 1, top_p 1, no penalties).
+    // JSON mode (ChatResponseFormat.Json, no schema): the output is constrained to one JSON object, as OpenAI's json_object.
+    private static GrammarSpec? ToGrammar(ChatOptions? options) =>
+        options?.ResponseFormat is ChatResponseFormatJson { Schema: null } ? GrammarSpec.JsonObject : null;
+
     private static SamplingOptions ToSampling(ChatOptions? options)
     {
         if (options is null)
             return new SamplingOptions { PenaltyLastN = -1 };
         if (options.Tools is { Count: > 0 })
             throw new NotSupportedException("tool calling is not supported by Meridian's chat client yet");
-        // JSON mode or a schema would come back as unconstrained text nobody could tell apart: refused, not ignored.
-        if (options.ResponseFormat is { } format and not ChatResponseFormatText)
-            throw new NotSupportedException($"ChatOptions.ResponseFormat {format.GetType().Name} (structured output) is not supported by Meridian's chat client yet");
+        // A schema would come back as JSON that may not match it: refused, not ignored (JSON mode is ToGrammar's).
+        if (options.ResponseFormat is ChatResponseFormatJson { Schema: not null })
+            throw new NotSupportedException("ChatOptions.ResponseFormat with a JSON schema is not supported by Meridian's chat client yet (JSON mode without a schema is)");
         return new SamplingOptions
         {
             Temperature = options.Temperature ?? 1f,

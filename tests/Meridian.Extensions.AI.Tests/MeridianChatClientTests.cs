@@ -1,5 +1,6 @@
 // IChatClient over the real engine and the demo model. The independent side is one sequence fed by hand
 // (SequenceState: no scheduler, no sampler, no prefix cache) with a plain argmax, on the same prompt.
+using System.Text.Json;
 using Meridian.Engine.Generation;
 using Meridian.Engine.Serving;
 using Microsoft.Extensions.AI;
@@ -80,12 +81,41 @@ public sealed class MeridianChatClientTests(DemoEngine demo) : IClassFixture<Dem
         ChatMessage[] image = [new(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])];
         var e2 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(image));
         Assert.Contains("DataContent", e2.Message);
-        var json = new ChatOptions { ResponseFormat = ChatResponseFormat.Json };
-        var e3 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(Ask, json));
+        var schema = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("{\"type\":\"object\"}").RootElement, "thing") };
+        var e3 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(Ask, schema));
         Assert.Contains("ResponseFormat", e3.Message);
         // Plain text is what every response is: accepted.
         var text = await client.GetResponseAsync(Ask, new ChatOptions { ResponseFormat = ChatResponseFormat.Text, MaxOutputTokens = 2, Temperature = 0f });
         Assert.NotNull(text.Text);
+    }
+
+    [SkippableFact]
+    public async Task JsonMode_FinishedRepliesAreJsonObjects()
+    {
+        // ChatResponseFormat.Json constrains the demo model's reply to one JSON object (System.Text.Json parses it when
+        // the reply finished; a reply cut off by MaxOutputTokens is the start of one).
+        demo.RequireModel();
+        using IChatClient client = new MeridianChatClient(demo.Engine);
+        int finished = 0;
+        for (int seed = 0; seed < 4; seed++)
+        {
+            var options = new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = 0.8f, Seed = seed, MaxOutputTokens = 120 };
+            var response = await client.GetResponseAsync("Recite John 3:16 as JSON", options);
+            if (response.FinishReason == ChatFinishReason.Stop)
+            {
+                using var doc = JsonDocument.Parse(response.Text);
+                Assert.Equal(JsonValueKind.Object, doc.RootElement.ValueKind);
+                finished++;
+            }
+            else
+            {
+                var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(response.Text), isFinalBlock: false, default);
+                while (reader.Read())
+                {
+                }
+            }
+        }
+        Assert.True(finished >= 1, "no reply finished its object within 120 tokens");
     }
 
     [SkippableFact]

@@ -66,12 +66,25 @@ public sealed class OpenAiSdkTests
         Assert.Equal(401, e.Status);
     }
 
-    // What the SDKs put on the wire for JSON mode and tools is refused, so the caller sees an error rather than free text.
+    // What the SDKs put on the wire for JSON mode reaches the engine as a JSON-object grammar; a JSON schema and tools are
+    // refused, so the caller sees an error rather than free text.
     [SkippableFact]
-    public async Task OpenAiChatClient_JsonResponseFormat_Throws400NamingResponseFormat()
+    public async Task OpenAiChatClient_JsonResponseFormat_ReachesTheEngineAsAJsonObjectGrammar()
     {
         await using var host = await TestHost.StartAsync();
         var options = new ChatCompletionOptions { ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonObjectFormat() };
+        await Client(host).CompleteChatAsync([new UserChatMessage("Hi")], options);
+        Assert.Equal(Meridian.Grammar.Constraints.GrammarSpec.JsonObject, Assert.Single(host.Engine.Submitted).Grammar);
+    }
+
+    [SkippableFact]
+    public async Task OpenAiChatClient_JsonSchemaResponseFormat_Throws400NamingResponseFormat()
+    {
+        await using var host = await TestHost.StartAsync();
+        var options = new ChatCompletionOptions
+        {
+            ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("thing", BinaryData.FromString("{\"type\":\"object\"}")),
+        };
         var e = await Assert.ThrowsAsync<ClientResultException>(() => Client(host).CompleteChatAsync([new UserChatMessage("Hi")], options));
         Assert.Equal(400, e.Status);
         Assert.Contains("response_format", e.Message);
