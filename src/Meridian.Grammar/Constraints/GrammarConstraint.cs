@@ -111,12 +111,26 @@ public sealed class GrammarConstraint
             {
                 var b = new CfgBuilder();
                 int root = b.Nonterminal("root");
-                int expr = RegexSyntax.Parse(b.Exprs, spec.Pattern ?? throw new GrammarException("a regex constraint without a pattern"), anchored: true);
+                int expr = RegexSyntax.Parse(b.Exprs, spec.Source ?? throw new GrammarException("a regex constraint without a pattern"), anchored: true);
                 if (b.Exprs.Nullable(expr))
                     b.Rule(root);
                 if (expr != ExprSet.Epsilon)
-                    b.Rule(root, b.Lexeme($"/{spec.Pattern}/", NonEmpty(b.Exprs, expr)));
+                    b.Rule(root, b.Lexeme($"/{spec.Source}/", NonEmpty(b.Exprs, expr)));
                 return b.Build(root);
+            }
+            case GrammarKind.JsonSchema:
+            {
+                System.Text.Json.JsonDocument doc;
+                try
+                {
+                    doc = System.Text.Json.JsonDocument.Parse(spec.Source ?? throw new GrammarException("a JSON Schema constraint without a schema"));
+                }
+                catch (System.Text.Json.JsonException e)
+                {
+                    throw new GrammarException($"the JSON Schema is not JSON: {e.Message}");
+                }
+                using (doc)
+                    return JsonSchemaCompiler.Compile(doc.RootElement);
             }
             default:
                 throw new GrammarException($"unknown constraint kind {spec.Kind}");

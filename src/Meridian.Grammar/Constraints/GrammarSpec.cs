@@ -12,10 +12,13 @@ public enum GrammarKind
 
     /// <summary>The whole output matches an ECMA-262 regular expression (vLLM's `regex`).</summary>
     Regex,
+
+    /// <summary>One JSON value that validates against a JSON Schema (OpenAI's response_format json_schema).</summary>
+    JsonSchema,
 }
 
-/// <summary>A constraint: its kind and, for <see cref="GrammarKind.Regex"/>, the pattern.</summary>
-public sealed record GrammarSpec(GrammarKind Kind, string? Pattern = null)
+/// <summary>A constraint: its kind and its source (the pattern of a <see cref="GrammarKind.Regex"/>, the JSON text of a <see cref="GrammarKind.JsonSchema"/>).</summary>
+public sealed record GrammarSpec(GrammarKind Kind, string? Source = null)
 {
     public static GrammarSpec JsonObject { get; } = new(GrammarKind.JsonObject);
 

@@ -10,7 +10,13 @@ internal static class JsonGrammar
     /// <summary>Whitespace characters allowed between two JSON tokens.</summary>
     public const int MaxWhitespace = 20;
 
-    public const string StringPattern = @"""(?:[^""\\\u0000-\u001F]|\\(?:[""\\/bfnrt]|u[0-9a-fA-F]{4}))*""";
+    /// <summary>
+    /// One escape sequence: a simple escape, a \u escape of a non-surrogate, or a surrogate pair written as two \u
+    /// escapes (one character, as JSON Schema's lengths count it; a lone surrogate is not a character).
+    /// </summary>
+    public const string EscapePattern = @"\\(?:[""\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})|u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})";
+
+    public const string StringPattern = @"""(?:[^""\\\u0000-\u001F]|" + EscapePattern + @")*""";
     public const string NumberPattern = @"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?";
 
     /// <summary>Any JSON text (one value), or only an object (OpenAI's `json_object`).</summary>

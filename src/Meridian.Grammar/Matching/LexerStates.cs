@@ -46,7 +46,7 @@ internal sealed class LexerStates
         foreach (var (lexeme, expr) in pairs)
         {
             int d = _exprs.Derivative(expr, b);
-            if (d != ExprSet.Nothing)
+            if (!_exprs.IsEmpty(d))
                 after.Add((lexeme, d));
         }
         n = Intern(after.ToArray());

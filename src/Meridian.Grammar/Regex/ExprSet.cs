@@ -5,7 +5,7 @@
 // which bounds the number of distinct derivatives of any expression and so the DFA's states.
 namespace Meridian.Grammar.Regex;
 
-internal enum ExprKind : byte { Nothing, Epsilon, Bytes, Concat, Or, Star, Repeat }
+internal enum ExprKind : byte { Nothing, Epsilon, Bytes, Concat, Or, Star, Repeat, And, Not }
 
 /// <summary>The expressions of one grammar: ids into a table; 0 matches nothing, 1 matches only the empty string.</summary>
 internal sealed class ExprSet
@@ -18,6 +18,7 @@ internal sealed class ExprSet
     private readonly List<Expr> _exprs = [];
     private readonly Dictionary<Expr, int> _ids = new(new ExprComparer());
     private readonly Dictionary<long, int> _derivatives = [];
+    private readonly Dictionary<int, bool> _empty = [];
 
     public ExprSet(int maxExprs = 2_000_000)
     {
@@ -116,6 +117,26 @@ internal sealed class ExprSet
         return Add(new Expr(ExprKind.Repeat, a, 0, min, max, default, null, min == 0 || Nullable(a)));
     }
 
+    /// <summary>Strings both match (derivatives make intersection as cheap as union: d(a&amp;b) = d(a) &amp; d(b)).</summary>
+    public int And(int a, int b)
+    {
+        if (a == Nothing || b == Nothing)
+            return Nothing;
+        if (a == b)
+            return a;
+        if (a > b)
+            (a, b) = (b, a);
+        return Add(new Expr(ExprKind.And, a, b, 0, 0, default, null, Nullable(a) && Nullable(b)));
+    }
+
+    /// <summary>Every byte string <paramref name="a"/> does not match (d(¬a) = ¬d(a)).</summary>
+    public int Not(int a)
+    {
+        if (_exprs[a].Kind == ExprKind.Not)
+            return _exprs[a].A;
+        return Add(new Expr(ExprKind.Not, a, 0, 0, 0, default, null, !Nullable(a)));
+    }
+
     /// <summary>The expression matching what <paramref name="e"/> matches after <paramref name="b"/>, i.e. the derivative.</summary>
     public int Derivative(int e, byte b)
     {
@@ -132,10 +153,50 @@ internal sealed class ExprSet
                 : Concat(Derivative(x.A, b), x.B),
             ExprKind.Or => OrOfDerivatives(x.Items!, b),
             ExprKind.Star => Concat(Derivative(x.A, b), e),
+            ExprKind.And => And(Derivative(x.A, b), Derivative(x.B, b)),
+            ExprKind.Not => Not(Derivative(x.A, b)),
             _ => Concat(Derivative(x.A, b), Repeat(x.A, Math.Max(x.Min - 1, 0), x.Max < 0 ? -1 : x.Max - 1)),
         };
         _derivatives[key] = d;
         return d;
+    }
+
+    /// <summary>
+    /// True when <paramref name="e"/> matches no string at all. Without And and Not an expression other than Nothing
+    /// always matches something (the constructors fold every empty case to Nothing); with them it may not (a pattern
+    /// that needs a quote, and'ed with "no quotes"), so those are searched: breadth first over derivatives for a
+    /// nullable one, at most <paramref name="budget"/> expressions (past it, assumed non-empty). Memoized.
+    /// </summary>
+    public bool IsEmpty(int e, int budget = 4096)
+    {
+        if (e == Nothing)
+            return true;
+        if (!_exprs[e].Boolean || _exprs[e].Nullable)
+            return false;
+        if (_empty.TryGetValue(e, out bool known))
+            return known;
+        var seen = new HashSet<int> { e };
+        var queue = new Queue<int>();
+        queue.Enqueue(e);
+        bool empty = true;
+        while (queue.Count > 0 && empty)
+        {
+            int x = queue.Dequeue();
+            for (int b = 0; b < 256 && empty; b++)
+            {
+                int d = Derivative(x, (byte)b);
+                if (d == Nothing || !seen.Add(d))
+                    continue;
+                if (_exprs[d].Nullable || !_exprs[d].Boolean || (_empty.TryGetValue(d, out bool k) && !k))
+                    empty = false;
+                else if (seen.Count > budget)
+                    empty = false; // give up: treat as matching something
+                else
+                    queue.Enqueue(d);
+            }
+        }
+        _empty[e] = empty;
+        return empty;
     }
 
     private int OrOfDerivatives(int[] items, byte b)
@@ -171,6 +232,12 @@ internal sealed class ExprSet
     {
         if (_ids.TryGetValue(x, out int id))
             return id;
+        x = x with
+        {
+            Boolean = x.Kind is ExprKind.And or ExprKind.Not
+                || (x.Kind is ExprKind.Concat or ExprKind.Star or ExprKind.Repeat && (_exprs[x.A].Boolean || (x.Kind == ExprKind.Concat && _exprs[x.B].Boolean)))
+                || (x.Kind == ExprKind.Or && x.Items!.Any(i => _exprs[i].Boolean)),
+        };
         if (_exprs.Count >= MaxExprs)
             throw new GrammarException($"the pattern needs more than {MaxExprs} automaton expressions; simplify it");
         id = _exprs.Count;
@@ -179,7 +246,11 @@ internal sealed class ExprSet
         return id;
     }
 
-    private readonly record struct Expr(ExprKind Kind, int A, int B, int Min, int Max, ByteSet Set, int[]? Items, bool Nullable);
+    // Boolean: And or Not occurs in it (only then can it be empty without being Nothing).
+    private readonly record struct Expr(ExprKind Kind, int A, int B, int Min, int Max, ByteSet Set, int[]? Items, bool Nullable)
+    {
+        public bool Boolean { get; init; }
+    }
 
     private sealed class ExprComparer : IEqualityComparer<Expr>
     {

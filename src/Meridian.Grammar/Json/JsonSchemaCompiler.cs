@@ -1,0 +1,266 @@
+// JSON Schema (draft 2020-12 and the draft-7 spellings schemas still use) compiled to a lexeme grammar whose every
+// complete sentence validates against the schema. Fails closed: a keyword it cannot enforce is refused naming it
+// (GrammarException; the server's 400), never dropped. Design choices, as the engines users compare with make them:
+// properties come in the schema's order (llguidance, XGrammar); additionalProperties absent means none (llama.cpp,
+// XGrammar's strict mode; a schema that wants extras says additionalProperties: true or gives their schema); oneOf is
+// enforced as anyOf only where its branches cannot overlap (different types or constants); a string `pattern` or
+// `format` excludes escape sequences inside the string (the pattern is matched against the raw text); numeric bounds
+// are enforced for integers (as digit ranges) and refused for non-integer numbers.
+using System.Text;
+using System.Text.Json;
+using Meridian.Grammar.Cfg;
+using Meridian.Grammar.Regex;
+
+namespace Meridian.Grammar.Json;
+
+internal sealed partial class JsonSchemaCompiler
+{
+    private const int MaxCount = 10_000; // items or properties spelled out one by one
+
+    private static readonly HashSet<string> Annotations =
+    [
+        "$schema", "$id", "$comment", "$anchor", "title", "description", "examples", "default", "readOnly", "writeOnly",
+        "deprecated", "contentMediaType", "contentEncoding", "$defs", "definitions",
+    ];
+
+    private readonly CfgBuilder _b = new();
+    private readonly JsonGrammar.Symbols _j;
+    private readonly JsonElement _root;
+    private readonly Dictionary<string, int> _byPointer = new(StringComparer.Ordinal);
+    private readonly int _safeChar, _char;
+
+    private JsonSchemaCompiler(JsonElement root)
+    {
+        _root = root;
+        _j = new JsonGrammar.Symbols(_b);
+        var x = _b.Exprs;
+        _safeChar = CodePointSet.Of(('"', '"'), ('\\', '\\'), (0, 0x1F)).Complement().ToExpr(x);
+        int escape = RegexSyntax.Parse(x, JsonGrammar.EscapePattern, anchored: true);
+        _char = x.Or(_safeChar, escape);
+    }
+
+    /// <summary>The grammar of JSON texts that validate against <paramref name="schema"/>.</summary>
+    public static CfgGrammar Compile(JsonElement schema)
+    {
+        var c = new JsonSchemaCompiler(schema);
+        int value = c.Node(schema, "#");
+        int root = c._b.Nonterminal("root");
+        c._b.Rule(root, c._j.Ows, value, c._j.Ows);
+        return c._b.Build(root);
+    }
+
+    // The symbol for the values `schema` allows; `pointer` names it in messages and keys $ref targets.
+    private int Node(JsonElement schema, string pointer)
+    {
+        if (schema.ValueKind == JsonValueKind.True)
+            return _j.Value;
+        if (schema.ValueKind == JsonValueKind.False)
+            throw Refuse(pointer, "the schema false (no value validates)");
+        if (schema.ValueKind != JsonValueKind.Object)
+            throw new GrammarException($"schema at {pointer} is {schema.ValueKind}, not an object or a boolean");
+        if (schema.TryGetProperty("$schema", out var dialect) && !KnownDialect(dialect.GetString()))
+            throw Refuse(pointer, $"the dialect '$schema' {dialect.GetString()} (its keywords may mean something else)");
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in schema.EnumerateObject())
+        {
+            if (!Annotations.Contains(p.Name))
+                keys.Add(p.Name);
+        }
+        if (keys.Count == 0)
+            return _j.Value;
+
+        if (schema.TryGetProperty("$ref", out var reference))
+        {
+            if (keys.Count > 1)
+                throw Refuse(pointer, $"'$ref' beside other keywords ({string.Join(", ", keys.Where(k => k != "$ref"))})");
+            return Ref(reference.GetString() ?? "", pointer);
+        }
+        if (schema.TryGetProperty("const", out var constant))
+        {
+            Only(keys, pointer, "const", "type", "enum");
+            return Literal(constant);
+        }
+        if (schema.TryGetProperty("enum", out var enumeration))
+        {
+            Only(keys, pointer, "enum", "type");
+            if (enumeration.ValueKind != JsonValueKind.Array || enumeration.GetArrayLength() == 0)
+                throw new GrammarException($"'enum' at {pointer} must be a non-empty array");
+            return Alternatives("enum", enumeration.EnumerateArray().Select(Literal));
+        }
+        foreach (string combinator in new[] { "anyOf", "oneOf", "allOf" })
+        {
+            if (!schema.TryGetProperty(combinator, out var branches))
+                continue;
+            Only(keys, pointer, combinator);
+            if (branches.ValueKind != JsonValueKind.Array || branches.GetArrayLength() == 0)
+                throw new GrammarException($"'{combinator}' at {pointer} must be a non-empty array");
+            var list = branches.EnumerateArray().ToList();
+            if (combinator == "allOf")
+            {
+                if (list.Count != 1)
+                    throw Refuse(pointer, "'allOf' with more than one schema");
+                return Node(list[0], $"{pointer}/allOf/0");
+            }
+            if (combinator == "oneOf" && !Disjoint(list))
+                throw Refuse(pointer, "'oneOf' whose branches may overlap (only branches of different types or constants are enforced)");
+            return Alternatives(combinator, list.Select((s, i) => Node(s, $"{pointer}/{combinator}/{i}")));
+        }
+
+        var types = Types(schema, keys, pointer);
+        var alternatives = new List<int>();
+        foreach (string type in types)
+        {
+            alternatives.Add(type switch
+            {
+                "string" => String(schema, pointer),
+                "integer" => Integer(schema, pointer),
+                "number" => Number(schema, pointer),
+                "boolean" => Alternatives("boolean", [_b.Literal("true"), _b.Literal("false")]),
+                "null" => _b.Literal("null"),
+                "object" => Object(schema, pointer),
+                "array" => Array(schema, pointer),
+                _ => throw new GrammarException($"'type' at {pointer} names an unknown type '{type}'"),
+            });
+        }
+        CheckKnown(keys, types, pointer);
+        return Alternatives("type", alternatives);
+    }
+
+    // The types a schema allows: its 'type', or the one its keywords imply, or all of them.
+    private static List<string> Types(JsonElement schema, HashSet<string> keys, string pointer)
+    {
+        if (schema.TryGetProperty("type", out var type))
+        {
+            if (type.ValueKind == JsonValueKind.String)
+                return [type.GetString()!];
+            if (type.ValueKind == JsonValueKind.Array && type.GetArrayLength() > 0)
+                return type.EnumerateArray().Select(t => t.GetString() ?? throw new GrammarException($"'type' at {pointer} holds a non-string")).Distinct().ToList();
+            throw new GrammarException($"'type' at {pointer} must be a string or a non-empty array of strings");
+        }
+        var implied = new List<string>();
+        if (keys.Overlaps(StringKeywords))
+            implied.Add("string");
+        if (keys.Overlaps(NumberKeywords))
+            implied.Add("number");
+        if (keys.Overlaps(ObjectKeywords))
+            implied.Add("object");
+        if (keys.Overlaps(ArrayKeywords))
+            implied.Add("array");
+        if (implied.Count != 1)
+            throw Refuse(pointer, implied.Count == 0 ? $"the keywords {string.Join(", ", keys)}" : "keywords of several types without a 'type'");
+        return implied;
+    }
+
+    private static readonly HashSet<string> StringKeywords = ["minLength", "maxLength", "pattern", "format"];
+    private static readonly HashSet<string> NumberKeywords = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"];
+    private static readonly HashSet<string> ObjectKeywords = ["properties", "required", "additionalProperties", "minProperties", "maxProperties", "patternProperties", "propertyNames", "dependentRequired", "dependentSchemas", "unevaluatedProperties"];
+    private static readonly HashSet<string> ArrayKeywords = ["items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains", "minContains", "maxContains", "additionalItems", "unevaluatedItems"];
+
+    // Every keyword must be one the schema's types use and this compiler enforces.
+    private static void CheckKnown(HashSet<string> keys, List<string> types, string pointer)
+    {
+        foreach (string key in keys)
+        {
+            if (key == "type")
+                continue;
+            bool usable = (types.Contains("string") && key is "minLength" or "maxLength" or "pattern" or "format")
+                || (types.Contains("integer") && key is "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum")
+                || (types.Contains("object") && key is "properties" or "required" or "additionalProperties")
+                || (types.Contains("array") && key is "items" or "prefixItems" or "minItems" or "maxItems" or "uniqueItems");
+            if (!usable)
+                throw Refuse(pointer, $"the keyword '{key}'" + (types.Count == 1 ? $" on type {types[0]}" : ""));
+        }
+    }
+
+    private static void Only(HashSet<string> keys, string pointer, string keyword, params string[] allowed)
+    {
+        foreach (string k in keys)
+        {
+            if (k != keyword && !allowed.Contains(k))
+                throw Refuse(pointer, $"'{keyword}' beside '{k}'");
+        }
+    }
+
+    private int Ref(string reference, string pointer)
+    {
+        if (!reference.StartsWith('#'))
+            throw Refuse(pointer, $"the non-local '$ref' {reference}");
+        if (_byPointer.TryGetValue(reference, out int n))
+            return n;
+        n = _b.Nonterminal("ref " + reference);
+        _byPointer[reference] = n;
+        var target = Resolve(reference, pointer);
+        _b.Rule(n, Node(target, reference));
+        return n;
+    }
+
+    private JsonElement Resolve(string reference, string pointer)
+    {
+        var node = _root;
+        if (reference.Length <= 1)
+            return node;
+        if (reference[1] != '/')
+            throw Refuse(pointer, $"the anchor '$ref' {reference}");
+        foreach (string raw in reference[2..].Split('/'))
+        {
+            string part = Uri.UnescapeDataString(raw).Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+            if (node.ValueKind == JsonValueKind.Object && node.TryGetProperty(part, out var child))
+                node = child;
+            else if (node.ValueKind == JsonValueKind.Array && int.TryParse(part, out int i) && i >= 0 && i < node.GetArrayLength())
+                node = node[i];
+            else
+                throw new GrammarException($"'$ref' {reference} at {pointer} points at nothing in the schema");
+        }
+        return node;
+    }
+
+    // The compact JSON text of a value, as one lexeme.
+    private int Literal(JsonElement value)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+            value.WriteTo(writer);
+        return _b.Literal(Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private int Alternatives(string hint, IEnumerable<int> symbols)
+    {
+        var list = symbols.Distinct().ToList();
+        if (list.Count == 1)
+            return list[0];
+        int n = _b.Fresh(hint);
+        foreach (int s in list)
+            _b.Rule(n, s);
+        return n;
+    }
+
+    // Branches that cannot both match one value: all constants, all different; or each names one type, all different.
+    private static bool Disjoint(List<JsonElement> branches)
+    {
+        bool consts = branches.All(b => b.ValueKind == JsonValueKind.Object && b.TryGetProperty("const", out _));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var b in branches)
+        {
+            string? key = null;
+            if (consts)
+                key = b.GetProperty("const").GetRawText();
+            else if (b.ValueKind == JsonValueKind.Object && !b.TryGetProperty("const", out _) && !b.TryGetProperty("enum", out _)
+                && b.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String)
+                key = t.GetString() is "integer" or "number" ? "number" : t.GetString();
+            if (key is null || !seen.Add(key))
+                return false;
+        }
+        return true;
+    }
+
+    // The published meta-schemas whose validation keywords this compiler reads (draft 4 to 2020-12).
+    private static bool KnownDialect(string? uri)
+    {
+        string u = (uri ?? "").TrimEnd('#').Replace("https://", "http://", StringComparison.Ordinal);
+        return u is "http://json-schema.org/draft/2020-12/schema" or "http://json-schema.org/draft/2019-09/schema"
+            or "http://json-schema.org/draft-07/schema" or "http://json-schema.org/draft-06/schema" or "http://json-schema.org/draft-04/schema";
+    }
+
+    private static GrammarException Refuse(string pointer, string what) =>
+        new($"JSON Schema at {pointer}: {what} cannot be enforced");
+}
