@@ -116,9 +116,14 @@ public sealed class MeridianChatClient : IChatClient
     }
 
     // ChatOptions -> SamplingOptions; unset knobs keep OpenAI's defaults (temperature 1, top_p 1, no penalties).
-    // JSON mode (ChatResponseFormat.Json, no schema): the output is constrained to one JSON object, as OpenAI's json_object.
-    private static GrammarSpec? ToGrammar(ChatOptions? options) =>
-        options?.ResponseFormat is ChatResponseFormatJson { Schema: null } ? GrammarSpec.JsonObject : null;
+    // JSON mode: one JSON object (OpenAI's json_object), or one value that validates against the format's schema. A
+    // schema keyword that cannot be enforced makes Submit throw an ArgumentException naming it.
+    private static GrammarSpec? ToGrammar(ChatOptions? options) => options?.ResponseFormat switch
+    {
+        ChatResponseFormatJson { Schema: { } schema } => new GrammarSpec(GrammarKind.JsonSchema, schema.GetRawText()),
+        ChatResponseFormatJson => GrammarSpec.JsonObject,
+        _ => null,
+    };
 
     private static SamplingOptions ToSampling(ChatOptions? options)
     {
@@ -126,9 +131,6 @@ public sealed class MeridianChatClient : IChatClient
             return new SamplingOptions { PenaltyLastN = -1 };
         if (options.Tools is { Count: > 0 })
             throw new NotSupportedException("tool calling is not supported by Meridian's chat client yet");
-        // A schema would come back as JSON that may not match it: refused, not ignored (JSON mode is ToGrammar's).
-        if (options.ResponseFormat is ChatResponseFormatJson { Schema: not null })
-            throw new NotSupportedException("ChatOptions.ResponseFormat with a JSON schema is not supported by Meridian's chat client yet (JSON mode without a schema is)");
         return new SamplingOptions
         {
             Temperature = options.Temperature ?? 1f,

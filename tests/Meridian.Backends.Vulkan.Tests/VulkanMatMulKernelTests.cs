@@ -5,7 +5,7 @@
 // Each family against the conformance kit's matmul cases (every claimed weight type, against the scalar reference);
 // and within the work-group families the promise their header makes: a token's row is the same bits alone (the
 // matrix-vector kernel) as in a batch of any size (the tiled kernel), and the same with shared-memory or subgroup
-// reduction.
+// reduction; and the subgroup family through the kit's whole models.
 using System.Text.RegularExpressions;
 using Meridian.Conformance;
 using Meridian.Conformance.Reports;
@@ -32,6 +32,18 @@ public sealed class VulkanMatMulKernelTests(ITestOutputHelper output)
         var failed = report.Cases.Where(c => c.Status == CaseStatus.Fail).ToList();
         Assert.True(report.Passed, string.Join("\n", failed.Select(c => $"{c.Op} {c.DType} {c.Shape}: {c.Message}")));
         Assert.True(report.Cases.Count(c => c.Op == "matmul") >= 12, $"only {report.Cases.Count} matmul cases ran");
+    }
+
+    [SkippableFact]
+    public void SubgroupFamily_ModelLevelQ4_0_PassesAgainstTheReferenceDevice()
+    {
+        // The kernels a GPU runs, through whole models (each architecture, alone and in batches) on any device.
+        VulkanTestDevice.Require();
+        using var device = Open("subgroups");
+        var report = ConformanceKit.Run(device, new ConformanceOptions { Ops = new Regex("^model$"), Types = [DType.Q4_0] });
+        var failed = report.Cases.Where(c => c.Status == CaseStatus.Fail).ToList();
+        Assert.True(report.Passed, string.Join("\n", failed.Select(c => $"{c.Op} {c.DType} {c.Shape}: {c.Message}")));
+        Assert.Contains(report.Cases, c => c.Level == "model" && c.Shape.StartsWith("synthetic qwen3", StringComparison.Ordinal));
     }
 
     [SkippableTheory]

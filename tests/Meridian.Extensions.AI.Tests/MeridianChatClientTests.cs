@@ -81,9 +81,9 @@ public sealed class MeridianChatClientTests(DemoEngine demo) : IClassFixture<Dem
         ChatMessage[] image = [new(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])];
         var e2 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(image));
         Assert.Contains("DataContent", e2.Message);
-        var schema = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("{\"type\":\"object\"}").RootElement, "thing") };
-        var e3 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(Ask, schema));
-        Assert.Contains("ResponseFormat", e3.Message);
+        var schema = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("{\"type\":\"array\",\"uniqueItems\":true}").RootElement, "thing") };
+        var e3 = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Ask, schema));
+        Assert.Contains("uniqueItems", e3.Message);
         // Plain text is what every response is: accepted.
         var text = await client.GetResponseAsync(Ask, new ChatOptions { ResponseFormat = ChatResponseFormat.Text, MaxOutputTokens = 2, Temperature = 0f });
         Assert.NotNull(text.Text);
@@ -116,6 +116,36 @@ public sealed class MeridianChatClientTests(DemoEngine demo) : IClassFixture<Dem
             }
         }
         Assert.True(finished >= 1, "no reply finished its object within 120 tokens");
+    }
+
+    [SkippableFact]
+    public async Task JsonSchema_FinishedRepliesHaveTheSchemasShape()
+    {
+        // A schema the demo model's verses can fill: every finished reply has both properties, the chapter in range
+        // (checked here field by field, independently of the grammar).
+        demo.RequireModel();
+        using IChatClient client = new MeridianChatClient(demo.Engine);
+        var schema = JsonDocument.Parse("""
+            {"type":"object","properties":{"book":{"type":"string","maxLength":20},"chapter":{"type":"integer","minimum":1,"maximum":150}},
+             "required":["book","chapter"],"additionalProperties":false}
+            """).RootElement;
+        int finished = 0;
+        var replies = new List<string>();
+        for (int seed = 0; seed < 4; seed++)
+        {
+            var options = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "verse"), Temperature = 0.8f, Seed = seed, MaxOutputTokens = 80 };
+            var response = await client.GetResponseAsync("Which book and chapter is John 3:16 from?", options);
+            replies.Add($"{response.FinishReason}: {response.Text}");
+            if (response.FinishReason != ChatFinishReason.Stop)
+                continue;
+            using var doc = JsonDocument.Parse(response.Text);
+            var root = doc.RootElement;
+            Assert.Equal(2, root.EnumerateObject().Count());
+            Assert.True(root.GetProperty("book").GetString()!.Length <= 20);
+            Assert.InRange(root.GetProperty("chapter").GetInt32(), 1, 150);
+            finished++;
+        }
+        Assert.True(finished >= 1, "no reply finished within 80 tokens: " + string.Join(" | ", replies));
     }
 
     [SkippableFact]

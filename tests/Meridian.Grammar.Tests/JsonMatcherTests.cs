@@ -15,7 +15,7 @@ public sealed class JsonMatcherTests
     private static readonly string[] Pieces =
     [
         "{", "}", "[", "]", ":", ",", " ", "\n", "\"", "\\", "\\n", "\\u00e9", "\\x", "a", "é", "1", "0", "-", ".", "e", "+",
-        "true", "false", "null", "tru", "nul", "x", "\"k\"", "12", "0.5", "1e5", "\t",
+        "true", "false", "null", "tru", "nul", "x", "\"k\"", "12", "0.5", "1e5", "\t", "\n  ", "\\ud83d\\ude00",
     ];
 
     [Fact]
@@ -108,6 +108,12 @@ public sealed class JsonMatcherTests
                 Array.Clear(mask);
                 trie.Walk(matcher, mask);
                 var allowed = Enumerable.Range(0, vocab.Length).Where(id => (mask[id >> 6] & (1UL << (id & 63))) != 0).ToList();
+                if (allowed.Count == 0 && matcher.CanEnd())
+                {
+                    using var whole = JsonDocument.Parse(output.ToArray()); // complete, and nothing may follow
+                    finished++;
+                    break;
+                }
                 Assert.NotEmpty(allowed); // never a dead end: every viable prefix can continue or end
                 int pick = allowed[rng.Next(allowed.Count)];
                 Assert.True(matcher.TryBytes(vocab[pick]));
@@ -140,8 +146,9 @@ public sealed class JsonMatcherTests
     {
         if (!ReaderRuns(bytes, isFinalBlock: false))
             return false;
-        // Utf8JsonReader allows any amount of whitespace; the grammar allows MaxWhitespace per gap.
-        return !HasLongWhitespace(bytes);
+        // Utf8JsonReader allows any whitespace; the grammar allows one space, or a newline and MaxIndent spaces or
+        // tabs, between two tokens (whitespace inside strings is not whitespace).
+        return WhitespaceRunsAllowed(bytes);
     }
 
     private static bool ReaderAcceptsWhole(byte[] bytes) => ReaderRuns(bytes, isFinalBlock: true) && bytes.Any(b => b is not (0x20 or 0x0A or 0x0D or 0x09));
@@ -168,15 +175,35 @@ public sealed class JsonMatcherTests
         }
     }
 
-    private static bool HasLongWhitespace(byte[] bytes)
+    // Every run of whitespace outside strings is " ", or "\n" then at most MaxIndent spaces or tabs (a run still open
+    // at the end only needs to be a prefix of one).
+    private static bool WhitespaceRunsAllowed(byte[] bytes)
     {
-        int run = 0;
-        foreach (byte b in bytes)
+        bool inString = false, escaped = false;
+        var run = new List<byte>();
+        foreach (byte b in bytes.Append((byte)'x'))
         {
-            run = b is 0x20 or 0x0A or 0x0D or 0x09 ? run + 1 : 0;
-            if (run > JsonGrammar.MaxWhitespace)
-                return true;
+            if (inString)
+            {
+                if (escaped)
+                    escaped = false;
+                else if (b == '\\')
+                    escaped = true;
+                else if (b == '"')
+                    inString = false;
+                continue;
+            }
+            if (b is 0x20 or 0x0A or 0x0D or 0x09)
+            {
+                run.Add(b);
+                continue;
+            }
+            if (run.Count > 0 && !(run is [0x20] || (run[0] == 0x0A && run.Count <= JsonGrammar.MaxIndent + 1 && run.Skip(1).All(c => c is 0x20 or 0x09))))
+                return false;
+            run.Clear();
+            if (b == '"')
+                inString = true;
         }
-        return false;
+        return true;
     }
 }

@@ -66,8 +66,8 @@ public sealed class OpenAiSdkTests
         Assert.Equal(401, e.Status);
     }
 
-    // What the SDKs put on the wire for JSON mode reaches the engine as a JSON-object grammar; a JSON schema and tools are
-    // refused, so the caller sees an error rather than free text.
+    // What the SDKs put on the wire for JSON mode and JSON schemas reaches the engine as the request's grammar; a schema
+    // keyword that cannot be enforced, and tools, are refused, so the caller sees an error rather than free text.
     [SkippableFact]
     public async Task OpenAiChatClient_JsonResponseFormat_ReachesTheEngineAsAJsonObjectGrammar()
     {
@@ -78,16 +78,30 @@ public sealed class OpenAiSdkTests
     }
 
     [SkippableFact]
-    public async Task OpenAiChatClient_JsonSchemaResponseFormat_Throws400NamingResponseFormat()
+    public async Task OpenAiChatClient_JsonSchemaResponseFormat_ReachesTheEngineAsTheSchema()
     {
         await using var host = await TestHost.StartAsync();
         var options = new ChatCompletionOptions
         {
-            ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("thing", BinaryData.FromString("{\"type\":\"object\"}")),
+            ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("thing", BinaryData.FromString("{\"type\":\"object\"}"), jsonSchemaIsStrict: true),
+        };
+        await Client(host).CompleteChatAsync([new UserChatMessage("Hi")], options);
+        var grammar = Assert.Single(host.Engine.Submitted).Grammar;
+        Assert.Equal(Meridian.Grammar.Constraints.GrammarKind.JsonSchema, grammar!.Kind);
+        Assert.Equal("{\"type\":\"object\"}", grammar.Source);
+    }
+
+    [SkippableFact]
+    public async Task OpenAiChatClient_UnenforceableSchema_Throws400NamingTheKeyword()
+    {
+        await using var host = await TestHost.StartAsync();
+        var options = new ChatCompletionOptions
+        {
+            ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("thing", BinaryData.FromString("{\"type\":\"array\",\"uniqueItems\":true}")),
         };
         var e = await Assert.ThrowsAsync<ClientResultException>(() => Client(host).CompleteChatAsync([new UserChatMessage("Hi")], options));
         Assert.Equal(400, e.Status);
-        Assert.Contains("response_format", e.Message);
+        Assert.Contains("uniqueItems", e.Message);
         Assert.Empty(host.Engine.Submitted);
     }
 

@@ -16,22 +16,26 @@ public sealed class UnsupportedFieldsTests
     // Structured-output fields both endpoints refuse: (field, param, what the message says).
     public static TheoryData<string, string, string> StructuredOutputFields => new()
     {
-        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\"}}}", "response_format.type", "'json_schema'" },
+        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\",\"patternProperties\":{}}}}", "response_format.json_schema.schema", "'patternProperties'" },
+        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"has space\",\"schema\":{}}}", "response_format.json_schema.name", "1 to 64" },
+        { "\"response_format\":{\"type\":\"json_schema\"}", "response_format.json_schema", "missing" },
+        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"strict\":\"yes\",\"schema\":{}}}", "response_format.json_schema.strict", "boolean" },
         { "\"response_format\":{\"type\":\"regex\"}", "response_format.type", "'regex'" },
         { "\"response_format\":\"json\"", "response_format", "a string" },
         { "\"response_format\":[]", "response_format", "an array" },
         { "\"response_format\":{}", "response_format.type", "missing" },
         { "\"response_format\":{\"type\":5}", "response_format.type", "not a string" },
-        { "\"json_schema\":{\"type\":\"object\"}", "json_schema", Structured },
+        { "\"json_schema\":{\"type\":\"object\",\"not\":{}}", "json_schema", "cannot be enforced" },
+        { "\"json_schema\":5", "json_schema", "must be a JSON Schema" },
         { "\"grammar\":\"root ::= \\\"yes\\\"\"", "grammar", Structured },
-        { "\"guided_json\":{\"type\":\"object\"}", "guided_json", Structured },
+        { "\"guided_json\":\"{not json\"", "guided_json", "not JSON" },
         { "\"guided_regex\":\"(?=a)b\"", "guided_regex", "lookaround" },
         { "\"guided_regex\":5", "guided_regex", "must be a string" },
-        { "\"response_format\":{\"type\":\"json_object\",\"schema\":{\"type\":\"object\"}}", "response_format.schema", "JSON Schema" },
+        { "\"response_format\":{\"type\":\"json_object\",\"schema\":{\"type\":\"number\",\"minimum\":0.5}}", "response_format.schema", "'minimum' on type number" },
         { "\"response_format\":{\"type\":\"json_object\"},\"guided_regex\":\"a\"", "guided_regex", "both constrain" },
         { "\"guided_choice\":[\"yes\",\"no\"]", "guided_choice", Structured },
         { "\"guided_grammar\":\"root ::= \\\"a\\\"\"", "guided_grammar", Structured },
-        { "\"structured_outputs\":{\"json\":{}}", "structured_outputs.json", Structured },
+        { "\"structured_outputs\":{\"choice\":[\"a\"]}", "structured_outputs.choice", Structured },
     };
 
     [SkippableTheory]
@@ -97,11 +101,11 @@ public sealed class UnsupportedFieldsTests
 
     // Refused before the stream starts: a JSON error body (ErrorAssert checks the content type), not SSE.
     [SkippableTheory]
-    [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.type")]
+    [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.json_schema")]
     [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}", "tools")]
     [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tool_choice\":\"required\"}", "tool_choice")]
     [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"grammar\":\"root ::= \\\"a\\\"\"}", "grammar")]
-    [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.type")]
+    [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.json_schema")]
     public async Task Streaming_UnsupportedField_Returns400BeforeAnyEvent(string path, string body, string param)
     {
         await using var host = await TestHost.StartAsync();
@@ -115,6 +119,11 @@ public sealed class UnsupportedFieldsTests
     [InlineData(Completions, "\"response_format\":{\"type\":\"json_object\",\"schema\":null}", "JsonObject", null)]
     [InlineData(Chat, "\"guided_regex\":\"(yes|no)\"", "Regex", "(yes|no)")]
     [InlineData(Completions, "\"structured_outputs\":{\"regex\":\"[0-9]{3}\"}", "Regex", "[0-9]{3}")]
+    [InlineData(Chat, "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"pt\",\"strict\":true,\"schema\":{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"integer\"}},\"required\":[\"x\"]}}}", "JsonSchema", "{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"integer\"}},\"required\":[\"x\"]}")]
+    [InlineData(Chat, "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"any\"}}", "JsonObject", null)]
+    [InlineData(Completions, "\"json_schema\":{\"type\":\"integer\"}", "JsonSchema", "{\"type\":\"integer\"}")]
+    [InlineData(Completions, "\"guided_json\":\"{\\\"type\\\":\\\"boolean\\\"}\"", "JsonSchema", "{\"type\":\"boolean\"}")]
+    [InlineData(Chat, "\"structured_outputs\":{\"json\":{\"enum\":[1,2]}}", "JsonSchema", "{\"enum\":[1,2]}")]
     public async Task ServedStructuredOutput_ReachesTheEngineAsTheRequestsGrammar(string path, string field, string kind, string? pattern)
     {
         await using var host = await TestHost.StartAsync();
@@ -123,7 +132,7 @@ public sealed class UnsupportedFieldsTests
         var grammar = Assert.Single(host.Engine.Submitted).Grammar;
         Assert.NotNull(grammar);
         Assert.Equal(kind, grammar.Kind.ToString());
-        Assert.Equal(pattern, grammar.Pattern);
+        Assert.Equal(pattern, grammar.Source);
     }
 
     [SkippableFact]

@@ -1,14 +1,15 @@
 // JSON (RFC 8259) as a lexeme grammar: strings, numbers, literals and punctuation are lexemes; objects and arrays
-// are rules. Whitespace is a lexeme of at most MaxWhitespace characters allowed only where JSON allows it, and never
-// twice in a row, so a model cannot loop on spaces (Ollama's `format: json` was ~10x slower for that, ollama #4370).
+// are rules. Whitespace between two tokens is one space, or a newline and at most MaxIndent spaces or tabs
+// (llama.cpp's `space` rule), so a model can pretty-print but cannot loop on spaces (Ollama's `format: json` was ~10x
+// slower for that, ollama #4370) or spend its tokens on them.
 using Meridian.Grammar.Cfg;
 
 namespace Meridian.Grammar.Json;
 
 internal static class JsonGrammar
 {
-    /// <summary>Whitespace characters allowed between two JSON tokens.</summary>
-    public const int MaxWhitespace = 20;
+    /// <summary>Indentation characters allowed after a newline between two JSON tokens.</summary>
+    public const int MaxIndent = 20;
 
     /// <summary>
     /// One escape sequence: a simple escape, a \u escape of a non-surrogate, or a surrogate pair written as two \u
@@ -34,7 +35,7 @@ internal static class JsonGrammar
     {
         public Symbols(CfgBuilder b)
         {
-            Ws = b.Pattern($"[ \\t\\n\\r]{{1,{MaxWhitespace}}}");
+            Ws = b.Pattern($"(?: |\\n[ \\t]{{0,{MaxIndent}}})");
             Ows = b.Nonterminal("ows");
             b.Rule(Ows);
             b.Rule(Ows, Ws);

@@ -1,8 +1,9 @@
 // The structured-output fields of both completion endpoints as the grammar a request's output must follow:
-// OpenAI's response_format {"type": "json_object"}, and a regular expression through vLLM's guided_regex or
-// structured_outputs {"regex": ...}. What Meridian cannot enforce yet (response_format json_schema, llama-server's
-// json_schema and grammar, vLLM's guided_json / guided_choice / guided_grammar and the other structured_outputs
-// kinds) is a 400 naming the field; ignored, it would yield unconstrained text a client cannot tell from an answer.
+// OpenAI's response_format {"type": "json_object"} and {"type": "json_schema", "json_schema": {name, schema, strict}},
+// llama-server's json_schema, vLLM's guided_json and guided_regex and structured_outputs {"json" | "regex"}. A schema
+// keyword that cannot be enforced is a 400 naming the field and the keyword; what Meridian cannot enforce at all yet
+// (GBNF grammars, guided_choice, the other structured_outputs kinds) is a 400 naming the field. Ignored, either would
+// yield unconstrained text a client cannot tell from an answer.
 using System.Text.Json;
 using Meridian.Grammar;
 using Meridian.Grammar.Constraints;
@@ -12,7 +13,7 @@ namespace Meridian.Server.Common;
 
 internal static class StructuredOutput
 {
-    private const string Served = "served: response_format {\"type\": \"text\"} or {\"type\": \"json_object\"}, guided_regex, structured_outputs {\"regex\": ...}";
+    private const string Served = "served: response_format text, json_object and json_schema, json_schema, guided_json, guided_regex, structured_outputs {\"json\" | \"regex\": ...}";
 
     /// <summary>The request's grammar, null for plain text; a 400 for a field that cannot be enforced or conflicts with another.</summary>
     public static GrammarSpec? Parse(GenerationFields request)
@@ -20,9 +21,11 @@ internal static class StructuredOutput
         var found = new List<(string Param, GrammarSpec Spec)>();
         if (ResponseFormat(request.ResponseFormat) is { } format)
             found.Add(("response_format", format));
-        Refuse("json_schema", request.JsonSchema);
+        if (!IsNull(request.JsonSchema))
+            found.Add(("json_schema", Schema("json_schema", request.JsonSchema!.Value)));
         Refuse("grammar", request.Grammar);
-        Refuse("guided_json", request.GuidedJson);
+        if (!IsNull(request.GuidedJson))
+            found.Add(("guided_json", Schema("guided_json", request.GuidedJson!.Value)));
         Refuse("guided_choice", request.GuidedChoice);
         Refuse("guided_grammar", request.GuidedGrammar);
         if (!IsNull(request.GuidedRegex))
@@ -51,14 +54,22 @@ internal static class StructuredOutput
             case "text":
                 return null;
             case "json_object":
+                // llama-server's extension: a schema beside json_object.
                 if (value.TryGetProperty("schema", out var schema) && schema.ValueKind != JsonValueKind.Null)
-                    throw ApiException.Invalid("response_format.schema",
-                        "Meridian does not enforce JSON Schema yet, so it refuses 'response_format.schema' rather than return JSON that may not match it.");
+                    return Schema("response_format.schema", schema);
                 return GrammarSpec.JsonObject;
             case "json_schema":
-                throw ApiException.Invalid("response_format.type",
-                    "Meridian does not enforce JSON Schema yet, so it refuses 'response_format' of type 'json_schema' rather than return JSON " +
-                    $"that may not match it; {Served}.");
+                if (!value.TryGetProperty("json_schema", out var wrapper) || wrapper.ValueKind != JsonValueKind.Object)
+                    throw ApiException.Invalid("response_format.json_schema", "'response_format.json_schema' is missing or not an object.");
+                if (!wrapper.TryGetProperty("name", out var schemaName) || schemaName.ValueKind != JsonValueKind.String || !ValidName(schemaName.GetString()!))
+                    throw ApiException.Invalid("response_format.json_schema.name",
+                        "'response_format.json_schema.name' must be a string of 1 to 64 characters a-z, A-Z, 0-9, '_' or '-'.");
+                if (wrapper.TryGetProperty("strict", out var strict) && strict.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+                    throw ApiException.Invalid("response_format.json_schema.strict", "'response_format.json_schema.strict' must be a boolean.");
+                // strict or not, the schema is enforced: Meridian has no looser mode to fall back to.
+                if (!wrapper.TryGetProperty("schema", out var body) || body.ValueKind == JsonValueKind.Null)
+                    return GrammarSpec.JsonObject; // OpenAI: no schema means any JSON object
+                return Schema("response_format.json_schema.schema", body);
             default:
                 throw ApiException.Invalid("response_format.type", $"Unknown 'response_format' type '{name}'; {Served}.");
         }
@@ -76,10 +87,13 @@ internal static class StructuredOutput
         {
             if (p.Value.ValueKind == JsonValueKind.Null)
                 continue;
-            if (p.Name != "regex")
-                throw ApiException.Invalid($"structured_outputs.{p.Name}",
-                    $"Meridian does not implement 'structured_outputs.{p.Name}' yet, so it refuses it rather than return unconstrained text; {Served}.");
-            spec = Regex("structured_outputs.regex", p.Value);
+            spec = p.Name switch
+            {
+                "regex" => Regex("structured_outputs.regex", p.Value),
+                "json" => Schema("structured_outputs.json", p.Value),
+                _ => throw ApiException.Invalid($"structured_outputs.{p.Name}",
+                    $"Meridian does not implement 'structured_outputs.{p.Name}' yet, so it refuses it rather than return unconstrained text; {Served}."),
+            };
         }
         return spec;
     }
@@ -99,6 +113,31 @@ internal static class StructuredOutput
         }
         return spec;
     }
+
+    // A JSON Schema (an object or a boolean; vLLM and llama-server also take it as a JSON string), compiled now so that a
+    // keyword it cannot enforce is a 400 naming it.
+    private static GrammarSpec Schema(string param, JsonElement value)
+    {
+        string text = value.ValueKind switch
+        {
+            JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+            JsonValueKind.String => value.GetString()!,
+            _ => throw ApiException.Invalid(param, $"'{param}' must be a JSON Schema (an object), got {RequestJson.Describe(value.ValueKind)}."),
+        };
+        var spec = new GrammarSpec(GrammarKind.JsonSchema, text);
+        try
+        {
+            GrammarConstraint.Validate(spec);
+        }
+        catch (GrammarException e)
+        {
+            throw ApiException.Invalid(param, $"'{param}': {e.Message}; Meridian refuses the schema rather than return JSON that may not match it.");
+        }
+        return spec;
+    }
+
+    private static bool ValidName(string name) =>
+        name.Length is >= 1 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     private static void Refuse(string param, JsonElement? value)
     {
