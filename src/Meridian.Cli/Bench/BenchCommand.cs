@@ -3,6 +3,7 @@
 // linked in), then runs the bench program's `model` command, which alone may reference llama.cpp (BenchLauncher).
 using System.CommandLine;
 using Meridian.Bench.Model;
+using Meridian.Cli.Bench.Grammar;
 using Meridian.Cli.Bench.Serve;
 
 namespace Meridian.Cli.Bench;
@@ -15,6 +16,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Prompt processing and generation tokens/s, against llama.cpp with --vs (runs bench/Meridian.Bench, which must be built)");
         arguments.AddTo(command);
         command.Subcommands.Add(ServeBenchCommand.Create(stdout, stderr));
+        command.Subcommands.Add(GrammarBenchCommand.Create(stdout, stderr));
         command.SetAction(parse => CliErrors.Run(stderr, () =>
         {
             var (options, error) = arguments.Read(parse);
