@@ -34,7 +34,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
     private readonly BatchInput _input;
     private readonly float[] _logits;                 // [MaxBatchTokens, V] f32 logits of one step's rows
     private readonly HashSet<int> _stopTokens;
-    private TokenTrie? _trie;
+    private TokenVocabulary? _vocabulary;
     private readonly ConcurrentQueue<Command> _inbox = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, RequestState> _requests = [];
@@ -182,14 +182,12 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
 
     public string? Fault => _fault?.Message;
 
-    // The vocabulary as a byte trie for grammar masks, built on the first constrained request (special tokens, which
-    // have no text, are left out; end-of-generation tokens are handled by the constraint).
-    private TokenTrie Trie => LazyInitializer.EnsureInitialized(ref _trie, () =>
-        new TokenTrie(Model.Tokenizer.VocabSize, TokenBytesOf))!;
+    // The vocabulary prepared for grammar masks, built on the first constrained request (special tokens, which have no
+    // text, are left out; end-of-generation tokens are handled by the constraint).
+    private TokenVocabulary Vocabulary => LazyInitializer.EnsureInitialized(ref _vocabulary, () =>
+        new TokenVocabulary(Model.Tokenizer.VocabSize, id => Model.Tokenizer.IsControl(id) ? [] : Model.Tokenizer.TokenBytes(id).ToArray()))!;
 
-    private byte[] TokenBytesOf(int id) => Model.Tokenizer.IsControl(id) ? [] : Model.Tokenizer.TokenBytes(id).ToArray();
-
-    internal GrammarConstraint NewConstraint(GrammarSpec spec) => GrammarConstraint.Create(spec, Trie, TokenBytesOf, _stopTokens);
+    internal GrammarConstraint NewConstraint(GrammarSpec spec) => GrammarConstraint.Create(spec, Vocabulary, _stopTokens);
 
     public IReadOnlyList<FallbackCount> GetFallbackCounts() => _model.Device is FallbackDevice fallback
         ? [.. fallback.Stats.Calls.Select(c => new FallbackCount(c.Key.Op.Name(), c.Key.Type.Name(), c.Value))]

@@ -1,5 +1,5 @@
 // One request's constrained decoding: before each sampling step the logits of every token the grammar does not allow
-// next are set to -infinity (the trie walk, TokenTrie.Walk), end-of-generation tokens are allowed only where the
+// next are set to -infinity (TokenVocabulary.Mask: a trie walk, with free string text as one precomputed slice), end-of-generation tokens are allowed only where the
 // output may end, and after the step the chosen token is fed to the grammar. Each request compiles its own grammar
 // (its lexer DFA and parser state are its own), so requests sampled in parallel share nothing mutable and batching
 // cannot change what one of them may produce.
@@ -13,31 +13,28 @@ namespace Meridian.Grammar.Constraints;
 /// <summary>The grammar state of one request over a vocabulary.</summary>
 public sealed class GrammarConstraint
 {
-    private readonly TokenTrie _trie;
-    private readonly Func<int, byte[]> _bytesOf;
+    private readonly TokenVocabulary _vocab;
     private readonly HashSet<int> _endTokens;
     private readonly GrammarMatcher _matcher;
     private readonly ulong[] _mask;
 
-    private GrammarConstraint(CfgGrammar grammar, TokenTrie trie, Func<int, byte[]> bytesOf, IEnumerable<int> endTokens)
+    private GrammarConstraint(CfgGrammar grammar, TokenVocabulary vocab, IEnumerable<int> endTokens)
     {
-        _trie = trie;
-        _bytesOf = bytesOf;
+        _vocab = vocab;
         _endTokens = [.. endTokens];
         _matcher = new GrammarMatcher(grammar, new LexerStates(grammar));
-        _mask = new ulong[(trie.VocabSize + 63) / 64];
+        _mask = new ulong[(vocab.VocabSize + 63) / 64];
     }
 
     /// <summary>
-    /// Compiles <paramref name="spec"/> for a vocabulary (<paramref name="trie"/> of its tokens' bytes,
-    /// <paramref name="bytesOf"/> the same bytes by id, <paramref name="endTokens"/> the ids that end generation).
+    /// Compiles <paramref name="spec"/> for a vocabulary (<paramref name="endTokens"/>: the ids that end generation).
     /// Throws <see cref="GrammarException"/> naming what cannot be enforced.
     /// </summary>
-    public static GrammarConstraint Create(GrammarSpec spec, TokenTrie trie, Func<int, byte[]> bytesOf, IEnumerable<int> endTokens)
+    public static GrammarConstraint Create(GrammarSpec spec, TokenVocabulary vocab, IEnumerable<int> endTokens)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(trie);
-        return new GrammarConstraint(Compile(spec), trie, bytesOf, endTokens);
+        ArgumentNullException.ThrowIfNull(vocab);
+        return new GrammarConstraint(Compile(spec), vocab, endTokens);
     }
 
     /// <summary>Checks that <paramref name="spec"/> can be enforced (compiles it), throwing <see cref="GrammarException"/> if not.</summary>
@@ -53,12 +50,12 @@ public sealed class GrammarConstraint
     public void Mask(Span<float> logits)
     {
         Array.Clear(_mask);
-        _trie.Walk(_matcher, _mask);
+        _vocab.Mask(_matcher, _mask);
         bool canEnd = _matcher.CanEnd();
         int allowed = 0;
         for (int id = 0; id < logits.Length; id++)
         {
-            bool ok = id < _trie.VocabSize && (_mask[id >> 6] & (1UL << (id & 63))) != 0;
+            bool ok = id < _vocab.VocabSize && (_mask[id >> 6] & (1UL << (id & 63))) != 0;
             if (_endTokens.Contains(id))
                 ok = canEnd;
             if (ok)
@@ -95,7 +92,7 @@ public sealed class GrammarConstraint
                 throw new InvalidOperationException($"end token {token} where the grammar is not complete");
             return;
         }
-        if (!_matcher.TryBytes(_bytesOf(token)))
+        if (!_matcher.TryBytes(_vocab.BytesOf(token)))
             throw new InvalidOperationException($"token {token} is not allowed by the grammar here");
     }
 

@@ -35,6 +35,9 @@ internal sealed class GrammarMatcher
         _inLexeme = p.InLexeme;
     }
 
+    /// <summary>Inside a lexeme whose lexer state every string-text token leads back to (TokenVocabulary's slice applies).</summary>
+    public bool InSliceLoop() => _inLexeme && _lexer.SliceLoops(_lexState);
+
     /// <summary>Feeds one byte; false (and no change) when the grammar does not allow it here.</summary>
     public bool TryByte(byte b)
     {

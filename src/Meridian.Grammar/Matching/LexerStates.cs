@@ -17,6 +17,7 @@ internal sealed class LexerStates
     private readonly List<(int Lexeme, int Expr)[]> _pairs = [];
     private readonly List<int[]> _next = [];
     private readonly List<int[]> _accepting = [];
+    private readonly List<bool?> _sliceLoops = [];
 
     public LexerStates(CfgGrammar grammar)
     {
@@ -52,6 +53,66 @@ internal sealed class LexerStates
         n = Intern(after.ToArray());
         _next[state][b] = n;
         return n;
+    }
+
+    /// <summary>
+    /// Whether every string-text token (TokenVocabulary's slice) leads <paramref name="state"/> back to itself: a
+    /// breadth-first walk of the pairs (lexer state, UTF-8 decoder state) over the slice's bytes must meet only this
+    /// state wherever a character is complete, and never a dead one. Cached per state.
+    /// </summary>
+    public bool SliceLoops(int state)
+    {
+        while (_sliceLoops.Count <= state)
+            _sliceLoops.Add(null);
+        if (_sliceLoops[state] is { } known)
+            return known;
+        bool loops = state != Dead;
+        var seen = new HashSet<(int, int)> { (state, 0) };
+        var queue = new Queue<(int Lexer, int Utf8)>();
+        queue.Enqueue((state, 0));
+        while (loops && queue.Count > 0)
+        {
+            var (s, u) = queue.Dequeue();
+            for (int b = 0; b < 256 && loops; b++)
+            {
+                int nu = Utf8Next(u, (byte)b);
+                if (nu < 0)
+                    continue; // not a byte the slice's tokens have here
+                int ns = Next(s, (byte)b);
+                if (ns == Dead || (nu == 0 && ns != state))
+                    loops = false;
+                else if (seen.Add((ns, nu)))
+                    queue.Enqueue((ns, nu));
+            }
+        }
+        _sliceLoops[state] = loops;
+        return loops;
+    }
+
+    // A UTF-8 decoder over string text: 0 between characters; 1-3 continuation bytes still due; 4/5/6/7 the
+    // restricted second bytes after E0, ED, F0, F4. -1: a byte string text cannot have here.
+    private static int Utf8Next(int u, byte b)
+    {
+        switch (u)
+        {
+            case 0:
+                if (b < 0x80)
+                    return b < 0x20 || b == (byte)'"' || b == (byte)'\\' ? -1 : 0;
+                if (b is >= 0xC2 and <= 0xDF) return 1;
+                if (b == 0xE0) return 4;
+                if (b == 0xED) return 5;
+                if (b is >= 0xE1 and <= 0xEF) return 2;
+                if (b == 0xF0) return 6;
+                if (b == 0xF4) return 7;
+                if (b is >= 0xF1 and <= 0xF3) return 3;
+                return -1;
+            case 1: case 2: case 3:
+                return b is >= 0x80 and <= 0xBF ? u - 1 : -1;
+            case 4: return b is >= 0xA0 and <= 0xBF ? 1 : -1;
+            case 5: return b is >= 0x80 and <= 0x9F ? 1 : -1;
+            case 6: return b is >= 0x90 and <= 0xBF ? 2 : -1;
+            default: return b is >= 0x80 and <= 0x8F ? 2 : -1;
+        }
     }
 
     /// <summary>The lexemes (ascending) the bytes so far match completely.</summary>

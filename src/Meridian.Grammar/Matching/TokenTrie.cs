@@ -100,16 +100,20 @@ public sealed class TokenTrie
         saved[0] = matcher.Position;
         int visited = 0;
         int i = 1;
+        int at = 0; // the depth whose position the matcher is at
         while (i < _byte.Length)
         {
             visited++;
             int d = _depth[i];
-            matcher.Reset(saved[d - 1]);
+            if (d - 1 != at)
+                matcher.Reset(saved[d - 1]); // back up to the parent (a child right after its parent needs nothing)
+            at = d - 1;
             if (!matcher.TryByte(_byte[i]))
             {
                 i += _subtree[i];
                 continue;
             }
+            at = d;
             saved[d] = matcher.Position;
             for (int t = _tokenStart[i]; t < _tokenStart[i + 1]; t++)
                 mask[_tokens[t] >> 6] |= 1UL << (_tokens[t] & 63);

@@ -34,7 +34,7 @@ internal static class GrammarBenchCommand
                 throw new CliUsageException("--steps and --seeds must be at least 1");
             stdout.WriteLine($"{Environment.ProcessorCount} logical cores, single-threaded masks; {cases.Length} schemas x {walks} walks of up to {n} tokens");
             stdout.WriteLine();
-            stdout.WriteLine("| vocabulary | tokens | trie build ms | schemas | compile p50 ms | compile max ms | masks | mask p50 µs | mask p99 µs | mask max µs | allowed p50 |");
+            stdout.WriteLine("| vocabulary | tokens | tries build ms | schemas | compile p50 ms | compile max ms | masks | mask p50 µs | mask p99 µs | mask max µs | allowed p50 |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (string path in vocabularies)
                 Measure(path, cases, n, walks, stdout);
@@ -48,7 +48,7 @@ internal static class GrammarBenchCommand
         var tokenizer = TokenizerLoader.Load(path);
         byte[] BytesOf(int id) => tokenizer.IsControl(id) ? [] : tokenizer.TokenBytes(id).ToArray();
         var clock = Stopwatch.StartNew();
-        var trie = new TokenTrie(tokenizer.VocabSize, BytesOf);
+        var vocab = new TokenVocabulary(tokenizer.VocabSize, BytesOf);
         double trieMs = clock.Elapsed.TotalMilliseconds;
         var compile = new List<double>();
         var masks = new List<double>();
@@ -60,7 +60,7 @@ internal static class GrammarBenchCommand
             for (int seed = 0; seed < walks; seed++)
             {
                 clock.Restart();
-                var constraint = GrammarConstraint.Create(spec, trie, BytesOf, tokenizer.EndOfGenerationIds);
+                var constraint = GrammarConstraint.Create(spec, vocab, tokenizer.EndOfGenerationIds);
                 compile.Add(clock.Elapsed.TotalMilliseconds);
                 var rng = new Random(seed);
                 for (int step = 0; step < steps; step++)
