@@ -52,17 +52,38 @@ public sealed class GrammarConstraint
         Array.Clear(_mask);
         _vocab.Mask(_matcher, _mask);
         bool canEnd = _matcher.CanEnd();
-        int allowed = 0;
-        for (int id = 0; id < logits.Length; id++)
+        foreach (int id in _endTokens) // end tokens have no bytes: their bit says only whether the output may end
         {
-            bool ok = id < _vocab.VocabSize && (_mask[id >> 6] & (1UL << (id & 63))) != 0;
-            if (_endTokens.Contains(id))
-                ok = canEnd;
-            if (ok)
-                allowed++;
-            else
-                logits[id] = float.NegativeInfinity;
+            if ((uint)id < (uint)_vocab.VocabSize)
+            {
+                if (canEnd)
+                    _mask[id >> 6] |= 1UL << (id & 63);
+                else
+                    _mask[id >> 6] &= ~(1UL << (id & 63));
+            }
         }
+        // Word by word: a full word of allowed tokens (free text inside a string) costs one compare.
+        int allowed = 0;
+        for (int w = 0; w < _mask.Length; w++)
+        {
+            ulong bits = _mask[w];
+            allowed += System.Numerics.BitOperations.PopCount(bits);
+            if (bits == ulong.MaxValue)
+                continue;
+            int start = w << 6, end = Math.Min(start + 64, logits.Length);
+            if (bits == 0)
+            {
+                logits[start..end].Fill(float.NegativeInfinity);
+                continue;
+            }
+            for (int id = start; id < end; id++)
+            {
+                if ((bits & (1UL << (id & 63))) == 0)
+                    logits[id] = float.NegativeInfinity;
+            }
+        }
+        if (logits.Length > _vocab.VocabSize)
+            logits[_vocab.VocabSize..].Fill(float.NegativeInfinity); // model rows past the tokenizer's vocabulary
         if (allowed == 0)
         {
             // No token of this vocabulary continues the output (a byte sequence none of its tokens spells): end it

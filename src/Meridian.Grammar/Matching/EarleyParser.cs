@@ -13,6 +13,7 @@ internal sealed class EarleyParser
     private readonly List<bool> _accepting = [];
     private readonly List<Item> _work = [];
     private readonly HashSet<Item> _seen = [];
+    private readonly Dictionary<(Item[], int[]), Scanned> _scanCache = new(new IdentityPairComparer());
 
     public EarleyParser(CfgGrammar grammar)
     {
@@ -34,19 +35,40 @@ internal sealed class EarleyParser
     public bool Accepting => _accepting[^1];
 
     /// <summary>Scans one lexeme that matched as any of <paramref name="lexemes"/>; false (and no change) when none fits.</summary>
-    public bool Scan(ReadOnlySpan<int> lexemes)
+    /// <remarks>
+    /// The result is cached by the identities of the current set and the lexeme array (the lexer's arrays are interned):
+    /// a mask's trie walk scans the same set with the same lexemes once per token that ends a lexeme there, thousands
+    /// of times, and the sets are immutable once built.
+    /// </remarks>
+    public bool Scan(int[] lexemes)
     {
+        var from = _sets[^1];
+        if (_scanCache.TryGetValue((from, lexemes), out var hit))
+        {
+            if (hit.Set is null)
+                return false;
+            _sets.Add(hit.Set);
+            _expected.Add(hit.Expected!);
+            _accepting.Add(hit.Accepting);
+            return true;
+        }
+        if (_scanCache.Count > 50_000)
+            _scanCache.Clear();
         _work.Clear();
         _seen.Clear();
-        foreach (var item in _sets[^1])
+        foreach (var item in from)
         {
             var rhs = _g.Rules[item.Rule].Rhs;
-            if (item.Dot < rhs.Length && rhs[item.Dot] < 0 && lexemes.Contains(~rhs[item.Dot]))
+            if (item.Dot < rhs.Length && rhs[item.Dot] < 0 && lexemes.AsSpan().Contains(~rhs[item.Dot]))
                 Add(item with { Dot = item.Dot + 1 });
         }
         if (_work.Count == 0)
+        {
+            _scanCache[(from, lexemes)] = default;
             return false;
+        }
         Close(_sets.Count);
+        _scanCache[(from, lexemes)] = new Scanned(_sets[^1], _expected[^1], _accepting[^1]);
         return true;
     }
 
@@ -114,4 +136,14 @@ internal sealed class EarleyParser
     }
 
     private readonly record struct Item(int Rule, int Dot, int Origin);
+
+    private readonly record struct Scanned(Item[]? Set, int[]? Expected, bool Accepting);
+
+    private sealed class IdentityPairComparer : IEqualityComparer<(Item[], int[])>
+    {
+        public bool Equals((Item[], int[]) x, (Item[], int[]) y) => ReferenceEquals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2);
+
+        public int GetHashCode((Item[], int[]) k) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Item1), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Item2));
+    }
 }

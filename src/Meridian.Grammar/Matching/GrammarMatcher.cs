@@ -14,6 +14,7 @@ internal sealed class GrammarMatcher
     private readonly LexerStates _lexer;
     private readonly EarleyParser _parser;
     private readonly List<int> _startOfSet = []; // [set] lexer start state for the set's expected lexemes
+    private readonly Dictionary<int[], int> _startOf = new(ReferenceEqualityComparer.Instance); // by the parser's (cached, shared) expected arrays
     private int _lexState;
     private bool _inLexeme;
 
@@ -117,7 +118,17 @@ internal sealed class GrammarMatcher
             _startOfSet.Add(-1);
         int i = _parser.SetCount - 1;
         if (_startOfSet[i] < 0)
-            _startOfSet[i] = _lexer.Start(_parser.Expected);
+        {
+            var expected = _parser.Expected;
+            if (!_startOf.TryGetValue(expected, out int start))
+            {
+                if (_startOf.Count > 50_000)
+                    _startOf.Clear();
+                start = _lexer.Start(expected);
+                _startOf[expected] = start;
+            }
+            _startOfSet[i] = start;
+        }
         return _startOfSet[i];
     }
 }
