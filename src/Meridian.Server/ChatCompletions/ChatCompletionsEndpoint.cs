@@ -44,15 +44,18 @@ internal static class ChatCompletionsEndpoint
         var options = context.RequestServices.GetRequiredService<ServerOptions>();
         var metrics = context.RequestServices.GetRequiredService<ServerMetrics>();
         using var run = GenerationRun.Start(context, engine, metrics, options, requests, "messages");
-        var reply = new Reply(id, Finish.Now(), model, logprobs);
+        var reply = new Reply(id, Finish.Now(), model, logprobs, prompt);
         if (request.Stream == true)
             await StreamAsync(context, run, reply, request.StreamOptions?.IncludeUsage == true);
         else
             await CompleteAsync(context, run, reply);
     }
 
-    private sealed record Reply(string Id, long Created, EngineModelInfo Model, bool Logprobs)
+    private sealed record Reply(string Id, long Created, EngineModelInfo Model, bool Logprobs, int[] Prompt)
     {
+        /// <summary>A choice's think-tag splitter (null: the model has no think tags).</summary>
+        public ReasoningSplitter? Splitter() => ReasoningSplitter.For(Model.Tokenizer, Prompt);
+
         public ChatCompletionChunk Chunk(ChatChunkChoice choice) => new(Id, "chat.completion.chunk", Created, Model.Name, [choice], null);
 
         public ChatLogprobs? LogprobsOf(RequestOutput output) =>
@@ -79,7 +82,16 @@ internal static class ChatCompletionsEndpoint
         var choices = new ChatChoice[n];
         for (int i = 0; i < n; i++)
         {
-            choices[i] = new ChatChoice(i, new ChatMessageOutput("assistant", texts[i].ToString()),
+            string content = texts[i].ToString();
+            string? reasoning = null;
+            if (reply.Splitter() is { } splitter)
+            {
+                var (r1, c1) = splitter.Push(content);
+                var (r2, c2) = splitter.Flush();
+                content = c1 + c2;
+                reasoning = splitter.SawReasoning ? r1 + r2 : null;
+            }
+            choices[i] = new ChatChoice(i, new ChatMessageOutput("assistant", content, reasoning),
                 reply.Logprobs ? new ChatLogprobs(logprobs[i]) : null, Finish.Reason(finish[i]));
         }
         var completion = new ChatCompletion(reply.Id, "chat.completion", reply.Created, reply.Model.Name, choices, UsageInfo.Of(usage));
@@ -96,13 +108,24 @@ internal static class ChatCompletionsEndpoint
         // OpenAI opens each choice with the assistant role and empty content.
         for (int i = 0; i < n; i++)
             await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta("assistant", ""), null, null)), contract);
+        var splitters = Enumerable.Range(0, n).Select(_ => reply.Splitter()).ToArray();
         try
         {
             await foreach (var (i, output) in run.ReadAsync())
             {
                 bool hasLogprobs = reply.Logprobs && output.Logprobs is { Count: > 0 };
-                if (output.Text.Length > 0 || hasLogprobs)
-                    await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta(null, output.Text), reply.LogprobsOf(output), null)), contract);
+                var (reasoning, text) = splitters[i] is { } splitter ? splitter.Push(output.Text) : ("", output.Text);
+                if (output.FinishReason is not null && splitters[i] is { } last)
+                {
+                    var (r, c) = last.Flush();
+                    (reasoning, text) = (reasoning + r, text + c);
+                }
+                // Reasoning and answer go in their own fields (a delta may carry both when one piece closes the think).
+                if (text.Length > 0 || reasoning.Length > 0 || hasLogprobs)
+                {
+                    var delta = new ChatDelta(null, text.Length > 0 || reasoning.Length == 0 ? text : null, reasoning.Length > 0 ? reasoning : null);
+                    await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, delta, reply.LogprobsOf(output), null)), contract);
+                }
                 if (output.FinishReason is not { } reason)
                     continue;
                 usage[i] = output.Usage;
