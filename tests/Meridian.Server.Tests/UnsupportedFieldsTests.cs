@@ -27,7 +27,8 @@ public sealed class UnsupportedFieldsTests
         { "\"response_format\":{\"type\":5}", "response_format.type", "not a string" },
         { "\"json_schema\":{\"type\":\"object\",\"not\":{}}", "json_schema", "cannot be enforced" },
         { "\"json_schema\":5", "json_schema", "must be a JSON Schema" },
-        { "\"grammar\":\"root ::= \\\"yes\\\"\"", "grammar", Structured },
+        { "\"grammar\":\"root ::= item\"", "grammar", "never defined" },
+        { "\"grammar\":5", "grammar", "must be a string" },
         { "\"guided_json\":\"{not json\"", "guided_json", "not JSON" },
         { "\"guided_regex\":\"(?=a)b\"", "guided_regex", "lookaround" },
         { "\"guided_regex\":5", "guided_regex", "must be a string" },
@@ -104,7 +105,7 @@ public sealed class UnsupportedFieldsTests
     [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.json_schema")]
     [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}", "tools")]
     [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tool_choice\":\"required\"}", "tool_choice")]
-    [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"grammar\":\"root ::= \\\"a\\\"\"}", "grammar")]
+    [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"grammar\":\"root ::= b\"}", "grammar")]
     [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.json_schema")]
     public async Task Streaming_UnsupportedField_Returns400BeforeAnyEvent(string path, string body, string param)
     {
@@ -124,6 +125,7 @@ public sealed class UnsupportedFieldsTests
     [InlineData(Completions, "\"json_schema\":{\"type\":\"integer\"}", "JsonSchema", "{\"type\":\"integer\"}")]
     [InlineData(Completions, "\"guided_json\":\"{\\\"type\\\":\\\"boolean\\\"}\"", "JsonSchema", "{\"type\":\"boolean\"}")]
     [InlineData(Chat, "\"structured_outputs\":{\"json\":{\"enum\":[1,2]}}", "JsonSchema", "{\"enum\":[1,2]}")]
+    [InlineData(Completions, "\"grammar\":\"root ::= [0-9]+\"", "Gbnf", "root ::= [0-9]+")]
     public async Task ServedStructuredOutput_ReachesTheEngineAsTheRequestsGrammar(string path, string field, string kind, string? pattern)
     {
         await using var host = await TestHost.StartAsync();

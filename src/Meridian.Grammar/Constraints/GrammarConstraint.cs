@@ -150,6 +150,8 @@ public sealed class GrammarConstraint
                 using (doc)
                     return JsonSchemaCompiler.Compile(doc.RootElement);
             }
+            case GrammarKind.Gbnf:
+                return Gbnf.GbnfParser.Parse(spec.Source ?? throw new GrammarException("a GBNF constraint without a grammar"));
             default:
                 throw new GrammarException($"unknown constraint kind {spec.Kind}");
         }

@@ -15,9 +15,12 @@ public enum GrammarKind
 
     /// <summary>One JSON value that validates against a JSON Schema (OpenAI's response_format json_schema).</summary>
     JsonSchema,
+
+    /// <summary>A sentence of a GBNF grammar (llama.cpp's format; llama-server's `grammar`).</summary>
+    Gbnf,
 }
 
-/// <summary>A constraint: its kind and its source (the pattern of a <see cref="GrammarKind.Regex"/>, the JSON text of a <see cref="GrammarKind.JsonSchema"/>).</summary>
+/// <summary>A constraint: its kind and its source (the pattern of a <see cref="GrammarKind.Regex"/>, the JSON text of a <see cref="GrammarKind.JsonSchema"/>, the text of a <see cref="GrammarKind.Gbnf"/> grammar).</summary>
 public sealed record GrammarSpec(GrammarKind Kind, string? Source = null)
 {
     public static GrammarSpec JsonObject { get; } = new(GrammarKind.JsonObject);

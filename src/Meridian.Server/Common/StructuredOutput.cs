@@ -1,8 +1,9 @@
 // The structured-output fields of both completion endpoints as the grammar a request's output must follow:
 // OpenAI's response_format {"type": "json_object"} and {"type": "json_schema", "json_schema": {name, schema, strict}},
-// llama-server's json_schema, vLLM's guided_json and guided_regex and structured_outputs {"json" | "regex"}. A schema
-// keyword that cannot be enforced is a 400 naming the field and the keyword; what Meridian cannot enforce at all yet
-// (GBNF grammars, guided_choice, the other structured_outputs kinds) is a 400 naming the field. Ignored, either would
+// llama-server's json_schema and grammar (GBNF), vLLM's guided_json and guided_regex and structured_outputs {"json" |
+// "regex"}. A schema keyword that cannot be enforced is a 400 naming the field and the keyword; what Meridian cannot
+// enforce at all yet (vLLM's Lark/EBNF guided_grammar, guided_choice, the other structured_outputs kinds) is a 400
+// naming the field. Ignored, either would
 // yield unconstrained text a client cannot tell from an answer.
 using System.Text.Json;
 using Meridian.Grammar;
@@ -13,7 +14,7 @@ namespace Meridian.Server.Common;
 
 internal static class StructuredOutput
 {
-    private const string Served = "served: response_format text, json_object and json_schema, json_schema, guided_json, guided_regex, structured_outputs {\"json\" | \"regex\": ...}";
+    private const string Served = "served: response_format text, json_object and json_schema, json_schema, grammar (GBNF), guided_json, guided_regex, structured_outputs {\"json\" | \"regex\": ...}";
 
     /// <summary>The request's grammar, null for plain text; a 400 for a field that cannot be enforced or conflicts with another.</summary>
     public static GrammarSpec? Parse(GenerationFields request)
@@ -23,7 +24,8 @@ internal static class StructuredOutput
             found.Add(("response_format", format));
         if (!IsNull(request.JsonSchema))
             found.Add(("json_schema", Schema("json_schema", request.JsonSchema!.Value)));
-        Refuse("grammar", request.Grammar);
+        if (!IsNull(request.Grammar))
+            found.Add(("grammar", Gbnf("grammar", request.Grammar!.Value)));
         if (!IsNull(request.GuidedJson))
             found.Add(("guided_json", Schema("guided_json", request.GuidedJson!.Value)));
         Refuse("guided_choice", request.GuidedChoice);
@@ -132,6 +134,23 @@ internal static class StructuredOutput
         catch (GrammarException e)
         {
             throw ApiException.Invalid(param, $"'{param}': {e.Message}; Meridian refuses the schema rather than return JSON that may not match it.");
+        }
+        return spec;
+    }
+
+    // llama-server's GBNF grammar, as a string.
+    private static GrammarSpec Gbnf(string param, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+            throw ApiException.Invalid(param, $"'{param}' must be a string (a GBNF grammar), got {RequestJson.Describe(value.ValueKind)}.");
+        var spec = new GrammarSpec(GrammarKind.Gbnf, value.GetString());
+        try
+        {
+            GrammarConstraint.Validate(spec);
+        }
+        catch (GrammarException e)
+        {
+            throw ApiException.Invalid(param, $"'{param}': {e.Message}.");
         }
         return spec;
     }
