@@ -74,7 +74,7 @@ public sealed class ErrorResponseTests
     [InlineData("{}", "messages", "non-empty")]
     [InlineData("{\"messages\":[]}", "messages", "non-empty")]
     [InlineData("{\"messages\":[null]}", "messages[0]", "null")]
-    [InlineData("{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}", "messages[0].role", "'tool'")]
+    [InlineData("{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}", "messages[0].tool_call_id", "missing")]
     [InlineData("{\"messages\":[{\"content\":\"x\"}]}", "messages[0].role", "missing")]
     [InlineData("{\"messages\":[{\"role\":\"user\",\"content\":5}]}", "messages[0].content", "a number")]
     [InlineData("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"image_url\",\"image_url\":{}}]}]}",

@@ -105,16 +105,41 @@ public sealed class OpenAiSdkTests
         Assert.Empty(host.Engine.Submitted);
     }
 
-    [SkippableFact]
-    public async Task ExtensionsAiChatClient_WithTools_Throws400NamingTools()
+    // M.E.AI's FunctionInvokingChatClient over the OpenAI SDK's IChatClient runs a whole tool loop against the server:
+    // the scripted model calls get_weather (in the demo template's format: it knows no tools, so the generic JSON
+    // reply), the client runs the function, and the model answers from its result, streamed and not.
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task FunctionInvokingChatClient_ToolLoop_CallsTheFunctionAndAnswers(bool streaming)
     {
-        await using var host = await TestHost.StartAsync();
-        IChatClient chat = Client(host).AsIChatClient();
-        var options = new ChatOptions { Tools = [AIFunctionFactory.Create((string city) => "22 C", "get_weather")] };
-        var e = await Assert.ThrowsAsync<ClientResultException>(() => chat.GetResponseAsync("Weather in Oslo?", options));
-        Assert.Equal(400, e.Status);
-        Assert.Contains("'tools'", e.Message);
-        Assert.Empty(host.Engine.Submitted);
+        var engine = new FakeEngine(DemoModel.Info());
+        engine.Run = (request, ct) =>
+        {
+            string prompt = engine.Model.Tokenizer.Decode(request.PromptTokens.ToArray());
+            string reply = prompt.Contains("22 C", StringComparison.Ordinal)
+                ? "{\"response\": \"It is 22 C in Oslo.\"}"
+                : "{\"tool_calls\": [{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}]}";
+            return engine.Reply(request, reply, ct);
+        };
+        await using var host = await TestHost.StartAsync(engine);
+        var cities = new List<string>();
+        IChatClient chat = new ChatClientBuilder(Client(host).AsIChatClient()).UseFunctionInvocation().Build();
+        var options = new ChatOptions { Tools = [AIFunctionFactory.Create((string city) => { cities.Add(city); return "22 C"; }, "get_weather")] };
+        string answer;
+        if (streaming)
+        {
+            var text = new System.Text.StringBuilder();
+            await foreach (var update in chat.GetStreamingResponseAsync("Weather in Oslo?", options))
+                text.Append(update.Text);
+            answer = text.ToString();
+        }
+        else
+            answer = (await chat.GetResponseAsync("Weather in Oslo?", options)).Text;
+        Assert.Equal(["Oslo"], cities);
+        Assert.Equal("It is 22 C in Oslo.", answer);
+        Assert.Equal(2, host.Engine.Submitted.Count);
+        Assert.All(host.Engine.Submitted, r => Assert.NotNull(r.Grammar)); // a template without tools: the generic reply is enforced
     }
 
     [SkippableFact]

@@ -1,4 +1,4 @@
-// Structured output Meridian cannot enforce yet and tool calling: each field that asks for them is a 400 naming it
+// Structured output Meridian cannot enforce yet, malformed tools and the deprecated function calling: each is a 400 naming it
 // (never silently ignored), streamed or not, before the engine sees anything; the "none" forms still work, and the
 // structured output that is served reaches the engine as the request's grammar.
 namespace Meridian.Server.Tests;
@@ -11,7 +11,7 @@ public sealed class UnsupportedFieldsTests
     private const string Prompt = "\"prompt\":\"In the beginning\"";
     private const string Invalid = "invalid_request_error";
     private const string Structured = "rather than return unconstrained text";
-    private const string ToolCalling = "does not implement tool calling";
+    private const string ToolCalling = "deprecated function calling";
 
     // Structured-output fields both endpoints refuse: (field, param, what the message says).
     public static TheoryData<string, string, string> StructuredOutputFields => new()
@@ -60,15 +60,10 @@ public sealed class UnsupportedFieldsTests
     }
 
     [SkippableTheory]
-    [InlineData("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]", "tools")]
-    [InlineData("\"tools\":{}", "tools")]
-    [InlineData("\"tool_choice\":\"auto\"", "tool_choice")]
-    [InlineData("\"tool_choice\":\"required\"", "tool_choice")]
-    [InlineData("\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}", "tool_choice")]
     [InlineData("\"functions\":[{\"name\":\"get_weather\",\"parameters\":{}}]", "functions")]
     [InlineData("\"function_call\":\"auto\"", "function_call")]
     [InlineData("\"function_call\":{\"name\":\"get_weather\"}", "function_call")]
-    public async Task ChatCompletions_ToolCalling_Returns400NamingField(string field, string param)
+    public async Task ChatCompletions_DeprecatedFunctionCalling_Returns400NamingField(string field, string param)
     {
         await using var host = await TestHost.StartAsync();
         using var response = await host.PostJsonAsync(Chat, "{" + Hi + "," + field + "}");
@@ -76,14 +71,11 @@ public sealed class UnsupportedFieldsTests
         Assert.Empty(host.Engine.Submitted);
     }
 
-    // A conversation that carries an earlier tool call: the chat template would render it without the call.
+    // The deprecated function-calling forms in a conversation.
     [SkippableTheory]
-    [InlineData("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}",
-        "messages[1].tool_calls")]
     [InlineData("{\"role\":\"assistant\",\"content\":null,\"function_call\":{\"name\":\"f\",\"arguments\":\"{}\"}}", "messages[1].function_call")]
-    [InlineData("{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"22 C\"}", "messages[1].role")]
     [InlineData("{\"role\":\"function\",\"name\":\"f\",\"content\":\"22 C\"}", "messages[1].role")]
-    public async Task ChatCompletions_ToolMessages_Returns400NamingMessage(string message, string param)
+    public async Task ChatCompletions_DeprecatedFunctionMessages_Returns400NamingMessage(string message, string param)
     {
         await using var host = await TestHost.StartAsync();
         using var response = await host.PostJsonAsync(Chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}," + message + "]}");
@@ -91,19 +83,39 @@ public sealed class UnsupportedFieldsTests
         Assert.Empty(host.Engine.Submitted);
     }
 
-    [SkippableFact]
-    public async Task Tokenize_MessageWithToolCalls_Returns400NamingMessage()
+    [SkippableTheory]
+    [InlineData("{\"role\":\"tool\",\"content\":\"22 C\"}", "messages[1].tool_call_id", "missing")]
+    [InlineData("{\"role\":\"user\",\"content\":\"x\",\"tool_calls\":[]}", "messages[1].tool_calls", "assistant messages only")]
+    [InlineData("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\"}]}", "messages[1].tool_calls[0]", "must be")]
+    public async Task ChatCompletions_MalformedToolMessages_Returns400NamingMessage(string message, string param, string mention)
     {
         await using var host = await TestHost.StartAsync();
-        using var response = await host.PostJsonAsync("tokenize",
-            "{\"messages\":[{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\"}]}]}");
-        await ErrorAssert.IsAsync(response, 400, Invalid, "messages[0].tool_calls", null, ToolCalling);
+        using var response = await host.PostJsonAsync(Chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}," + message + "]}");
+        await ErrorAssert.IsAsync(response, 400, Invalid, param, null, mention);
+        Assert.Empty(host.Engine.Submitted);
+    }
+
+    [SkippableTheory]
+    [InlineData("\"tools\":{}", "tools", "must be an array")]
+    [InlineData("\"tools\":[{\"type\":\"function\"}]", "tools[0].function", "missing")]
+    [InlineData("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"a b\"}}]", "tools[0].function.name", "1 to 64")]
+    [InlineData("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}},{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]", "tools[1].function.name", "Two tools")]
+    [InlineData("\"tool_choice\":\"required\"", "tool_choice", "needs 'tools'")]
+    [InlineData("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"g\"}}", "tool_choice.function.name", "not one of the tools")]
+    [InlineData("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":\"sometimes\"", "tool_choice", "must be")]
+    [InlineData("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"array\",\"uniqueItems\":true}}}],\"tool_choice\":\"required\"", "tools", "uniqueItems")]
+    public async Task ChatCompletions_BadTools_Returns400NamingField(string field, string param, string mention)
+    {
+        await using var host = await TestHost.StartAsync();
+        using var response = await host.PostJsonAsync(Chat, "{" + Hi + "," + field + "}");
+        await ErrorAssert.IsAsync(response, 400, Invalid, param, null, mention);
+        Assert.Empty(host.Engine.Submitted);
     }
 
     // Refused before the stream starts: a JSON error body (ErrorAssert checks the content type), not SSE.
     [SkippableTheory]
     [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.json_schema")]
-    [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}", "tools")]
+    [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tools\":{}}", "tools")]
     [InlineData(Chat, "{" + Hi + ",\"stream\":true,\"tool_choice\":\"required\"}", "tool_choice")]
     [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"grammar\":\"root ::= b\"}", "grammar")]
     [InlineData(Completions, "{" + Prompt + ",\"stream\":true,\"response_format\":{\"type\":\"json_schema\"}}", "response_format.json_schema")]

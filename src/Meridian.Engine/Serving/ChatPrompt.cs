@@ -6,8 +6,18 @@ using Meridian.Tokenizers.Templates;
 
 namespace Meridian.Engine.Serving;
 
-/// <summary>One chat turn as the template sees it: role ("system", "user", "assistant", ...) and text.</summary>
-public sealed record ChatPromptMessage(string Role, string Content);
+/// <summary>One chat turn as the template sees it: role ("system", "user", "assistant", "tool", ...) and text.</summary>
+public sealed record ChatPromptMessage(string Role, string? Content)
+{
+    /// <summary>An assistant turn's tool calls, OpenAI's shape ({id, type, function: {name, arguments}}; arguments an object where they parse as one, as templates expect).</summary>
+    public JsonArray? ToolCalls { get; init; }
+
+    /// <summary>A tool result's call id.</summary>
+    public string? ToolCallId { get; init; }
+
+    /// <summary>A tool result's function name, when given.</summary>
+    public string? Name { get; init; }
+}
 
 /// <summary>Turns a conversation into the prompt ids the engine takes.</summary>
 public static class ChatPrompt
@@ -27,11 +37,12 @@ public static class ChatPrompt
     }
 
     /// <summary>
-    /// Renders <paramref name="messages"/> through the model's template with the assistant's turn opened and
+    /// Renders <paramref name="messages"/> (and <paramref name="tools"/>, OpenAI's function definitions, which the
+    /// template shows the model its own way) through the model's template with the assistant's turn opened and
     /// encodes the text. Throws <see cref="TemplateException"/> (e.g. a template's raise_exception on roles
     /// that do not alternate) and <see cref="ArgumentException"/> for null messages.
     /// </summary>
-    public static int[] Encode(EngineModelInfo model, IReadOnlyList<ChatPromptMessage> messages)
+    public static int[] Encode(EngineModelInfo model, IReadOnlyList<ChatPromptMessage> messages, JsonArray? tools = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(messages);
@@ -39,10 +50,17 @@ public static class ChatPrompt
         for (int i = 0; i < messages.Count; i++)
         {
             var m = messages[i] ?? throw new ArgumentException($"messages[{i}] is null", nameof(messages));
-            array.Add(new JsonObject { ["role"] = m.Role, ["content"] = m.Content });
+            var o = new JsonObject { ["role"] = m.Role, ["content"] = m.Content };
+            if (m.ToolCalls is { } calls)
+                o["tool_calls"] = calls.DeepClone();
+            if (m.ToolCallId is { } id)
+                o["tool_call_id"] = id;
+            if (m.Name is { } name)
+                o["name"] = name;
+            array.Add(o);
         }
         var template = model.ChatTemplate ?? ChatMl;
-        string prompt = template.Render(ChatTemplateContext.Create(array, addGenerationPrompt: true, specialTokens: model.SpecialTokens));
+        string prompt = template.Render(ChatTemplateContext.Create(array, tools?.DeepClone(), addGenerationPrompt: true, specialTokens: model.SpecialTokens));
         var tok = model.Tokenizer;
         // The template writes BOS itself when it wants one; add it only when the vocabulary does and the text lacks it.
         var ids = tok.Encode(prompt, addSpecial: false, parseSpecial: true);

@@ -23,6 +23,15 @@ public enum GrammarKind
 /// <summary>A constraint: its kind and its source (the pattern of a <see cref="GrammarKind.Regex"/>, the JSON text of a <see cref="GrammarKind.JsonSchema"/>, the text of a <see cref="GrammarKind.Gbnf"/> grammar).</summary>
 public sealed record GrammarSpec(GrammarKind Kind, string? Source = null)
 {
+    /// <summary>For <see cref="GrammarKind.JsonSchema"/>: text before the JSON value (a tool-call tag), or null.</summary>
+    public string? Prefix { get; init; }
+
+    /// <summary>For <see cref="GrammarKind.JsonSchema"/>: text after the JSON value, or null.</summary>
+    public string? Suffix { get; init; }
+
+    /// <summary>For <see cref="GrammarKind.JsonSchema"/>: one or more prefix-value-suffix groups, newline-separated (parallel tool calls).</summary>
+    public bool Repeated { get; init; }
+
     public static GrammarSpec JsonObject { get; } = new(GrammarKind.JsonObject);
 
     public static GrammarSpec JsonValue { get; } = new(GrammarKind.JsonValue);

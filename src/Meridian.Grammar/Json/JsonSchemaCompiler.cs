@@ -39,14 +39,40 @@ internal sealed partial class JsonSchemaCompiler
         _char = x.Or(_safeChar, escape);
     }
 
-    /// <summary>The grammar of JSON texts that validate against <paramref name="schema"/>.</summary>
-    public static CfgGrammar Compile(JsonElement schema)
+    /// <summary>
+    /// The grammar of JSON texts that validate against <paramref name="schema"/>; with a <paramref name="prefix"/> or
+    /// <paramref name="suffix"/>, the value exactly between them (no whitespace around), and with
+    /// <paramref name="repeated"/> one or more such groups separated by a newline (a model's tool-call blocks).
+    /// </summary>
+    public static CfgGrammar Compile(JsonElement schema, string? prefix = null, string? suffix = null, bool repeated = false)
     {
         var c = new JsonSchemaCompiler(schema);
+        var b = c._b;
         int value = c.Node(schema, "#");
-        int root = c._b.Nonterminal("root");
-        c._b.Rule(root, c._j.Ows, value, c._j.Ows);
-        return c._b.Build(root);
+        int root = b.Nonterminal("root");
+        if (prefix is null && suffix is null && !repeated)
+        {
+            b.Rule(root, c._j.Ows, value, c._j.Ows);
+            return b.Build(root);
+        }
+        int group = b.Fresh("group");
+        var parts = new List<int>();
+        if (!string.IsNullOrEmpty(prefix))
+            parts.Add(b.Literal(prefix));
+        parts.Add(value);
+        if (!string.IsNullOrEmpty(suffix))
+            parts.Add(b.Literal(suffix));
+        b.Rule(group, [.. parts]);
+        if (!repeated)
+        {
+            b.Rule(root, group);
+            return b.Build(root);
+        }
+        int more = b.Fresh("more");
+        b.Rule(more);
+        b.Rule(more, b.Literal("\n"), group, more);
+        b.Rule(root, group, more);
+        return b.Build(root);
     }
 
     // The symbol for the values `schema` allows; `pointer` names it in messages and keys $ref targets.

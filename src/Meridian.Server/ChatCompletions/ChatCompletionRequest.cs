@@ -1,5 +1,5 @@
-// The body of POST /v1/chat/completions (OpenAI's fields that Meridian implements, plus the tool-calling ones it
-// refuses; others are ignored).
+// The body of POST /v1/chat/completions (OpenAI's fields that Meridian implements, plus the deprecated function-calling
+// ones it refuses; others are ignored).
 using System.Text.Json;
 using Meridian.Server.Common;
 
@@ -16,11 +16,12 @@ internal sealed record ChatCompletionRequest : GenerationFields
 
     public int? TopLogprobs { get; init; }
 
-    // Tool calling Meridian does not implement: read only so that UnsupportedFields can refuse them.
-
+    /// <summary>Function tools, tool_choice and parallel_tool_calls: read by ToolPlan.</summary>
     public JsonElement? Tools { get; init; }
 
     public JsonElement? ToolChoice { get; init; }
+
+    public bool? ParallelToolCalls { get; init; }
 
     /// <summary>Deprecated forms of tools and tool_choice.</summary>
     public JsonElement? Functions { get; init; }
@@ -37,8 +38,11 @@ internal sealed record ChatMessageInput
 
     public string? Name { get; init; }
 
-    /// <summary>An assistant turn's tool calls (and their deprecated form); refused unless null or empty, see ChatMessages.</summary>
+    /// <summary>An assistant turn's tool calls; their deprecated form (function_call) is refused, see ChatMessages.</summary>
     public JsonElement? ToolCalls { get; init; }
+
+    /// <summary>A tool message's call id.</summary>
+    public string? ToolCallId { get; init; }
 
     public JsonElement? FunctionCall { get; init; }
 }

@@ -2,6 +2,7 @@
 // a chat.completion object, or chat.completion.chunk server-sent events when stream is true.
 using System.Text;
 using Meridian.Engine.Serving;
+using Meridian.Engine.Tools;
 using Meridian.Server.Common;
 using Meridian.Server.Errors;
 using Meridian.Server.Metrics;
@@ -22,8 +23,14 @@ internal static class ChatCompletionsEndpoint
         var model = engine.Model;
         SamplingFields.CheckModel(request.Model, model);
         var grammar = StructuredOutput.Parse(request);
-        UnsupportedFields.CheckTools(request.Tools, request.ToolChoice, request.Functions, request.FunctionCall);
+        UnsupportedFields.CheckFunctions(request.Functions, request.FunctionCall);
+        var tools = ToolPlan.Parse(request.Tools, request.ToolChoice, request.ParallelToolCalls, model);
+        if (tools?.Grammar is not null && grammar is not null)
+            throw ApiException.Invalid("tool_choice", "A constrained tool_choice (or a template without tool support) and a structured-output field both constrain the reply; give one.");
+        grammar ??= tools?.Grammar;
         var messages = ChatMessages.Parse(request.Messages);
+        if (tools is not null)
+            messages = tools.Prompt(messages);
         int n = SamplingFields.Choices(request);
         bool logprobs = request.Logprobs ?? false;
         int topLogprobs = request.TopLogprobs ?? 0;
@@ -35,7 +42,7 @@ internal static class ChatCompletionsEndpoint
             ? SamplingFields.Build(request, model.Tokenizer.VocabSize, request.MaxCompletionTokens, "max_completion_tokens", logprobs, topLogprobs)
             : SamplingFields.Build(request, model.Tokenizer.VocabSize, request.MaxTokens, "max_tokens", logprobs, topLogprobs);
 
-        int[] prompt = ChatMessages.Encode(model, messages);
+        int[] prompt = ChatMessages.Encode(model, messages, tools?.Tools);
 
         string id = Finish.NewId("chatcmpl-");
         var requests = new EngineRequest[n];
@@ -44,15 +51,27 @@ internal static class ChatCompletionsEndpoint
         var options = context.RequestServices.GetRequiredService<ServerOptions>();
         var metrics = context.RequestServices.GetRequiredService<ServerMetrics>();
         using var run = GenerationRun.Start(context, engine, metrics, options, requests, "messages");
-        var reply = new Reply(id, Finish.Now(), model, logprobs, prompt);
+        var reply = new Reply(id, Finish.Now(), model, logprobs, prompt, tools);
         if (request.Stream == true)
             await StreamAsync(context, run, reply, request.StreamOptions?.IncludeUsage == true);
         else
             await CompleteAsync(context, run, reply);
     }
 
-    private sealed record Reply(string Id, long Created, EngineModelInfo Model, bool Logprobs, int[] Prompt)
+    private sealed record Reply(string Id, long Created, EngineModelInfo Model, bool Logprobs, int[] Prompt, ToolPlan? Tools)
     {
+        /// <summary>The reply's text and tool calls (none without tools), with OpenAI ids.</summary>
+        public (string? Content, List<ChatToolCallOutput>? Calls) Calls(string text)
+        {
+            if (Tools is null)
+                return (text, null);
+            var parsed = ToolCallParser.Parse(Tools.Format, text);
+            if (parsed.Calls.Count == 0)
+                return (parsed.Content, null);
+            var calls = parsed.Calls.Select(c => new ChatToolCallOutput($"call_{Guid.NewGuid():N}"[..29], "function", new ChatFunctionOutput(c.Name, c.Arguments))).ToList();
+            return (parsed.Content.Length > 0 ? parsed.Content : null, calls);
+        }
+
         /// <summary>A choice's think-tag splitter (null: the model has no think tags).</summary>
         public ReasoningSplitter? Splitter() => ReasoningSplitter.For(Model.Tokenizer, Prompt);
 
@@ -91,8 +110,10 @@ internal static class ChatCompletionsEndpoint
                 content = c1 + c2;
                 reasoning = splitter.SawReasoning ? r1 + r2 : null;
             }
-            choices[i] = new ChatChoice(i, new ChatMessageOutput("assistant", content, reasoning),
-                reply.Logprobs ? new ChatLogprobs(logprobs[i]) : null, Finish.Reason(finish[i]));
+            var (text, calls) = reply.Calls(content);
+            string reason = calls is not null && finish[i] == FinishReason.Stop ? "tool_calls" : Finish.Reason(finish[i]);
+            choices[i] = new ChatChoice(i, new ChatMessageOutput("assistant", text, reasoning) { ToolCalls = calls },
+                reply.Logprobs ? new ChatLogprobs(logprobs[i]) : null, reason);
         }
         var completion = new ChatCompletion(reply.Id, "chat.completion", reply.Created, reply.Model.Name, choices, UsageInfo.Of(usage));
         await context.Response.WriteAsJsonAsync(completion, ChatJsonContext.Default.ChatCompletion, cancellationToken: context.RequestAborted);
@@ -109,6 +130,9 @@ internal static class ChatCompletionsEndpoint
         for (int i = 0; i < n; i++)
             await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta("assistant", ""), null, null)), contract);
         var splitters = Enumerable.Range(0, n).Select(_ => reply.Splitter()).ToArray();
+        // With tools, the answer text is held until the reply ends and is parsed then: calls go out as tool_calls
+        // deltas (id, type and name first, then the arguments, under the call's index), the rest as content.
+        var held = Enumerable.Range(0, n).Select(_ => new StringBuilder()).ToArray();
         try
         {
             await foreach (var (i, output) in run.ReadAsync())
@@ -120,11 +144,30 @@ internal static class ChatCompletionsEndpoint
                     var (r, c) = last.Flush();
                     (reasoning, text) = (reasoning + r, text + c);
                 }
+                List<ChatToolCallOutput>? calls = null;
+                if (reply.Tools is not null)
+                {
+                    held[i].Append(text);
+                    text = "";
+                    if (output.FinishReason is not null)
+                    {
+                        var (content, parsed) = reply.Calls(held[i].ToString());
+                        (text, calls) = (content ?? "", parsed);
+                    }
+                }
                 // Reasoning and answer go in their own fields (a delta may carry both when one piece closes the think).
                 if (text.Length > 0 || reasoning.Length > 0 || hasLogprobs)
                 {
                     var delta = new ChatDelta(null, text.Length > 0 || reasoning.Length == 0 ? text : null, reasoning.Length > 0 ? reasoning : null);
                     await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, delta, reply.LogprobsOf(output), null)), contract);
+                }
+                for (int k = 0; calls is not null && k < calls.Count; k++)
+                {
+                    var call = calls[k];
+                    await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta(null, null)
+                        { ToolCalls = [new ChatToolCallDelta(k, call.Id, "function", new ChatFunctionDelta(call.Function.Name, ""))] }, null, null)), contract);
+                    await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta(null, null)
+                        { ToolCalls = [new ChatToolCallDelta(k, null, null, new ChatFunctionDelta(null, call.Function.Arguments))] }, null, null)), contract);
                 }
                 if (output.FinishReason is not { } reason)
                     continue;
@@ -135,7 +178,8 @@ internal static class ChatCompletionsEndpoint
                     await ServerSentEvents.WriteErrorAsync(context, Finish.Cancelled().ToDetail());
                     continue;
                 }
-                await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta(null, null), null, Finish.Reason(reason))), contract);
+                string finishReason = calls is not null && reason == FinishReason.Stop ? "tool_calls" : Finish.Reason(reason);
+                await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta(null, null), null, finishReason)), contract);
             }
         }
         catch (ApiException e)

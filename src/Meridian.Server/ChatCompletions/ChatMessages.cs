@@ -1,7 +1,8 @@
-// Validates OpenAI chat messages and turns them into template input. Roles: system, user, assistant,
+// Validates OpenAI chat messages and turns them into template input. Roles: system, user, assistant, tool,
 // developer (OpenAI's newer name for system; templates know only "system", so it is renamed). Content: a
-// string, null (an assistant turn without text), or an array of text parts; any other part type is a 400.
-// Tool calling is not implemented: "tool" / "function" messages and an assistant's tool_calls are a 400.
+// string, null (an assistant turn without text), or an array of text parts; any other part type is a 400. An
+// assistant's tool_calls go to the template with their arguments parsed (templates write them with tojson); a tool
+// message needs its tool_call_id. The deprecated "function" role and function_call are a 400.
 using System.Text;
 using System.Text.Json;
 using Meridian.Engine.Serving;
@@ -23,30 +24,83 @@ internal static class ChatMessages
             var m = messages[i] ?? throw ApiException.Invalid($"messages[{i}]", $"'messages[{i}]' must be an object, not null.");
             string role = m.Role switch
             {
-                "system" or "user" or "assistant" => m.Role,
+                "system" or "user" or "assistant" or "tool" => m.Role,
                 "developer" => "system",
-                "tool" or "function" => throw UnsupportedFields.ToolRole(i, m.Role),
+                "function" => throw UnsupportedFields.ToolRole(i, m.Role),
                 null => throw ApiException.Invalid($"messages[{i}].role", $"'messages[{i}].role' is missing."),
                 _ => throw ApiException.Invalid($"messages[{i}].role",
                     $"Invalid value for 'messages[{i}].role': '{m.Role}' is not one of system, user, assistant, developer."),
             };
-            UnsupportedFields.CheckMessageToolCalls(i, m.ToolCalls, m.FunctionCall);
-            result.Add(new ChatPromptMessage(role, Content(m.Content, i)));
+            UnsupportedFields.CheckMessageFunctionCall(i, m.FunctionCall);
+            var calls = role == "assistant" ? ToolCalls(m.ToolCalls, i) : null;
+            if (role != "assistant" && m.ToolCalls is { ValueKind: not JsonValueKind.Null })
+                throw ApiException.Invalid($"messages[{i}].tool_calls", $"'messages[{i}].tool_calls' belongs to assistant messages only.");
+            if (role == "tool" && string.IsNullOrEmpty(m.ToolCallId))
+                throw ApiException.Invalid($"messages[{i}].tool_call_id", $"'messages[{i}].tool_call_id' is missing: a tool message answers one call.");
+            result.Add(new ChatPromptMessage(role, calls is not null && m.Content is null or { ValueKind: JsonValueKind.Null } ? null : Content(m.Content, i))
+            {
+                ToolCalls = calls,
+                ToolCallId = role == "tool" ? m.ToolCallId : null,
+                Name = role == "tool" ? m.Name : null,
+            });
         }
         return result;
     }
 
     /// <summary>The prompt tokens of <paramref name="messages"/> through the model's chat template; a template that rejects them is a 400 on 'messages'.</summary>
-    public static int[] Encode(EngineModelInfo model, List<ChatPromptMessage> messages)
+    public static int[] Encode(EngineModelInfo model, List<ChatPromptMessage> messages, System.Text.Json.Nodes.JsonArray? tools = null)
     {
         try
         {
-            return ChatPrompt.Encode(model, messages);
+            return ChatPrompt.Encode(model, messages, tools);
         }
         catch (TemplateException e)
         {
             throw ApiException.Invalid("messages", $"The chat template rejected the messages: {e.Message}");
         }
+    }
+
+    // [{id, type: "function", function: {name, arguments}}]: arguments (a JSON string in OpenAI's API) parsed into an
+    // object for the template; null or [] is no calls.
+    private static System.Text.Json.Nodes.JsonArray? ToolCalls(JsonElement? value, int i)
+    {
+        if (value is not { } v || v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0))
+            return null;
+        if (v.ValueKind != JsonValueKind.Array)
+            throw ApiException.Invalid($"messages[{i}].tool_calls", $"'messages[{i}].tool_calls' must be an array.");
+        var calls = new System.Text.Json.Nodes.JsonArray();
+        int j = 0;
+        foreach (var c in v.EnumerateArray())
+        {
+            string at = $"messages[{i}].tool_calls[{j++}]";
+            if (c.ValueKind != JsonValueKind.Object || !c.TryGetProperty("function", out var f) || f.ValueKind != JsonValueKind.Object
+                || !f.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+                throw ApiException.Invalid(at, $"'{at}' must be {{\"id\", \"type\": \"function\", \"function\": {{\"name\", \"arguments\"}}}}.");
+            System.Text.Json.Nodes.JsonNode? arguments = null;
+            if (f.TryGetProperty("arguments", out var a))
+            {
+                if (a.ValueKind == JsonValueKind.String)
+                {
+                    try
+                    {
+                        arguments = System.Text.Json.Nodes.JsonNode.Parse(a.GetString()!) is System.Text.Json.Nodes.JsonObject o ? o : System.Text.Json.Nodes.JsonValue.Create(a.GetString());
+                    }
+                    catch (JsonException)
+                    {
+                        arguments = System.Text.Json.Nodes.JsonValue.Create(a.GetString());
+                    }
+                }
+                else
+                    arguments = System.Text.Json.Nodes.JsonNode.Parse(a.GetRawText());
+            }
+            calls.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = c.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : $"call_{j}",
+                ["type"] = "function",
+                ["function"] = new System.Text.Json.Nodes.JsonObject { ["name"] = name.GetString(), ["arguments"] = arguments ?? new System.Text.Json.Nodes.JsonObject() },
+            });
+        }
+        return calls;
     }
 
     private static string Content(JsonElement? content, int i)

@@ -1,7 +1,7 @@
-// Refuses the request fields that ask for something Meridian cannot do yet: tool calling (tools, tool_choice, the
-// deprecated functions / function_call; structured output is StructuredOutput's). Ignored, they would yield plain
-// unconstrained text that a client cannot tell from a real answer; so each is a 400 naming the field, before any
-// generation.
+// Refuses the request fields that ask for something Meridian does not do: the deprecated function calling
+// (functions / function_call, and the "function" role; tools are ChatTools', structured output StructuredOutput's).
+// Ignored, they would yield plain text that a client cannot tell from a real answer; so each is a 400 naming the field,
+// before any generation.
 using System.Text.Json;
 using Meridian.Server.Errors;
 
@@ -9,30 +9,26 @@ namespace Meridian.Server.Common;
 
 internal static class UnsupportedFields
 {
-    private const string AsIfNoTools = "answer as if no tools were given";
+    private const string AsIfNoTools = "use tools and tool_choice";
 
-    /// <summary>Chat's tool-calling fields: tools / functions may be null or empty, tool_choice / function_call null or "none".</summary>
-    public static void CheckTools(JsonElement? tools, JsonElement? toolChoice, JsonElement? functions, JsonElement? functionCall)
+    /// <summary>The deprecated function-calling fields (OpenAI replaced them by tools / tool_choice): null, [] or "none" only.</summary>
+    public static void CheckFunctions(JsonElement? functions, JsonElement? functionCall)
     {
-        NullOrEmpty("tools", tools);
         NullOrEmpty("functions", functions);
-        NullOrNone("tool_choice", toolChoice);
         NullOrNone("function_call", functionCall);
     }
 
-    /// <summary>An earlier assistant turn's tool calls: the chat template would drop them, so they are refused unless null or empty.</summary>
-    public static void CheckMessageToolCalls(int i, JsonElement? toolCalls, JsonElement? functionCall)
+    /// <summary>A message's deprecated function_call: refused unless null.</summary>
+    public static void CheckMessageFunctionCall(int i, JsonElement? functionCall)
     {
-        const string why = "leave them out of the prompt";
-        NullOrEmpty($"messages[{i}].tool_calls", toolCalls, why);
         if (!IsNull(functionCall))
-            throw Tools($"messages[{i}].function_call", "absent or null", why);
+            throw Tools($"messages[{i}].function_call", "absent or null", "use tool_calls");
     }
 
     /// <summary>400 for a message role that only tool calling produces ("tool", "function").</summary>
     public static ApiException ToolRole(int i, string role) =>
         ApiException.Invalid($"messages[{i}].role",
-            $"Meridian does not implement tool calling yet, so it refuses '{role}' messages ('messages[{i}].role'); roles served: system, user, assistant, developer.");
+            $"Meridian does not implement the deprecated function calling, so it refuses '{role}' messages ('messages[{i}].role'); roles served: system, user, assistant, tool, developer.");
 
     // tools / functions / tool_calls: null or [] mean none.
     private static void NullOrEmpty(string param, JsonElement? value, string why = AsIfNoTools)
@@ -49,7 +45,7 @@ internal static class UnsupportedFields
     }
 
     private static ApiException Tools(string param, string allowed, string why) =>
-        ApiException.Invalid(param, $"Meridian does not implement tool calling yet, so it refuses '{param}' rather than {why}; it may only be {allowed}.");
+        ApiException.Invalid(param, $"Meridian does not implement the deprecated function calling, so it refuses '{param}' ({why}: tools and tool_choice are served); it may only be {allowed}.");
 
     private static bool IsNull(JsonElement? value) => value is not { } v || v.ValueKind == JsonValueKind.Null;
 }

@@ -75,6 +75,32 @@ public sealed class ConstrainedGenerationTests(EngineFixture fx) : IClassFixture
     }
 
     [Fact]
+    public async Task ToolCallGrammar_FinishedOutputsParseAsCallsOfTheTool()
+    {
+        // What tool_choice "required" asks of a Hermes-format model: <tool_call> blocks around calls of get_weather whose
+        // arguments validate; each finished output parses back (ToolCallParser) into such calls.
+        const string call = """
+            {"type":"object","properties":{"name":{"const":"get_weather"},"arguments":{"type":"object","properties":{"city":{"enum":["Oslo","Paris"]}},
+             "required":["city"],"additionalProperties":false}},"required":["name","arguments"],"additionalProperties":false}
+            """;
+        var spec = new GrammarSpec(GrammarKind.JsonSchema, call) { Prefix = "<tool_call>\n", Suffix = "\n</tool_call>", Repeated = true };
+        using var engine = fx.CreateEngine();
+        int finished = 0;
+        for (int seed = 0; seed < 8; seed++)
+        {
+            var (tokens, last) = await EngineFixture.ReadAll(engine.Submit(new EngineRequest(EngineFixture.Prompt(5, seed), Sampled(seed, 120)) { Grammar = spec }));
+            if (last.FinishReason != FinishReason.Stop)
+                continue;
+            var reply = Meridian.Engine.Tools.ToolCallParser.Parse(Meridian.Engine.Tools.ToolCallFormat.Hermes, Text(tokens));
+            Assert.NotEmpty(reply.Calls);
+            Assert.All(reply.Calls, c => Assert.Equal("get_weather", c.Name));
+            Assert.All(reply.Calls, c => Assert.Contains(JsonDocument.Parse(c.Arguments).RootElement.GetProperty("city").GetString(), new[] { "Oslo", "Paris" }));
+            finished++;
+        }
+        Assert.True(finished >= 4, $"only {finished} of 8 outputs finished");
+    }
+
+    [Fact]
     public void Submit_UnenforceablePattern_RefusedNamingTheConstruct()
     {
         using var engine = fx.CreateEngine();
