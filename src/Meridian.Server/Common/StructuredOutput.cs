@@ -104,16 +104,7 @@ internal static class StructuredOutput
     {
         if (value.ValueKind != JsonValueKind.String)
             throw ApiException.Invalid(param, $"'{param}' must be a string (a regular expression), got {RequestJson.Describe(value.ValueKind)}.");
-        var spec = new GrammarSpec(GrammarKind.Regex, value.GetString());
-        try
-        {
-            GrammarConstraint.Validate(spec);
-        }
-        catch (GrammarException e)
-        {
-            throw ApiException.Invalid(param, $"'{param}': {e.Message}.");
-        }
-        return spec;
+        return Validated(param, new GrammarSpec(GrammarKind.Regex, value.GetString()), ".");
     }
 
     // A JSON Schema (an object or a boolean; vLLM and llama-server also take it as a JSON string), compiled now so that a
@@ -126,16 +117,7 @@ internal static class StructuredOutput
             JsonValueKind.String => value.GetString()!,
             _ => throw ApiException.Invalid(param, $"'{param}' must be a JSON Schema (an object), got {RequestJson.Describe(value.ValueKind)}."),
         };
-        var spec = new GrammarSpec(GrammarKind.JsonSchema, text);
-        try
-        {
-            GrammarConstraint.Validate(spec);
-        }
-        catch (GrammarException e)
-        {
-            throw ApiException.Invalid(param, $"'{param}': {e.Message}; Meridian refuses the schema rather than return JSON that may not match it.");
-        }
-        return spec;
+        return Validated(param, new GrammarSpec(GrammarKind.JsonSchema, text), "; Meridian refuses the schema rather than return JSON that may not match it.");
     }
 
     // llama-server's GBNF grammar, as a string.
@@ -143,14 +125,19 @@ internal static class StructuredOutput
     {
         if (value.ValueKind != JsonValueKind.String)
             throw ApiException.Invalid(param, $"'{param}' must be a string (a GBNF grammar), got {RequestJson.Describe(value.ValueKind)}.");
-        var spec = new GrammarSpec(GrammarKind.Gbnf, value.GetString());
+        return Validated(param, new GrammarSpec(GrammarKind.Gbnf, value.GetString()), ".");
+    }
+
+    // The spec compiled now, so that what cannot be enforced is a 400 naming the field and the construct.
+    private static GrammarSpec Validated(string param, GrammarSpec spec, string end)
+    {
         try
         {
             GrammarConstraint.Validate(spec);
         }
         catch (GrammarException e)
         {
-            throw ApiException.Invalid(param, $"'{param}': {e.Message}.");
+            throw ApiException.Invalid(param, $"'{param}': {e.Message}{end}");
         }
         return spec;
     }
