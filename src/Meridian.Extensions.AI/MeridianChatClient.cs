@@ -3,7 +3,10 @@
 // way the OpenAI adapter maps them to request fields.
 using System.Runtime.CompilerServices;
 using Meridian.Engine.Sampling;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Meridian.Engine.Serving;
+using Meridian.Engine.Tools;
 using Meridian.Grammar.Constraints;
 using Microsoft.Extensions.AI;
 
@@ -11,8 +14,10 @@ namespace Meridian.Extensions.AI;
 
 /// <summary>
 /// An <see cref="IChatClient"/> that runs chats on an <see cref="ILlmEngine"/>. Messages are rendered with the
-/// model's chat template; text content only (other content types and tools are refused by name).
-/// Disposing the client does not stop the engine.
+/// model's chat template; text, function calls and function results (other content types are refused by name).
+/// ChatOptions.Tools (AI functions) are served as the HTTP server serves OpenAI's tools (ToolPlan): the reply's calls come
+/// back as FunctionCallContent, so FunctionInvokingChatClient runs tool loops in process. Disposing the client does not
+/// stop the engine.
 /// </summary>
 public sealed class MeridianChatClient : IChatClient
 {
@@ -40,15 +45,44 @@ public sealed class MeridianChatClient : IChatClient
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var prompt = ChatPrompt.Encode(_engine.Model, ToPromptMessages(messages, options));
-        using var handle = _engine.Submit(new EngineRequest(prompt, ToSampling(options)) { Grammar = ToGrammar(options) });
+        var tools = ToToolPlan(options);
+        var promptMessages = ToPromptMessages(messages, options);
+        promptMessages = tools is not null
+            ? tools.Prompt(promptMessages)
+            : ToolPlan.ShowHistory(ToolCallFormats.Detect(_engine.Model.ChatTemplate?.Source), promptMessages);
+        var prompt = ChatPrompt.Encode(_engine.Model, promptMessages, tools?.Tools);
+        var grammar = ToGrammar(options);
+        if (grammar is not null && tools?.Grammar is not null)
+            throw new ArgumentException("ChatOptions.ResponseFormat and a required tool mode (or a template without tool support) both constrain the reply; give one", nameof(options));
+        using var handle = _engine.Submit(new EngineRequest(prompt, ToSampling(options)) { Grammar = grammar ?? tools?.Grammar });
         string responseId = $"chatcmpl-{handle.Id}";
         var created = DateTimeOffset.UtcNow;
+        var held = new System.Text.StringBuilder(); // with tools, the text is read once the reply ends
         await foreach (var output in handle.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             var contents = new List<AIContent>();
-            if (output.Text.Length > 0)
-                contents.Add(new TextContent(output.Text));
+            bool calls = false;
+            if (tools is null)
+            {
+                if (output.Text.Length > 0)
+                    contents.Add(new TextContent(output.Text));
+            }
+            else
+            {
+                held.Append(output.Text);
+                if (output.FinishReason is not null)
+                {
+                    var reply = tools.Parse(held.ToString());
+                    if (reply.Content.Length > 0)
+                        contents.Add(new TextContent(reply.Content));
+                    foreach (var call in reply.Calls)
+                    {
+                        var arguments = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object?>>(call.Arguments);
+                        contents.Add(new FunctionCallContent($"call_{Guid.NewGuid():N}"[..29], call.Name, arguments));
+                        calls = true;
+                    }
+                }
+            }
             if (output.FinishReason is not null)
             {
                 contents.Add(new UsageContent(new UsageDetails
@@ -69,6 +103,7 @@ public sealed class MeridianChatClient : IChatClient
                 CreatedAt = created,
                 FinishReason = output.FinishReason switch
                 {
+                    FinishReason.Stop when calls => ChatFinishReason.ToolCalls,
                     FinishReason.Stop => ChatFinishReason.Stop,
                     FinishReason.Length => ChatFinishReason.Length,
                     FinishReason.Cancelled => throw new OperationCanceledException("the engine cancelled the request (shutting down)"),
@@ -102,17 +137,93 @@ public sealed class MeridianChatClient : IChatClient
         int i = 0;
         foreach (var message in messages)
         {
+            var calls = new JsonArray();
             foreach (var content in message.Contents)
             {
-                if (content is not TextContent and not UsageContent)
-                    throw new NotSupportedException($"message {i} has {content.GetType().Name} content; Meridian's chat client takes text only");
+                switch (content)
+                {
+                    case TextContent or UsageContent:
+                        break;
+                    case FunctionCallContent call:
+                        // OpenAI's shape; the arguments as an object, as templates write them with tojson.
+                        calls.Add(new JsonObject
+                        {
+                            ["id"] = call.CallId,
+                            ["type"] = "function",
+                            ["function"] = new JsonObject
+                            {
+                                ["name"] = call.Name,
+                                ["arguments"] = JsonSerializer.SerializeToNode(call.Arguments ?? new Dictionary<string, object?>()),
+                            },
+                        });
+                        break;
+                    case FunctionResultContent r:
+                        // Each result is a tool message of its own, as OpenAI's API carries them.
+                        string text = r.Result switch
+                        {
+                            null => "",
+                            string s => s,
+                            JsonElement e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText(),
+                            var other => JsonSerializer.Serialize(other),
+                        };
+                        result.Add(new ChatPromptMessage("tool", text) { ToolCallId = r.CallId });
+                        break;
+                    default:
+                        throw new NotSupportedException($"message {i} has {content.GetType().Name} content; Meridian's chat client takes text, function calls and function results");
+                }
             }
-            result.Add(new ChatPromptMessage(message.Role.Value, message.Text));
+            if (message.Contents.Any(c => c is FunctionResultContent))
+            {
+                i++;
+                continue; // its results were added as tool messages
+            }
+            result.Add(new ChatPromptMessage(message.Role.Value, calls.Count > 0 && message.Text.Length == 0 ? null : message.Text)
+            {
+                ToolCalls = calls.Count > 0 ? calls : null,
+            });
             i++;
         }
         if (result.Count == 0)
             throw new ArgumentException("no messages to answer", nameof(messages));
         return result;
+    }
+
+    // ChatOptions.Tools (AI functions) as OpenAI's tools; ToolMode as tool_choice (none: no plan). Other tool kinds
+    // are refused by name.
+    private ToolPlan? ToToolPlan(ChatOptions? options)
+    {
+        if (options?.Tools is not { Count: > 0 } tools || options.ToolMode is NoneChatToolMode)
+            return null;
+        var list = new JsonArray();
+        foreach (var tool in tools)
+        {
+            if (tool is not AIFunctionDeclaration f)
+                throw new NotSupportedException($"ChatOptions.Tools holds a {tool.GetType().Name}; Meridian's chat client serves AI functions only");
+            list.Add(new JsonObject
+            {
+                ["type"] = "function",
+                ["function"] = new JsonObject
+                {
+                    ["name"] = f.Name,
+                    ["description"] = f.Description,
+                    ["parameters"] = JsonNode.Parse(f.JsonSchema.GetRawText()),
+                },
+            });
+        }
+        var (mode, named) = options.ToolMode switch
+        {
+            RequiredChatToolMode { RequiredFunctionName: { } name } => (ToolChoiceMode.Named, name),
+            RequiredChatToolMode => (ToolChoiceMode.Required, (string?)null),
+            _ => (ToolChoiceMode.Auto, null),
+        };
+        try
+        {
+            return ToolPlan.Create(ToolCallFormats.Detect(_engine.Model.ChatTemplate?.Source), list, mode, named, options.AllowMultipleToolCalls ?? true);
+        }
+        catch (Meridian.Grammar.GrammarException e)
+        {
+            throw new ArgumentException($"a tool's parameters cannot be enforced for the required tool mode: {e.Message}", nameof(options), e);
+        }
     }
 
     // ChatOptions -> SamplingOptions; unset knobs keep OpenAI's defaults (temperature 1, top_p 1, no penalties).
@@ -129,8 +240,6 @@ public sealed class MeridianChatClient : IChatClient
     {
         if (options is null)
             return new SamplingOptions { PenaltyLastN = -1 };
-        if (options.Tools is { Count: > 0 })
-            throw new NotSupportedException("tool calling is not supported by Meridian's chat client yet");
         return new SamplingOptions
         {
             Temperature = options.Temperature ?? 1f,

@@ -72,13 +72,13 @@ public sealed class MeridianChatClientTests(DemoEngine demo) : IClassFixture<Dem
     }
 
     [SkippableFact]
-    public async Task Unsupported_ToolsImagesAndResponseFormats_AreRefusedByName()
+    public async Task Unsupported_ImagesToolKindsAndSchemas_AreRefusedByName()
     {
         demo.RequireModel();
         using IChatClient client = new MeridianChatClient(demo.Engine);
-        var tools = new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] };
-        var e1 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(Ask, tools));
-        Assert.Contains("tool", e1.Message);
+        var search = new ChatOptions { Tools = [new HostedWebSearchTool()] };
+        var e1 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(Ask, search));
+        Assert.Contains("HostedWebSearchTool", e1.Message);
         ChatMessage[] image = [new(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])];
         var e2 = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(image));
         Assert.Contains("DataContent", e2.Message);
@@ -136,6 +136,57 @@ public sealed class MeridianChatClientTests(DemoEngine demo) : IClassFixture<Dem
             finished++;
         }
         Assert.True(finished >= 1, "no reply finished within 80 tokens: " + string.Join(" | ", replies));
+    }
+
+    [SkippableFact]
+    public async Task RequiredTool_DemoModel_ReplyIsACallWhoseArgumentsFitTheFunction()
+    {
+        // The demo template knows no tools, so the model gets them in a system message and its reply is held to the
+        // generic JSON shape: a required, named tool makes it a call of get_weather with a string city, every seed.
+        demo.RequireModel();
+        using IChatClient client = new MeridianChatClient(demo.Engine);
+        var weather = AIFunctionFactory.Create((string city) => "22 C", "get_weather");
+        for (int seed = 0; seed < 3; seed++)
+        {
+            var options = new ChatOptions { Tools = [weather], ToolMode = ChatToolMode.RequireSpecific("get_weather"), Seed = seed, Temperature = 0.8f, MaxOutputTokens = 200 };
+            var response = await client.GetResponseAsync("Weather in Oslo?", options);
+            if (response.FinishReason == ChatFinishReason.Length)
+                continue; // cut off inside a string: no call to check
+            Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
+            var call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+            Assert.Equal("get_weather", call.Name);
+            Assert.IsType<JsonElement>(call.Arguments!["city"]);
+            Assert.Equal(JsonValueKind.String, ((JsonElement)call.Arguments["city"]!).ValueKind);
+        }
+    }
+
+    [SkippableFact]
+    public async Task FunctionInvokingChatClient_InProcess_RunsTheFunctionAndAnswers()
+    {
+        // A whole tool loop in process: the first turn must call get_weather, the client runs it, and the loop goes on
+        // until the model answers (FunctionInvokingChatClient drops the required mode after the first round). The
+        // parameter is a boolean so that the call the random-ish demo model writes is short enough to finish.
+        demo.RequireModel();
+        int calls = 0;
+        var weather = AIFunctionFactory.Create((bool celsius) => { calls++; return "22 C"; }, "get_weather");
+        // The tools' system message takes most of the demo model's 256 trained positions: this engine allows more.
+        using var engine = new Meridian.Engine.Serving.LlmEngine(demo.Model, demo.Tokenizer, demo.Engine.Model.ChatTemplate,
+            new Meridian.Engine.Serving.LlmEngineOptions { ModelName = "meridian-demo", MaxContext = 1024 });
+        using IChatClient client = new ChatClientBuilder(new MeridianChatClient(engine)).UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 4).Build();
+        var options = new ChatOptions
+        {
+            Tools = [weather], ToolMode = ChatToolMode.RequireSpecific("get_weather"), AllowMultipleToolCalls = false,
+            Seed = 1, Temperature = 0.8f, MaxOutputTokens = 200,
+        };
+        var response = await client.GetResponseAsync("Weather in Oslo?", options);
+        Assert.True(calls >= 1, "the function was never called: " + string.Join(" | ", response.Messages.SelectMany(m => m.Contents).Select(c => c switch
+        {
+            FunctionCallContent f => $"call {f.Name}({string.Join(",", f.Arguments?.Select(a => $"{a.Key}={a.Value}") ?? [])})",
+            FunctionResultContent r => $"result {r.Result}",
+            TextContent t => $"text {t.Text}",
+            _ => c.GetType().Name,
+        })) + $" finish {response.FinishReason}");
+        Assert.Contains(response.Messages, m => m.Contents.OfType<FunctionResultContent>().Any(r => r.Result?.ToString() == "22 C"));
     }
 
     [SkippableFact]

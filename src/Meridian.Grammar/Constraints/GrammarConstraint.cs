@@ -148,7 +148,7 @@ public sealed class GrammarConstraint
                     throw new GrammarException($"the JSON Schema is not JSON: {e.Message}");
                 }
                 using (doc)
-                    return JsonSchemaCompiler.Compile(doc.RootElement, spec.Prefix, spec.Suffix, spec.Repeated);
+                    return JsonSchemaCompiler.Compile(doc.RootElement, spec.Prefix, spec.Suffix, spec.Repeated, spec.SingleSpaces);
             }
             case GrammarKind.Gbnf:
                 return Gbnf.GbnfParser.Parse(spec.Source ?? throw new GrammarException("a GBNF constraint without a grammar"));

@@ -32,6 +32,9 @@ public sealed record GrammarSpec(GrammarKind Kind, string? Source = null)
     /// <summary>For <see cref="GrammarKind.JsonSchema"/>: one or more prefix-value-suffix groups, newline-separated (parallel tool calls).</summary>
     public bool Repeated { get; init; }
 
+    /// <summary>For <see cref="GrammarKind.JsonSchema"/>: at most one space between JSON tokens (no newlines or indentation).</summary>
+    public bool SingleSpaces { get; init; }
+
     public static GrammarSpec JsonObject { get; } = new(GrammarKind.JsonObject);
 
     public static GrammarSpec JsonValue { get; } = new(GrammarKind.JsonValue);

@@ -33,9 +33,12 @@ internal static class JsonGrammar
     /// <summary>The shared pieces of JSON grammars: whitespace, values, objects, arrays.</summary>
     internal sealed class Symbols
     {
-        public Symbols(CfgBuilder b)
+        /// <param name="b">The builder the symbols go into.</param>
+        /// <param name="singleSpaces">Whitespace between tokens is at most one space (tool calls, read by programs:
+        /// short, and the "a": b spacing templates' tojson writes), instead of a space or a newline and indentation.</param>
+        public Symbols(CfgBuilder b, bool singleSpaces = false)
         {
-            Ws = b.Pattern($"(?: |\\n[ \\t]{{0,{MaxIndent}}})");
+            Ws = singleSpaces ? b.Literal(" ") : b.Pattern($"(?: |\\n[ \\t]{{0,{MaxIndent}}})");
             Ows = b.Nonterminal("ows");
             b.Rule(Ows);
             b.Rule(Ows, Ws);

@@ -29,10 +29,10 @@ internal sealed partial class JsonSchemaCompiler
     private readonly Dictionary<string, int> _byPointer = new(StringComparer.Ordinal);
     private readonly int _safeChar, _char;
 
-    private JsonSchemaCompiler(JsonElement root)
+    private JsonSchemaCompiler(JsonElement root, bool singleSpaces)
     {
         _root = root;
-        _j = new JsonGrammar.Symbols(_b);
+        _j = new JsonGrammar.Symbols(_b, singleSpaces);
         var x = _b.Exprs;
         _safeChar = CodePointSet.Of(('"', '"'), ('\\', '\\'), (0, 0x1F)).Complement().ToExpr(x);
         int escape = RegexSyntax.Parse(x, JsonGrammar.EscapePattern, anchored: true);
@@ -42,11 +42,12 @@ internal sealed partial class JsonSchemaCompiler
     /// <summary>
     /// The grammar of JSON texts that validate against <paramref name="schema"/>; with a <paramref name="prefix"/> or
     /// <paramref name="suffix"/>, the value exactly between them (no whitespace around), and with
-    /// <paramref name="repeated"/> one or more such groups separated by a newline (a model's tool-call blocks).
+    /// <paramref name="repeated"/> one or more such groups separated by a newline (a model's tool-call blocks); with
+    /// <paramref name="singleSpaces"/> at most one space between JSON tokens.
     /// </summary>
-    public static CfgGrammar Compile(JsonElement schema, string? prefix = null, string? suffix = null, bool repeated = false)
+    public static CfgGrammar Compile(JsonElement schema, string? prefix = null, string? suffix = null, bool repeated = false, bool singleSpaces = false)
     {
-        var c = new JsonSchemaCompiler(schema);
+        var c = new JsonSchemaCompiler(schema, singleSpaces);
         var b = c._b;
         int value = c.Node(schema, "#");
         int root = b.Nonterminal("root");

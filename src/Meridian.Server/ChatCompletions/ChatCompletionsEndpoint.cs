@@ -24,13 +24,14 @@ internal static class ChatCompletionsEndpoint
         SamplingFields.CheckModel(request.Model, model);
         var grammar = StructuredOutput.Parse(request);
         UnsupportedFields.CheckFunctions(request.Functions, request.FunctionCall);
-        var tools = ToolPlan.Parse(request.Tools, request.ToolChoice, request.ParallelToolCalls, model);
+        var tools = ChatTools.Parse(request.Tools, request.ToolChoice, request.ParallelToolCalls, model);
         if (tools?.Grammar is not null && grammar is not null)
             throw ApiException.Invalid("tool_choice", "A constrained tool_choice (or a template without tool support) and a structured-output field both constrain the reply; give one.");
         grammar ??= tools?.Grammar;
         var messages = ChatMessages.Parse(request.Messages);
-        if (tools is not null)
-            messages = tools.Prompt(messages);
+        messages = tools is not null
+            ? tools.Prompt(messages)
+            : ToolPlan.ShowHistory(ToolCallFormats.Detect(model.ChatTemplate?.Source), messages);
         int n = SamplingFields.Choices(request);
         bool logprobs = request.Logprobs ?? false;
         int topLogprobs = request.TopLogprobs ?? 0;
@@ -65,7 +66,7 @@ internal static class ChatCompletionsEndpoint
         {
             if (Tools is null)
                 return (text, null);
-            var parsed = ToolCallParser.Parse(Tools.Format, text);
+            var parsed = Tools.Parse(text);
             if (parsed.Calls.Count == 0)
                 return (parsed.Content, null);
             var calls = parsed.Calls.Select(c => new ChatToolCallOutput($"call_{Guid.NewGuid():N}"[..29], "function", new ChatFunctionOutput(c.Name, c.Arguments))).ToList();
