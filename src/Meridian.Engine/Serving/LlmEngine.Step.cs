@@ -163,11 +163,7 @@ public sealed partial class LlmEngine
             // Before Update, the sequence's tokens are its prompt and every token generated so far.
             var history = state.Request.PenalizePrompt ? state.Sequence.TokenSpan : CollectionsMarshal.AsSpan(state.Generated);
             var logits = _logits.AsSpan(offset, v);
-            if (state.Request.Grammar is { } grammar)
-            {
-                state.Constraint ??= NewConstraint(grammar);
-                state.Constraint.Mask(logits);
-            }
+            state.Constraint?.Mask(logits);
             _sampled[i] = state.Sampler.Sample(logits, history);
             state.Constraint?.Accept(_sampled[i]);
         }

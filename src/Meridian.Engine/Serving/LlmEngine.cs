@@ -9,13 +9,12 @@ using Meridian.Core.Tensors;
 using Meridian.Engine.Generation;
 using Meridian.Engine.Sampling;
 using Meridian.Engine.Scheduling;
-using Meridian.Models;
-using Meridian.Tokenizers;
-using Meridian.Tokenizers.Templates;
-
 using Meridian.Grammar;
 using Meridian.Grammar.Constraints;
 using Meridian.Grammar.Matching;
+using Meridian.Models;
+using Meridian.Tokenizers;
+using Meridian.Tokenizers.Templates;
 
 namespace Meridian.Engine.Serving;
 
@@ -148,11 +147,13 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         if (prompt.Length >= MaxContext)
             throw new PromptTooLongException(prompt.Length, MaxContext);
         Sampler.Validate(request.Sampling, _model.VocabSize); // names the field; the sampler itself is made when the request first samples
+        // The request's grammar is compiled here, once: a spec that cannot be enforced is refused before it queues.
+        GrammarConstraint? constraint = null;
         if (request.Grammar is { } grammar)
         {
             try
             {
-                GrammarConstraint.Validate(grammar);
+                constraint = GrammarConstraint.Create(grammar, Vocabulary, _stopTokens);
             }
             catch (GrammarException e)
             {
@@ -170,7 +171,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         string id = request.Id ?? key;
         var outputs = Channel.CreateUnbounded<RequestOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var text = new TextStream(Model.Tokenizer.CreateIncrementalDecoder(request.SkipSpecialTokens, request.ContinuesText), request.Sampling.StopStrings);
-        var state = new RequestState(key, request with { PromptTokens = prompt }, _model.VocabSize, text, outputs);
+        var state = new RequestState(key, request with { PromptTokens = prompt }, _model.VocabSize, text, outputs) { Constraint = constraint };
         _inbox.Enqueue(new Command(state, null));
         _wake.Release();
         return new RequestHandle(id, outputs.Reader, () =>
@@ -186,8 +187,6 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
     // text, are left out; end-of-generation tokens are handled by the constraint).
     private TokenVocabulary Vocabulary => LazyInitializer.EnsureInitialized(ref _vocabulary, () =>
         new TokenVocabulary(Model.Tokenizer.VocabSize, id => Model.Tokenizer.IsControl(id) ? [] : Model.Tokenizer.TokenBytes(id).ToArray()))!;
-
-    internal GrammarConstraint NewConstraint(GrammarSpec spec) => GrammarConstraint.Create(spec, Vocabulary, _stopTokens);
 
     public IReadOnlyList<FallbackCount> GetFallbackCounts() => _model.Device is FallbackDevice fallback
         ? [.. fallback.Stats.Calls.Select(c => new FallbackCount(c.Key.Op.Name(), c.Key.Type.Name(), c.Value))]

@@ -4,7 +4,6 @@ using System.Threading.Channels;
 using Meridian.Engine.Generation;
 using Meridian.Engine.Sampling;
 using Meridian.Engine.Scheduling;
-
 using Meridian.Grammar.Constraints;
 
 namespace Meridian.Engine.Serving;
@@ -21,8 +20,8 @@ internal sealed class RequestState(string id, EngineRequest request, int vocabSi
     /// (MBs for large vocabularies), which a request waiting in the queue should not hold.</summary>
     public Sampler Sampler => _sampler ??= new Sampler(Request.Sampling, vocabSize);
 
-    /// <summary>The request's grammar state (null without one); made with the sampler, at the first sampling step.</summary>
-    public GrammarConstraint? Constraint { get; set; }
+    /// <summary>The request's grammar state (null without one), compiled at Submit.</summary>
+    public GrammarConstraint? Constraint { get; init; }
 
     public TextStream Text { get; } = text;
 
