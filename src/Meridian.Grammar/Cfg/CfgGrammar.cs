@@ -18,7 +18,6 @@ internal sealed class CfgGrammar
     {
         Exprs = exprs;
         Lexemes = lexemes;
-        Nonterminals = nonterminals;
         Rules = rules;
         Start = start;
         var byLhs = new List<int>[nonterminals.Count];
@@ -56,8 +55,6 @@ internal sealed class CfgGrammar
     public ExprSet Exprs { get; }
 
     public IReadOnlyList<CfgLexeme> Lexemes { get; }
-
-    public IReadOnlyList<string> Nonterminals { get; }
 
     public IReadOnlyList<CfgRule> Rules { get; }
 

@@ -1,6 +1,7 @@
 // One request's constrained decoding: before each sampling step the logits of every token the grammar does not allow
-// next are set to -infinity (TokenVocabulary.Mask: a trie walk, with free string text as one precomputed slice), end-of-generation tokens are allowed only where the
-// output may end, and after the step the chosen token is fed to the grammar. Each request compiles its own grammar
+// next are set to -infinity (TokenVocabulary.Mask: a trie walk, with free string text as one precomputed slice),
+// end-of-generation tokens are allowed only where the output may end, and after the step the chosen token is fed to
+// the grammar. Each request compiles its own grammar
 // (its lexer DFA and parser state are its own), so requests sampled in parallel share nothing mutable and batching
 // cannot change what one of them may produce.
 using Meridian.Grammar.Cfg;
@@ -42,9 +43,6 @@ public sealed class GrammarConstraint
 
     /// <summary>Tokens the last mask allowed (end tokens included).</summary>
     public int AllowedCount { get; private set; }
-
-    /// <summary>The output so far is complete: an end token may come next.</summary>
-    public bool CanEnd => _matcher.CanEnd();
 
     /// <summary>Sets the logit of every token not allowed next to -infinity.</summary>
     public void Mask(Span<float> logits)

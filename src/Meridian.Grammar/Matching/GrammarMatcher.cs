@@ -97,21 +97,6 @@ internal sealed class GrammarMatcher
         return can;
     }
 
-    /// <summary>Some byte may follow (false: the sentence is complete and nothing can extend it).</summary>
-    public bool CanContinue()
-    {
-        for (int b = 0; b < 256; b++)
-        {
-            var saved = Position;
-            if (TryByte((byte)b))
-            {
-                Reset(saved);
-                return true;
-            }
-        }
-        return false;
-    }
-
     private int StartOfCurrentSet()
     {
         while (_startOfSet.Count < _parser.SetCount)

@@ -26,8 +26,6 @@ internal sealed class LexerStates
         Intern([]);
     }
 
-    public int Count => _pairs.Count;
-
     /// <summary>The state before any byte of a lexeme drawn from <paramref name="allowed"/> (lexeme indices, ascending).</summary>
     public int Start(int[] allowed)
     {

@@ -84,26 +84,21 @@ public sealed class TokenTrie
 
     public int VocabSize { get; }
 
-    /// <summary>Nodes, the root included.</summary>
-    public int NodeCount => _byte.Length;
-
     /// <summary>Bytes of the longest token.</summary>
     public int MaxDepth { get; }
 
     /// <summary>
     /// Sets bit id of <paramref name="mask"/> (one bit per token, 64 per word) for every token whose bytes the matcher
-    /// accepts from where it is; the matcher is back where it was afterwards. Returns how many nodes were visited.
+    /// accepts from where it is; the matcher is back where it was afterwards.
     /// </summary>
-    internal int Walk(GrammarMatcher matcher, Span<ulong> mask)
+    internal void Walk(GrammarMatcher matcher, Span<ulong> mask)
     {
         var saved = new MatchPosition[MaxDepth + 1];
         saved[0] = matcher.Position;
-        int visited = 0;
         int i = 1;
         int at = 0; // the depth whose position the matcher is at
         while (i < _byte.Length)
         {
-            visited++;
             int d = _depth[i];
             if (d - 1 != at)
                 matcher.Reset(saved[d - 1]); // back up to the parent (a child right after its parent needs nothing)
@@ -120,6 +115,5 @@ public sealed class TokenTrie
             i++;
         }
         matcher.Reset(saved[0]);
-        return visited;
     }
 }

@@ -1,7 +1,5 @@
 // A set of bytes as four 64-bit words: the alphabet of the byte-level expressions (UTF-8 is lowered to bytes once,
 // when a pattern is parsed, so every derivative step consumes exactly one byte).
-using System.Numerics;
-
 namespace Meridian.Grammar.Regex;
 
 internal readonly record struct ByteSet(ulong W0, ulong W1, ulong W2, ulong W3)
@@ -25,8 +23,6 @@ internal readonly record struct ByteSet(ulong W0, ulong W1, ulong W2, ulong W3)
     public bool Contains(byte b) => ((b >> 6) switch { 0 => W0, 1 => W1, 2 => W2, _ => W3 } & (1UL << (b & 63))) != 0;
 
     public bool IsEmpty => (W0 | W1 | W2 | W3) == 0;
-
-    public int Count => BitOperations.PopCount(W0) + BitOperations.PopCount(W1) + BitOperations.PopCount(W2) + BitOperations.PopCount(W3);
 
     public ByteSet Union(ByteSet o) => new(W0 | o.W0, W1 | o.W1, W2 | o.W2, W3 | o.W3);
 }

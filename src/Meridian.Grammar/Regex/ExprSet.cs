@@ -30,11 +30,7 @@ internal sealed class ExprSet
     /// <summary>How many expressions may exist before a pattern is refused as too complex.</summary>
     public int MaxExprs { get; }
 
-    public int Count => _exprs.Count;
-
     public bool Nullable(int e) => _exprs[e].Nullable;
-
-    public ExprKind KindOf(int e) => _exprs[e].Kind;
 
     public int Bytes(ByteSet set) => set.IsEmpty ? Nothing : Add(new Expr(ExprKind.Bytes, 0, 0, 0, 0, set, null, false));
 
