@@ -2,9 +2,10 @@
 // prefix cache and sampling as the HTTP server, without HTTP. ChatOptions map to SamplingOptions the
 // way the OpenAI adapter maps them to request fields.
 using System.Runtime.CompilerServices;
-using Meridian.Engine.Sampling;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Meridian.Engine.Sampling;
 using Meridian.Engine.Serving;
 using Meridian.Engine.Tools;
 using Meridian.Grammar.Constraints;
@@ -46,10 +47,7 @@ public sealed class MeridianChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var tools = ToToolPlan(options);
-        var promptMessages = ToPromptMessages(messages, options);
-        promptMessages = tools is not null
-            ? tools.Prompt(promptMessages)
-            : ToolPlan.ShowHistory(ToolCallFormats.Detect(_engine.Model.ChatTemplate?.Source), promptMessages);
+        var promptMessages = ToolPlan.Prompt(tools, _engine.Model, ToPromptMessages(messages, options));
         var prompt = ChatPrompt.Encode(_engine.Model, promptMessages, tools?.Tools);
         var grammar = ToGrammar(options);
         if (grammar is not null && tools?.Grammar is not null)
@@ -57,11 +55,11 @@ public sealed class MeridianChatClient : IChatClient
         using var handle = _engine.Submit(new EngineRequest(prompt, ToSampling(options)) { Grammar = grammar ?? tools?.Grammar });
         string responseId = $"chatcmpl-{handle.Id}";
         var created = DateTimeOffset.UtcNow;
-        var held = new System.Text.StringBuilder(); // with tools, the text is read once the reply ends
+        var held = new StringBuilder(); // with tools, the text is read once the reply ends
         await foreach (var output in handle.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             var contents = new List<AIContent>();
-            bool calls = false;
+            bool calls = false; // the reply's calls came with this output
             if (tools is null)
             {
                 if (output.Text.Length > 0)
@@ -76,11 +74,8 @@ public sealed class MeridianChatClient : IChatClient
                     if (reply.Content.Length > 0)
                         contents.Add(new TextContent(reply.Content));
                     foreach (var call in reply.Calls)
-                    {
-                        var arguments = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object?>>(call.Arguments);
-                        contents.Add(new FunctionCallContent($"call_{Guid.NewGuid():N}"[..29], call.Name, arguments));
-                        calls = true;
-                    }
+                        contents.Add(new FunctionCallContent(ToolPlan.NewCallId(), call.Name, JsonSerializer.Deserialize<Dictionary<string, object?>>(call.Arguments)));
+                    calls = reply.Calls.Count > 0;
                 }
             }
             if (output.FinishReason is not null)
@@ -218,7 +213,7 @@ public sealed class MeridianChatClient : IChatClient
         };
         try
         {
-            return ToolPlan.Create(ToolCallFormats.Detect(_engine.Model.ChatTemplate?.Source), list, mode, named, options.AllowMultipleToolCalls ?? true);
+            return ToolPlan.Create(_engine.Model, list, mode, named, options.AllowMultipleToolCalls ?? true);
         }
         catch (Meridian.Grammar.GrammarException e)
         {

@@ -47,13 +47,15 @@ public sealed class ToolPlan
     public GrammarSpec? Grammar { get; }
 
     /// <summary>
-    /// The plan for <paramref name="tools"/> (already checked: names unique, parameters objects) on a model whose template
-    /// uses <paramref name="format"/>. Throws <see cref="GrammarException"/> when a tool's parameters cannot be enforced
-    /// where a grammar is needed.
+    /// The plan for <paramref name="tools"/> (already checked: names unique, parameters objects) on
+    /// <paramref name="model"/> (its template decides the call format). Throws <see cref="GrammarException"/> when a
+    /// tool's parameters cannot be enforced where a grammar is needed.
     /// </summary>
-    public static ToolPlan Create(ToolCallFormat format, JsonArray tools, ToolChoiceMode mode, string? named, bool parallel)
+    public static ToolPlan Create(EngineModelInfo model, JsonArray tools, ToolChoiceMode mode, string? named, bool parallel)
     {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tools);
+        var format = ToolCallFormats.Detect(model.ChatTemplate?.Source);
         if (mode == ToolChoiceMode.Named && !tools.Any(t => t?["function"]?["name"]?.GetValue<string>() == named))
             throw new ArgumentException($"tool_choice names '{named}', which is not one of the tools", nameof(named));
         GrammarSpec? grammar = mode != ToolChoiceMode.Auto || format == ToolCallFormat.Generic
@@ -107,6 +109,17 @@ public sealed class ToolPlan
             ToolCalls = null,
         }).ToList();
     }
+
+    /// <summary>
+    /// The messages of a request with <paramref name="plan"/> (null: no tools, or tool_choice "none") as
+    /// <paramref name="model"/>'s template gets them: <see cref="Prompt(IReadOnlyList{ChatPromptMessage})"/>, or without
+    /// a plan the earlier tool calls shown as <see cref="ShowHistory"/> shows them.
+    /// </summary>
+    public static List<ChatPromptMessage> Prompt(ToolPlan? plan, EngineModelInfo model, IReadOnlyList<ChatPromptMessage> messages) =>
+        plan is not null ? plan.Prompt(messages) : ShowHistory(ToolCallFormats.Detect(model.ChatTemplate?.Source), messages);
+
+    /// <summary>A fresh OpenAI-style call id ("call_" and 24 hex digits).</summary>
+    public static string NewCallId() => $"call_{Guid.NewGuid():N}"[..29];
 
     /// <summary>The reply's text and calls.</summary>
     public ParsedReply Parse(string text) => ToolCallParser.Parse(Format, text);

@@ -28,10 +28,7 @@ internal static class ChatCompletionsEndpoint
         if (tools?.Grammar is not null && grammar is not null)
             throw ApiException.Invalid("tool_choice", "A constrained tool_choice (or a template without tool support) and a structured-output field both constrain the reply; give one.");
         grammar ??= tools?.Grammar;
-        var messages = ChatMessages.Parse(request.Messages);
-        messages = tools is not null
-            ? tools.Prompt(messages)
-            : ToolPlan.ShowHistory(ToolCallFormats.Detect(model.ChatTemplate?.Source), messages);
+        var messages = ToolPlan.Prompt(tools, model, ChatMessages.Parse(request.Messages));
         int n = SamplingFields.Choices(request);
         bool logprobs = request.Logprobs ?? false;
         int topLogprobs = request.TopLogprobs ?? 0;
@@ -69,7 +66,7 @@ internal static class ChatCompletionsEndpoint
             var parsed = Tools.Parse(text);
             if (parsed.Calls.Count == 0)
                 return (parsed.Content, null);
-            var calls = parsed.Calls.Select(c => new ChatToolCallOutput($"call_{Guid.NewGuid():N}"[..29], "function", new ChatFunctionOutput(c.Name, c.Arguments))).ToList();
+            var calls = parsed.Calls.Select(c => new ChatToolCallOutput(ToolPlan.NewCallId(), "function", new ChatFunctionOutput(c.Name, c.Arguments))).ToList();
             return (parsed.Content.Length > 0 ? parsed.Content : null, calls);
         }
 

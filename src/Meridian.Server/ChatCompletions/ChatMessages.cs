@@ -5,6 +5,7 @@
 // message needs its tool_call_id. The deprecated "function" role and function_call are a 400.
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Meridian.Engine.Serving;
 using Meridian.Server.Common;
 using Meridian.Server.Errors;
@@ -37,7 +38,7 @@ internal static class ChatMessages
                 throw ApiException.Invalid($"messages[{i}].tool_calls", $"'messages[{i}].tool_calls' belongs to assistant messages only.");
             if (role == "tool" && string.IsNullOrEmpty(m.ToolCallId))
                 throw ApiException.Invalid($"messages[{i}].tool_call_id", $"'messages[{i}].tool_call_id' is missing: a tool message answers one call.");
-            result.Add(new ChatPromptMessage(role, calls is not null && m.Content is null or { ValueKind: JsonValueKind.Null } ? null : Content(m.Content, i))
+            result.Add(new ChatPromptMessage(role, calls is not null && RequestJson.IsNull(m.Content) ? null : Content(m.Content, i))
             {
                 ToolCalls = calls,
                 ToolCallId = role == "tool" ? m.ToolCallId : null,
@@ -48,7 +49,7 @@ internal static class ChatMessages
     }
 
     /// <summary>The prompt tokens of <paramref name="messages"/> through the model's chat template; a template that rejects them is a 400 on 'messages'.</summary>
-    public static int[] Encode(EngineModelInfo model, List<ChatPromptMessage> messages, System.Text.Json.Nodes.JsonArray? tools = null)
+    public static int[] Encode(EngineModelInfo model, List<ChatPromptMessage> messages, JsonArray? tools = null)
     {
         try
         {
@@ -62,13 +63,13 @@ internal static class ChatMessages
 
     // [{id, type: "function", function: {name, arguments}}]: arguments (a JSON string in OpenAI's API) parsed into an
     // object for the template; null or [] is no calls.
-    private static System.Text.Json.Nodes.JsonArray? ToolCalls(JsonElement? value, int i)
+    private static JsonArray? ToolCalls(JsonElement? value, int i)
     {
         if (value is not { } v || v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0))
             return null;
         if (v.ValueKind != JsonValueKind.Array)
             throw ApiException.Invalid($"messages[{i}].tool_calls", $"'messages[{i}].tool_calls' must be an array.");
-        var calls = new System.Text.Json.Nodes.JsonArray();
+        var calls = new JsonArray();
         int j = 0;
         foreach (var c in v.EnumerateArray())
         {
@@ -76,28 +77,28 @@ internal static class ChatMessages
             if (c.ValueKind != JsonValueKind.Object || !c.TryGetProperty("function", out var f) || f.ValueKind != JsonValueKind.Object
                 || !f.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
                 throw ApiException.Invalid(at, $"'{at}' must be {{\"id\", \"type\": \"function\", \"function\": {{\"name\", \"arguments\"}}}}.");
-            System.Text.Json.Nodes.JsonNode? arguments = null;
+            JsonNode? arguments = null;
             if (f.TryGetProperty("arguments", out var a))
             {
                 if (a.ValueKind == JsonValueKind.String)
                 {
                     try
                     {
-                        arguments = System.Text.Json.Nodes.JsonNode.Parse(a.GetString()!) is System.Text.Json.Nodes.JsonObject o ? o : System.Text.Json.Nodes.JsonValue.Create(a.GetString());
+                        arguments = JsonNode.Parse(a.GetString()!) is JsonObject o ? o : JsonValue.Create(a.GetString());
                     }
                     catch (JsonException)
                     {
-                        arguments = System.Text.Json.Nodes.JsonValue.Create(a.GetString());
+                        arguments = JsonValue.Create(a.GetString());
                     }
                 }
                 else
-                    arguments = System.Text.Json.Nodes.JsonNode.Parse(a.GetRawText());
+                    arguments = JsonNode.Parse(a.GetRawText());
             }
-            calls.Add(new System.Text.Json.Nodes.JsonObject
+            calls.Add(new JsonObject
             {
                 ["id"] = c.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : $"call_{j}",
                 ["type"] = "function",
-                ["function"] = new System.Text.Json.Nodes.JsonObject { ["name"] = name.GetString(), ["arguments"] = arguments ?? new System.Text.Json.Nodes.JsonObject() },
+                ["function"] = new JsonObject { ["name"] = name.GetString(), ["arguments"] = arguments ?? new JsonObject() },
             });
         }
         return calls;

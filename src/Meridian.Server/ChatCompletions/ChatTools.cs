@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Meridian.Engine.Serving;
 using Meridian.Engine.Tools;
 using Meridian.Grammar;
+using Meridian.Server.Common;
 using Meridian.Server.Errors;
 
 namespace Meridian.Server.ChatCompletions;
@@ -15,16 +16,16 @@ internal static class ChatTools
     /// <summary>The plan of a request, or null when it has no tools or tool_choice is "none" (a plain chat).</summary>
     public static ToolPlan? Parse(JsonElement? tools, JsonElement? toolChoice, bool? parallel, EngineModelInfo model)
     {
-        if (IsNull(tools) || (tools!.Value.ValueKind == JsonValueKind.Array && tools.Value.GetArrayLength() == 0))
+        if (RequestJson.IsNull(tools) || (tools!.Value.ValueKind == JsonValueKind.Array && tools.Value.GetArrayLength() == 0))
         {
-            if (!IsNull(toolChoice) && !(toolChoice!.Value.ValueKind == JsonValueKind.String && toolChoice.Value.ValueEquals("none")))
+            if (!RequestJson.IsNull(toolChoice) && !(toolChoice!.Value.ValueKind == JsonValueKind.String && toolChoice.Value.ValueEquals("none")))
                 throw ApiException.Invalid("tool_choice", "'tool_choice' needs 'tools'.");
             return null;
         }
         var list = ReadTools(tools.Value);
         var mode = ToolChoiceMode.Auto;
         string? named = null;
-        if (!IsNull(toolChoice))
+        if (!RequestJson.IsNull(toolChoice))
         {
             var c = toolChoice!.Value;
             if (c.ValueKind == JsonValueKind.String && c.GetString() is "none" or "auto" or "required")
@@ -46,7 +47,7 @@ internal static class ChatTools
         }
         try
         {
-            return ToolPlan.Create(ToolCallFormats.Detect(model.ChatTemplate?.Source), list, mode, named, parallel ?? true);
+            return ToolPlan.Create(model, list, mode, named, parallel ?? true);
         }
         catch (GrammarException e)
         {
@@ -58,7 +59,7 @@ internal static class ChatTools
     private static JsonArray ReadTools(JsonElement tools)
     {
         if (tools.ValueKind != JsonValueKind.Array)
-            throw ApiException.Invalid("tools", $"'tools' must be an array, got {Common.RequestJson.Describe(tools.ValueKind)}.");
+            throw ApiException.Invalid("tools", $"'tools' must be an array, got {RequestJson.Describe(tools.ValueKind)}.");
         var list = new JsonArray();
         var names = new HashSet<string>(StringComparer.Ordinal);
         int i = 0;
@@ -80,6 +81,4 @@ internal static class ChatTools
         }
         return list;
     }
-
-    private static bool IsNull(JsonElement? value) => value is not { } v || v.ValueKind == JsonValueKind.Null;
 }

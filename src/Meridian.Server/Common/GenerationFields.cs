@@ -52,7 +52,7 @@ internal abstract record GenerationFields
     // Structured output, read by StructuredOutput: what is served becomes the request's grammar, the rest is refused
     // (ignored, it would turn a constrained request into unconstrained text without a word).
 
-    /// <summary>OpenAI's {"type": "text" | "json_object" | "json_schema", ...}; "text" and "json_object" are served.</summary>
+    /// <summary>OpenAI's {"type": "text" | "json_object" | "json_schema", ...}; all three are served.</summary>
     public JsonElement? ResponseFormat { get; init; }
 
     /// <summary>llama-server's JSON schema constraint.</summary>

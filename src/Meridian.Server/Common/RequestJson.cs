@@ -106,4 +106,7 @@ internal static class RequestJson
         JsonValueKind.Null => "null",
         _ => "nothing",
     };
+
+    /// <summary>An optional field that is absent or JSON null.</summary>
+    public static bool IsNull(JsonElement? value) => value is not { } v || v.ValueKind == JsonValueKind.Null;
 }

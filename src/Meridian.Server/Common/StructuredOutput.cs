@@ -3,8 +3,7 @@
 // llama-server's json_schema and grammar (GBNF), vLLM's guided_json and guided_regex and structured_outputs {"json" |
 // "regex"}. A schema keyword that cannot be enforced is a 400 naming the field and the keyword; what Meridian cannot
 // enforce at all yet (vLLM's Lark/EBNF guided_grammar, guided_choice, the other structured_outputs kinds) is a 400
-// naming the field. Ignored, either would
-// yield unconstrained text a client cannot tell from an answer.
+// naming the field. Ignored, either would yield unconstrained text a client cannot tell from an answer.
 using System.Text.Json;
 using Meridian.Grammar;
 using Meridian.Grammar.Constraints;
@@ -22,15 +21,15 @@ internal static class StructuredOutput
         var found = new List<(string Param, GrammarSpec Spec)>();
         if (ResponseFormat(request.ResponseFormat) is { } format)
             found.Add(("response_format", format));
-        if (!IsNull(request.JsonSchema))
+        if (!RequestJson.IsNull(request.JsonSchema))
             found.Add(("json_schema", Schema("json_schema", request.JsonSchema!.Value)));
-        if (!IsNull(request.Grammar))
+        if (!RequestJson.IsNull(request.Grammar))
             found.Add(("grammar", Gbnf("grammar", request.Grammar!.Value)));
-        if (!IsNull(request.GuidedJson))
+        if (!RequestJson.IsNull(request.GuidedJson))
             found.Add(("guided_json", Schema("guided_json", request.GuidedJson!.Value)));
         Refuse("guided_choice", request.GuidedChoice);
         Refuse("guided_grammar", request.GuidedGrammar);
-        if (!IsNull(request.GuidedRegex))
+        if (!RequestJson.IsNull(request.GuidedRegex))
             found.Add(("guided_regex", Regex("guided_regex", request.GuidedRegex!.Value)));
         if (StructuredOutputs(request.StructuredOutputs) is { } so)
             found.Add(("structured_outputs", so));
@@ -42,7 +41,7 @@ internal static class StructuredOutput
 
     private static GrammarSpec? ResponseFormat(JsonElement? format)
     {
-        if (IsNull(format))
+        if (RequestJson.IsNull(format))
             return null;
         var value = format!.Value;
         if (value.ValueKind != JsonValueKind.Object)
@@ -79,7 +78,7 @@ internal static class StructuredOutput
 
     private static GrammarSpec? StructuredOutputs(JsonElement? value)
     {
-        if (IsNull(value))
+        if (RequestJson.IsNull(value))
             return null;
         var v = value!.Value;
         if (v.ValueKind != JsonValueKind.Object)
@@ -147,10 +146,8 @@ internal static class StructuredOutput
 
     private static void Refuse(string param, JsonElement? value)
     {
-        if (!IsNull(value))
+        if (!RequestJson.IsNull(value))
             throw ApiException.Invalid(param,
                 $"Meridian does not implement '{param}' yet, so it refuses it rather than return unconstrained text; {Served}.");
     }
-
-    private static bool IsNull(JsonElement? value) => value is not { } v || v.ValueKind == JsonValueKind.Null;
 }

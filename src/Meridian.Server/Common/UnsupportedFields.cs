@@ -9,7 +9,7 @@ namespace Meridian.Server.Common;
 
 internal static class UnsupportedFields
 {
-    private const string AsIfNoTools = "use tools and tool_choice";
+    private const string UseTools = "use tools and tool_choice";
 
     /// <summary>The deprecated function-calling fields (OpenAI replaced them by tools / tool_choice): null, [] or "none" only.</summary>
     public static void CheckFunctions(JsonElement? functions, JsonElement? functionCall)
@@ -21,31 +21,29 @@ internal static class UnsupportedFields
     /// <summary>A message's deprecated function_call: refused unless null.</summary>
     public static void CheckMessageFunctionCall(int i, JsonElement? functionCall)
     {
-        if (!IsNull(functionCall))
+        if (!RequestJson.IsNull(functionCall))
             throw Tools($"messages[{i}].function_call", "absent or null", "use tool_calls");
     }
 
-    /// <summary>400 for a message role that only tool calling produces ("tool", "function").</summary>
+    /// <summary>400 for the deprecated "function" role.</summary>
     public static ApiException ToolRole(int i, string role) =>
         ApiException.Invalid($"messages[{i}].role",
             $"Meridian does not implement the deprecated function calling, so it refuses '{role}' messages ('messages[{i}].role'); roles served: system, user, assistant, tool, developer.");
 
-    // tools / functions / tool_calls: null or [] mean none.
-    private static void NullOrEmpty(string param, JsonElement? value, string why = AsIfNoTools)
+    // functions: null or [] mean none.
+    private static void NullOrEmpty(string param, JsonElement? value)
     {
-        if (!IsNull(value) && !(value!.Value.ValueKind == JsonValueKind.Array && value.Value.GetArrayLength() == 0))
-            throw Tools(param, "absent, null or an empty array", why);
+        if (!RequestJson.IsNull(value) && !(value!.Value.ValueKind == JsonValueKind.Array && value.Value.GetArrayLength() == 0))
+            throw Tools(param, "absent, null or an empty array", UseTools);
     }
 
-    // tool_choice / function_call: null or "none" mean no call.
+    // function_call: null or "none" mean no call.
     private static void NullOrNone(string param, JsonElement? value)
     {
-        if (!IsNull(value) && !(value!.Value.ValueKind == JsonValueKind.String && value.Value.ValueEquals("none")))
-            throw Tools(param, "absent, null or \"none\"", AsIfNoTools);
+        if (!RequestJson.IsNull(value) && !(value!.Value.ValueKind == JsonValueKind.String && value.Value.ValueEquals("none")))
+            throw Tools(param, "absent, null or \"none\"", UseTools);
     }
 
     private static ApiException Tools(string param, string allowed, string why) =>
         ApiException.Invalid(param, $"Meridian does not implement the deprecated function calling, so it refuses '{param}' ({why}: tools and tool_choice are served); it may only be {allowed}.");
-
-    private static bool IsNull(JsonElement? value) => value is not { } v || v.ValueKind == JsonValueKind.Null;
 }
