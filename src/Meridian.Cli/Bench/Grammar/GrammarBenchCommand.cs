@@ -52,7 +52,7 @@ internal static class GrammarBenchCommand
         double trieMs = clock.Elapsed.TotalMilliseconds;
         var compile = new List<double>();
         var masks = new List<double>();
-        var allowed = new List<int>();
+        var allowed = new List<double>();
         var logits = new float[tokenizer.VocabSize];
         var ids = new int[tokenizer.VocabSize];
         foreach (var (name, schema) in cases)
@@ -94,7 +94,7 @@ internal static class GrammarBenchCommand
         masks.Sort();
         allowed.Sort();
         stdout.WriteLine($"| {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path)) ?? path)} | {tokenizer.VocabSize} | {trieMs:0} | {cases.Length} | " +
-            $"{Pct(compile, 0.5):0.00} | {compile[^1]:0.00} | {masks.Count} | {Pct(masks, 0.5):0} | {Pct(masks, 0.99):0} | {masks[^1]:0} | {Pct(allowed.Select(a => (double)a).ToList(), 0.5):0} |");
+            $"{Pct(compile, 0.5):0.00} | {compile[^1]:0.00} | {masks.Count} | {Pct(masks, 0.5):0} | {Pct(masks, 0.99):0} | {masks[^1]:0} | {Pct(allowed, 0.5):0} |");
     }
 
     private static double Pct(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
