@@ -80,8 +80,8 @@ public sealed class JsonSchemaSuiteTests(ITestOutputHelper output)
         Assert.True(compiled >= 113, $"only {compiled} of {schemas} schemas compiled; 113 did before");
     }
 
-    // A random sentence: bytes drawn among those the grammar allows next; past 64 bytes, closing bytes first and an
-    // end as soon as one is possible.
+    // A random sentence: bytes drawn among those the grammar allows next; past 64 bytes, the shortest way out of the
+    // lexeme under way (a key that must end in "bar"), closing bytes first and an end as soon as one is possible.
     internal static string RandomSentence(CfgGrammar grammar, LexerStates lexer, int seed, string where = "")
     {
         var rng = new Random(seed);
@@ -108,10 +108,54 @@ public sealed class JsonSchemaSuiteTests(ITestOutputHelper output)
             Assert.True(allowed.Count > 0, $"{where}: dead end after {Encoding.UTF8.GetString(bytes.ToArray())} ({Convert.ToHexString(bytes.ToArray())})");
             if (bytes.Count >= 20_000)
                 Assert.Fail($"{where}: no end in sight after {Encoding.UTF8.GetString(bytes.ToArray()[..200])}");
+            if (late && m.Position.InLexeme && ShortestLexemeEnd(lexer, m.Position.Lexer) is { Count: > 0 } way)
+            {
+                foreach (byte b in way)
+                {
+                    Assert.True(m.TryByte(b));
+                    bytes.Add(b);
+                }
+                continue;
+            }
             byte pick = late ? Closing(allowed, rng) : allowed[rng.Next(allowed.Count)];
             Assert.True(m.TryByte(pick));
             bytes.Add(pick);
         }
+    }
+
+    // The fewest printable ASCII bytes that take the lexer from `state` to a state where a lexeme may end (breadth
+    // first over the lexer's states); null when none does within 64 bytes.
+    private static List<byte>? ShortestLexemeEnd(LexerStates lexer, int state)
+    {
+        if (lexer.Accepting(state).Length > 0)
+            return [];
+        var from = new Dictionary<int, (int Parent, byte Byte)> { [state] = (-1, 0) };
+        var frontier = new List<int> { state };
+        for (int depth = 0; depth < 64 && frontier.Count > 0; depth++)
+        {
+            var next = new List<int>();
+            foreach (int s in frontier)
+            {
+                for (int b = 0x20; b < 0x7F; b++)
+                {
+                    int t = lexer.Next(s, (byte)b);
+                    if (t == LexerStates.Dead || from.ContainsKey(t))
+                        continue;
+                    from[t] = (s, (byte)b);
+                    if (lexer.Accepting(t).Length > 0)
+                    {
+                        var path = new List<byte>();
+                        for (int at = t; from[at].Parent >= 0; at = from[at].Parent)
+                            path.Add(from[at].Byte);
+                        path.Reverse();
+                        return path;
+                    }
+                    next.Add(t);
+                }
+            }
+            frontier = next;
+        }
+        return null;
     }
 
     // Half the time the first closing byte allowed, else any printable ASCII byte allowed (so that a closing byte that

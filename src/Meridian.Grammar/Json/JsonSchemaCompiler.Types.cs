@@ -1,5 +1,6 @@
 // The per-type parts of the schema compiler: strings (length, pattern, format), integers (bounds as digit ranges),
 // numbers, objects (properties in order, required, additionalProperties) and arrays (items, prefixItems, counts).
+using System.Text;
 using System.Text.Json;
 using Meridian.Grammar.Regex;
 
@@ -73,20 +74,65 @@ internal sealed partial class JsonSchemaCompiler
 
     private int Integer(JsonElement s, string pointer)
     {
-        decimal? lo = Bound(s, "minimum", pointer), hi = Bound(s, "maximum", pointer);
-        decimal? xlo = Bound(s, "exclusiveMinimum", pointer), xhi = Bound(s, "exclusiveMaximum", pointer);
+        var (lo, xlo, hi, xhi) = Bounds(s, pointer);
         long? min = Max(lo is { } a ? (long?)Math.Ceiling(a) : null, xlo is { } b ? (long?)(Math.Floor(b) + 1) : null);
         long? max = Min(hi is { } c ? (long?)Math.Floor(c) : null, xhi is { } d ? (long?)(Math.Ceiling(d) - 1) : null);
+        if (s.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String)
+        {
+            // OpenAPI's integer formats, as ranges; int64 and uint64 to 18 digits (a subset of their ranges).
+            (long Lo, long Hi) range = format.GetString() switch
+            {
+                "int8" => (sbyte.MinValue, sbyte.MaxValue),
+                "uint8" => (0, byte.MaxValue),
+                "int16" => (short.MinValue, short.MaxValue),
+                "uint16" => (0, ushort.MaxValue),
+                "int32" => (int.MinValue, int.MaxValue),
+                "uint32" => (0, uint.MaxValue),
+                "int64" => (-Digits18, Digits18),
+                "uint64" => (0, Digits18),
+                var other => throw Refuse(pointer, $"the integer format '{other}'"),
+            };
+            min = Max(min, range.Lo);
+            max = Min(max, range.Hi);
+        }
         if (min > max)
             throw Refuse(pointer, $"integer bounds that no integer meets ({min} > {max})");
-        var x = _b.Exprs;
-        int expr = IntegerRanges.Of(x, min, max);
-        return _b.Lexeme($"integer at {pointer}", expr);
+        MultipleOfOne(s, pointer, "integer");
+        return _b.Lexeme($"integer at {pointer}", IntegerRanges.Of(_b.Exprs, min, max));
+    }
+
+    private const long Digits18 = 999_999_999_999_999_999;
+
+    // multipleOf is enforced where it is 1 (the number is an integer); other values are refused.
+    private static bool MultipleOfOne(JsonElement s, string pointer, string type)
+    {
+        if (!s.TryGetProperty("multipleOf", out var m))
+            return false;
+        if (m.ValueKind == JsonValueKind.Number && m.TryGetDecimal(out decimal d) && d == 1m)
+            return true;
+        throw Refuse(pointer, $"'multipleOf' {m.GetRawText()} on type {type}");
     }
 
     private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+
+    // minimum, exclusiveMinimum, maximum, exclusiveMaximum, with draft 4's boolean exclusive flags read as making
+    // minimum or maximum exclusive.
+    private static (decimal? Lo, decimal? XLo, decimal? Hi, decimal? XHi) Bounds(JsonElement s, string pointer)
+    {
+        decimal? lo = Bound(s, "minimum", pointer), hi = Bound(s, "maximum", pointer);
+        decimal? xlo = null, xhi = null;
+        if (s.TryGetProperty("exclusiveMinimum", out var em) && em.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            (lo, xlo) = em.ValueKind == JsonValueKind.True ? ((decimal?)null, lo) : (lo, (decimal?)null);
+        else
+            xlo = Bound(s, "exclusiveMinimum", pointer);
+        if (s.TryGetProperty("exclusiveMaximum", out var eM) && eM.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            (hi, xhi) = eM.ValueKind == JsonValueKind.True ? ((decimal?)null, hi) : (hi, (decimal?)null);
+        else
+            xhi = Bound(s, "exclusiveMaximum", pointer);
+        return (lo, xlo, hi, xhi);
+    }
 
     private static decimal? Bound(JsonElement s, string keyword, string pointer)
     {
@@ -99,19 +145,106 @@ internal sealed partial class JsonSchemaCompiler
         return d;
     }
 
+    // A number between bounds: the integers in range (exactly), and decimals written without an exponent whose
+    // value lies strictly inside the bounds (an exponent, or a decimal equal to a bound, is left out).
     private int Number(JsonElement s, string pointer)
     {
-        foreach (string k in NumberKeywords)
-        {
-            if (s.TryGetProperty(k, out _))
-                throw Refuse(pointer, $"'{k}' on type number (numeric bounds are enforced for integers only)");
-        }
-        return _j.Number;
+        if (s.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() is not ("float" or "double"))
+            throw Refuse(pointer, $"the number format '{format.GetString()}'");
+        var (lo, xlo, hi, xhi) = Bounds(s, pointer);
+        if (MultipleOfOne(s, pointer, "number"))
+            return Integer(s, pointer);
+        if (lo is null && xlo is null && hi is null && xhi is null)
+            return _j.Number;
+        var x = _b.Exprs;
+        decimal? low = lo is null ? xlo : xlo is null ? lo : Math.Max(lo.Value, xlo.Value);
+        decimal? high = hi is null ? xhi : xhi is null ? hi : Math.Min(hi.Value, xhi.Value);
+        long? min = Max(lo is { } a ? (long?)Math.Ceiling(a) : null, xlo is { } b ? (long?)(Math.Floor(b) + 1) : null);
+        long? max = Min(hi is { } c ? (long?)Math.Floor(c) : null, xhi is { } d ? (long?)(Math.Ceiling(d) - 1) : null);
+        var parts = new List<int>();
+        if (!(min > max))
+            parts.Add(IntegerRanges.Of(x, min, max));
+        // Positive decimals: magnitude in (max(low, 0), high). Negative ones: magnitude in (max(-high, 0), -low).
+        parts.Add(Decimals(x, low is { } l && l > 0 ? l : 0, high));
+        if (low is not { } l2 || l2 < 0)
+            parts.Add(x.Concat(x.Byte((byte)'-'), Decimals(x, high is { } h && h < 0 ? -h : 0, low is { } l3 ? -l3 : null)));
+        int expr = x.Or(parts.ToArray());
+        if (x.IsEmpty(expr))
+            throw Refuse(pointer, $"number bounds that no number meets");
+        return _b.Lexeme($"number at {pointer}", expr);
     }
+
+    // The texts I.F (I a non-negative integer, F fraction digits with a non-zero digit) whose value lies strictly
+    // between `low` (>= 0) and `high` (open when null).
+    private static int Decimals(ExprSet x, decimal low, decimal? high)
+    {
+        if (high is { } h0 && h0 <= low)
+            return ExprSet.Nothing;
+        int digit = x.Bytes(ByteSet.Range((byte)'0', (byte)'9'));
+        int anyDigits = x.Star(digit);
+        int nonZero = x.Concat([anyDigits, x.Bytes(ByteSet.Range((byte)'1', (byte)'9')), anyDigits]);
+        int dot = x.Byte((byte)'.');
+        long li = (long)Math.Floor(low);
+        string lf = FractionDigits(low - li);
+        var parts = new List<int>();
+        int Whole(long a, long? b) => IntegerRanges.Of(x, a, b);
+        if (high is not { } h)
+        {
+            parts.Add(x.Concat([Whole(li, li), dot, x.And(nonZero, Above(x, lf, anyDigits, nonZero))]));
+            parts.Add(x.Concat([Whole(li + 1, null), dot, nonZero]));
+            return x.Or(parts.ToArray());
+        }
+        long hi = (long)Math.Floor(h);
+        string hf = FractionDigits(h - hi);
+        if (li == hi)
+            return x.Concat([Whole(li, li), dot, x.And(nonZero, x.And(Above(x, lf, anyDigits, nonZero), Below(x, hf, anyDigits)))]);
+        parts.Add(x.Concat([Whole(li, li), dot, x.And(nonZero, Above(x, lf, anyDigits, nonZero))]));
+        if (hi - 1 >= li + 1)
+            parts.Add(x.Concat([Whole(li + 1, hi - 1), dot, nonZero]));
+        parts.Add(x.Concat([Whole(hi, hi), dot, x.And(nonZero, Below(x, hf, anyDigits))]));
+        return x.Or(parts.ToArray());
+    }
+
+    // "0.0625" -> "0625": the digits after the point, without trailing zeros ("" for zero).
+    private static string FractionDigits(decimal fraction)
+    {
+        string t = fraction.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        int dot = t.IndexOf('.');
+        return dot < 0 ? "" : t[(dot + 1)..].TrimEnd('0');
+    }
+
+    // Digit strings d with 0.d > 0.f: a prefix of f, then a greater digit, then anything; or all of f, then more
+    // digits with a non-zero one.
+    private static int Above(ExprSet x, string f, int anyDigits, int nonZero)
+    {
+        var parts = new List<int> { x.Concat([Text(x, f), nonZero]) };
+        for (int k = 0; k < f.Length; k++)
+        {
+            if (f[k] < '9')
+                parts.Add(x.Concat([Text(x, f[..k]), x.Bytes(ByteSet.Range((byte)(f[k] + 1), (byte)'9')), anyDigits]));
+        }
+        return x.Or(parts.ToArray());
+    }
+
+    // Digit strings d with 0.d < 0.f: a prefix of f, then a smaller digit, then anything; or a proper prefix of f
+    // followed by zeros.
+    private static int Below(ExprSet x, string f, int anyDigits)
+    {
+        var parts = new List<int>();
+        int zeros = x.Star(x.Byte((byte)'0'));
+        for (int k = 0; k < f.Length; k++)
+        {
+            if (f[k] > '0')
+                parts.Add(x.Concat([Text(x, f[..k]), x.Bytes(ByteSet.Range((byte)'0', (byte)(f[k] - 1))), anyDigits]));
+            parts.Add(x.Concat(Text(x, f[..k]), zeros));
+        }
+        return parts.Count == 0 ? ExprSet.Nothing : x.Or(parts.ToArray());
+    }
+
+    private static int Text(ExprSet x, string s) => s.Length == 0 ? ExprSet.Epsilon : x.Concat(s.Select(c => x.Byte((byte)c)).ToArray());
 
     private int Object(JsonElement s, string pointer)
     {
-        var props = new List<(string Name, int Value, bool Required)>();
         var required = new HashSet<string>(StringComparer.Ordinal);
         if (s.TryGetProperty("required", out var req))
         {
@@ -120,43 +253,99 @@ internal sealed partial class JsonSchemaCompiler
             foreach (var r in req.EnumerateArray())
                 required.Add(r.GetString() ?? throw new GrammarException($"'required' at {pointer} holds a non-string"));
         }
+        // Listed properties in order; a property whose schema is false may not appear.
+        var listed = new List<(string Name, JsonElement Schema)>();
+        var forbidden = new HashSet<string>(StringComparer.Ordinal);
         if (s.TryGetProperty("properties", out var properties))
         {
             if (properties.ValueKind != JsonValueKind.Object)
                 throw new GrammarException($"'properties' at {pointer} must be an object");
             foreach (var p in properties.EnumerateObject())
-                props.Add((p.Name, Node(p.Value, $"{pointer}/properties/{Escape(p.Name)}"), required.Contains(p.Name)));
+            {
+                if (p.Value.ValueKind == JsonValueKind.False)
+                    forbidden.Add(p.Name);
+                else
+                    listed.Add((p.Name, p.Value));
+            }
         }
-        foreach (string r in required)
-        {
-            if (!props.Any(p => p.Name == r))
-                throw Refuse(pointer, $"the required property '{r}' without a schema in 'properties'");
-        }
-        if (props.Count > MaxCount)
-            throw Refuse(pointer, $"{props.Count} properties (above {MaxCount})");
-        int? extraValue = null;
+        var patterns = Patterns(s, pointer);
+        JsonElement? extraSchema = null;
         if (s.TryGetProperty("additionalProperties", out var additional))
         {
-            if (additional.ValueKind == JsonValueKind.True)
-                extraValue = _j.Value;
-            else if (additional.ValueKind == JsonValueKind.Object)
-                extraValue = Node(additional, $"{pointer}/additionalProperties");
+            if (additional.ValueKind is JsonValueKind.True or JsonValueKind.Object)
+                extraSchema = additional;
             else if (additional.ValueKind != JsonValueKind.False)
                 throw new GrammarException($"'additionalProperties' at {pointer} must be a boolean or a schema");
+        }
+        bool extrasAllowed = extraSchema is not null || patterns.Count > 0;
+        Dependencies(s, pointer, listed, required, forbidden, extrasAllowed);
+        foreach (string r in required)
+        {
+            if (forbidden.Contains(r))
+                throw Refuse(pointer, $"the required property '{r}', which may not appear");
+            if (!listed.Any(p => p.Name == r))
+                throw Refuse(pointer, $"the required property '{r}' without a schema in 'properties'");
+        }
+        if (listed.Count > MaxCount)
+            throw Refuse(pointer, $"{listed.Count} properties (above {MaxCount})");
+        PropertyCounts(s, pointer, listed, required, extrasAllowed);
+
+        var x = _b.Exprs;
+        var props = new List<(string Name, int Value, bool Required)>();
+        foreach (var (name, schema) in listed)
+        {
+            // A listed property whose name a pattern matches must meet the pattern's schema as well.
+            var matching = patterns.Where(p => Matches(x, p.Expr, name)).Select(p => p.Schema).ToList();
+            string where = $"{pointer}/properties/{Escape(name)}";
+            var value = schema;
+            if (matching.Count > 0)
+            {
+                var merged = Deref(ToNode(schema), where);
+                foreach (var m in matching)
+                    merged = Merge(merged, Deref(ToNode(m), where), where);
+                value = ToElement(merged);
+            }
+            props.Add((name, Node(value, where), required.Contains(name)));
         }
 
         var b = _b;
         var j = _j;
         int extraPair = -1;
-        if (extraValue is { } ev)
+        if (extrasAllowed)
         {
-            // Keys other than the listed ones: a JSON string and not any listed key's text.
-            var x = b.Exprs;
-            var keyText = props.Select(p => x.Concat(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(p.Name)).Select(x.Byte).ToArray())).ToArray();
-            int stringExpr = RegexSyntax.Parse(x, JsonGrammar.StringPattern, anchored: true);
-            int otherKey = b.Lexeme($"other key at {pointer}", keyText.Length == 0 ? stringExpr : x.And(stringExpr, x.Not(x.Or(keyText))));
+            // Keys other than the listed (and forbidden) ones: a key matching one pattern (and no other) takes that
+            // pattern's schema; a key matching none takes additionalProperties. Pattern keys are written without
+            // escapes, so the pattern sees the text the model writes.
+            var keyText = props.Select(p => p.Name).Concat(forbidden)
+                .Select(n => x.Concat(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(n)).Select(x.Byte).ToArray())).ToArray();
+            int notListed = keyText.Length == 0 ? -1 : x.Not(x.Or(keyText));
+            int quote = x.Byte((byte)'"');
+            int raw = x.Concat([quote, x.Star(_safeChar), quote]);
+            int Quoted(int content) => x.Concat([quote, content, quote]);
+            int Key(int expr) => notListed < 0 ? expr : x.And(expr, notListed);
             extraPair = b.Fresh("extra");
-            b.Rule(extraPair, otherKey, j.Ows, j.Colon, j.Ows, ev);
+            for (int i = 0; i < patterns.Count; i++)
+            {
+                int content = patterns[i].Expr;
+                for (int k = 0; k < patterns.Count; k++)
+                {
+                    if (k != i)
+                        content = x.And(content, x.Not(patterns[k].Expr));
+                }
+                int key = Key(x.And(raw, Quoted(content)));
+                if (x.IsEmpty(key))
+                    continue;
+                string where = $"{pointer}/patternProperties/{Escape(patterns[i].Source)}";
+                b.Rule(extraPair, b.Lexeme($"key at {where}", key), j.Ows, j.Colon, j.Ows, Node(patterns[i].Schema, where));
+            }
+            if (extraSchema is { } es)
+            {
+                int key = patterns.Count == 0
+                    ? Key(RegexSyntax.Parse(x, JsonGrammar.StringPattern, anchored: true))
+                    : Key(x.And(raw, Quoted(x.Not(x.Or(patterns.Select(p => p.Expr).ToArray())))));
+                int value = es.ValueKind == JsonValueKind.True ? j.Value : Node(es, $"{pointer}/additionalProperties");
+                b.Rule(extraPair, b.Lexeme($"other key at {pointer}", key), j.Ows, j.Colon, j.Ows, value);
+            }
         }
         // Rest(i, comma): properties i.. (each required one present, in order), then extra pairs; `comma` when a pair
         // came before.
@@ -197,6 +386,87 @@ internal sealed partial class JsonSchemaCompiler
         return obj;
     }
 
+    // patternProperties: each pattern (matched anywhere in the key, as ECMA-262 does) over a key's raw text.
+    private List<(string Source, int Expr, JsonElement Schema)> Patterns(JsonElement s, string pointer)
+    {
+        var list = new List<(string, int, JsonElement)>();
+        if (!s.TryGetProperty("patternProperties", out var pp))
+            return list;
+        if (pp.ValueKind != JsonValueKind.Object)
+            throw new GrammarException($"'patternProperties' at {pointer} must be an object");
+        var x = _b.Exprs;
+        foreach (var p in pp.EnumerateObject())
+        {
+            int expr = CodePoints(() => RegexSyntax.Parse(x, p.Name, anchored: false), $"{pointer}/patternProperties", "patternProperties");
+            list.Add((p.Name, x.And(expr, x.Star(_safeChar)), p.Value));
+        }
+        return list;
+    }
+
+    private static bool Matches(ExprSet x, int expr, string text)
+    {
+        foreach (byte c in Encoding.UTF8.GetBytes(text))
+            expr = x.Derivative(expr, c);
+        return x.Nullable(expr);
+    }
+
+    // dependentRequired (and draft 7's dependencies with arrays): when the trigger may appear, its dependents become
+    // required where they are listed (a subset of the objects allowed); otherwise the trigger is left out.
+    private static void Dependencies(JsonElement s, string pointer, List<(string Name, JsonElement Schema)> listed,
+        HashSet<string> required, HashSet<string> forbidden, bool extrasAllowed)
+    {
+        foreach (string keyword in new[] { "dependentRequired", "dependencies" })
+        {
+            if (!s.TryGetProperty(keyword, out var deps))
+                continue;
+            if (deps.ValueKind != JsonValueKind.Object)
+                throw new GrammarException($"'{keyword}' at {pointer} must be an object");
+            foreach (var d in deps.EnumerateObject())
+            {
+                if (d.Value.ValueKind != JsonValueKind.Array)
+                    throw Refuse(pointer, $"'{keyword}' with a schema for '{d.Name}'");
+                bool mayAppear = !forbidden.Contains(d.Name) && (listed.Any(p => p.Name == d.Name) || extrasAllowed);
+                if (!mayAppear)
+                    continue;
+                var dependents = d.Value.EnumerateArray().Select(v => v.GetString() ?? "").ToList();
+                if (dependents.All(n => listed.Any(p => p.Name == n) && !forbidden.Contains(n)))
+                    required.UnionWith(dependents);
+                else if (!required.Contains(d.Name))
+                    forbidden.Add(d.Name);
+                else
+                    throw Refuse(pointer, $"'{keyword}' of the required property '{d.Name}' on properties not listed");
+                listed.RemoveAll(p => forbidden.Contains(p.Name));
+            }
+        }
+    }
+
+    // minProperties and maxProperties, by the object's shape: the first optional listed properties become required
+    // until there are minProperties; optional ones past maxProperties are left out (both give a subset of the objects
+    // allowed). With extra keys allowed, maxProperties is refused.
+    private void PropertyCounts(JsonElement s, string pointer, List<(string Name, JsonElement Schema)> listed, HashSet<string> required, bool extras)
+    {
+        if (Count(s, "minProperties", pointer) is { } lo && lo > required.Count)
+        {
+            foreach (var (name, _) in listed)
+            {
+                if (required.Count >= lo)
+                    break;
+                required.Add(name);
+            }
+            if (required.Count < lo)
+                throw Refuse(pointer, $"'minProperties' {lo} above the {listed.Count} properties listed");
+        }
+        if (Count(s, "maxProperties", pointer) is { } hi)
+        {
+            if (extras)
+                throw Refuse(pointer, $"'maxProperties' {hi} on an object that allows other keys");
+            if (required.Count > hi)
+                throw Refuse(pointer, $"'maxProperties' {hi} below the {required.Count} required properties");
+            int optional = hi - required.Count;
+            listed.RemoveAll(p => !required.Contains(p.Name) && optional-- <= 0);
+        }
+    }
+
     private int Array(JsonElement s, string pointer)
     {
         var prefix = new List<int>();
@@ -214,7 +484,16 @@ internal sealed partial class JsonSchemaCompiler
             if (itemsSchema.ValueKind == JsonValueKind.False)
                 items = null;
             else if (itemsSchema.ValueKind == JsonValueKind.Array)
-                throw Refuse(pointer, "'items' as an array (draft-7 tuples; use prefixItems)");
+            {
+                // Draft 7's tuples: items as a list, additionalItems for the rest.
+                if (prefix.Count > 0)
+                    throw Refuse(pointer, "'items' as a list beside 'prefixItems'");
+                int i = 0;
+                foreach (var item in itemsSchema.EnumerateArray())
+                    prefix.Add(Node(item, $"{pointer}/items/{i++}"));
+                if (s.TryGetProperty("additionalItems", out var more))
+                    items = more.ValueKind == JsonValueKind.False ? null : Node(more, $"{pointer}/additionalItems");
+            }
             else
                 items = Node(itemsSchema, $"{pointer}/items");
         }

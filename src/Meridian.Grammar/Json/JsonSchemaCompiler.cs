@@ -8,6 +8,7 @@
 // are enforced for integers (as digit ranges) and refused for non-integer numbers.
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Meridian.Grammar.Cfg;
 using Meridian.Grammar.Regex;
 
@@ -16,12 +17,6 @@ namespace Meridian.Grammar.Json;
 internal sealed partial class JsonSchemaCompiler
 {
     private const int MaxCount = 10_000; // items or properties spelled out one by one
-
-    private static readonly HashSet<string> Annotations =
-    [
-        "$schema", "$id", "$comment", "$anchor", "title", "description", "examples", "default", "readOnly", "writeOnly",
-        "deprecated", "contentMediaType", "contentEncoding", "$defs", "definitions",
-    ];
 
     private readonly CfgBuilder _b = new();
     private readonly JsonGrammar.Symbols _j;
@@ -77,7 +72,7 @@ internal sealed partial class JsonSchemaCompiler
     }
 
     // The symbol for the values `schema` allows; `pointer` names it in messages and keys $ref targets.
-    private int Node(JsonElement schema, string pointer)
+    private int Node(JsonElement schema, string pointer, int depth = 0)
     {
         if (schema.ValueKind == JsonValueKind.True)
             return _j.Value;
@@ -90,47 +85,46 @@ internal sealed partial class JsonSchemaCompiler
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in schema.EnumerateObject())
         {
-            if (!Annotations.Contains(p.Name))
+            if (Constraining.Contains(p.Name))
                 keys.Add(p.Name);
         }
         if (keys.Count == 0)
             return _j.Value;
+        if (depth > MaxMergeDepth)
+            throw Refuse(pointer, $"schemas combined more than {MaxMergeDepth} deep");
 
         if (schema.TryGetProperty("$ref", out var reference))
         {
-            if (keys.Count > 1)
-                throw Refuse(pointer, $"'$ref' beside other keywords ({string.Join(", ", keys.Where(k => k != "$ref"))})");
-            return Ref(reference.GetString() ?? "", pointer);
+            if (keys.Count == 1)
+                return Ref(reference.GetString() ?? "", pointer);
+            return Node(Combined(schema, pointer), pointer, depth + 1);
         }
-        if (schema.TryGetProperty("const", out var constant))
+        if (keys.Contains("allOf"))
+            return Node(Combined(schema, pointer), pointer, depth + 1);
+        foreach (string k in new[] { "$dynamicRef", "$recursiveRef", "not", "if" })
         {
-            Only(keys, pointer, "const", "type", "enum");
-            return Literal(constant);
+            if (keys.Contains(k))
+                throw Refuse(pointer, $"the keyword '{k}'");
         }
-        if (schema.TryGetProperty("enum", out var enumeration))
+        if (keys.Contains("const") || keys.Contains("enum"))
+            return Constants(schema, keys, pointer);
+        foreach (string combinator in new[] { "anyOf", "oneOf" })
         {
-            Only(keys, pointer, "enum", "type");
-            if (enumeration.ValueKind != JsonValueKind.Array || enumeration.GetArrayLength() == 0)
-                throw new GrammarException($"'enum' at {pointer} must be a non-empty array");
-            return Alternatives("enum", enumeration.EnumerateArray().Select(Literal));
-        }
-        foreach (string combinator in new[] { "anyOf", "oneOf", "allOf" })
-        {
-            if (!schema.TryGetProperty(combinator, out var branches))
+            if (!schema.TryGetProperty(combinator, out var list))
                 continue;
-            Only(keys, pointer, combinator);
-            if (branches.ValueKind != JsonValueKind.Array || branches.GetArrayLength() == 0)
+            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
                 throw new GrammarException($"'{combinator}' at {pointer} must be a non-empty array");
-            var list = branches.EnumerateArray().ToList();
-            if (combinator == "allOf")
+            // A false branch matches nothing: it neither widens anyOf nor overlaps in oneOf.
+            var original = list.EnumerateArray().Where(b => b.ValueKind != JsonValueKind.False).ToList();
+            if (original.Count == 0)
+                throw Refuse(pointer, $"'{combinator}' whose every branch is false");
+            var branches = Branches(schema, combinator, original, pointer);
+            if (combinator == "oneOf" && !Disjoint(original) && !Disjoint(branches))
             {
-                if (list.Count != 1)
-                    throw Refuse(pointer, "'allOf' with more than one schema");
-                return Node(list[0], $"{pointer}/allOf/0");
+                branches = ToldApartByRequired(original, branches, pointer)
+                    ?? throw Refuse(pointer, "'oneOf' whose branches may overlap (enforced where they differ in type, constant or a required property)");
             }
-            if (combinator == "oneOf" && !Disjoint(list))
-                throw Refuse(pointer, "'oneOf' whose branches may overlap (only branches of different types or constants are enforced)");
-            return Alternatives(combinator, list.Select((s, i) => Node(s, $"{pointer}/{combinator}/{i}")));
+            return Alternatives(combinator, branches.Select((s, i) => Node(s, $"{pointer}/{combinator}/{i}", depth + 1)));
         }
 
         var types = Types(schema, keys, pointer);
@@ -153,6 +147,44 @@ internal sealed partial class JsonSchemaCompiler
         return Alternatives("type", alternatives);
     }
 
+    // const or enum: the listed values that also meet the schema's other keywords (checked against the grammar of
+    // those keywords, so a value the grammar cannot produce is left out rather than let through).
+    private int Constants(JsonElement schema, HashSet<string> keys, string pointer)
+    {
+        List<JsonElement> values;
+        if (schema.TryGetProperty("const", out var constant))
+            values = [constant];
+        else
+        {
+            var enumeration = schema.GetProperty("enum");
+            if (enumeration.ValueKind != JsonValueKind.Array || enumeration.GetArrayLength() == 0)
+                throw new GrammarException($"'enum' at {pointer} must be a non-empty array");
+            values = enumeration.EnumerateArray().ToList();
+        }
+        if (keys.Contains("const") && keys.Contains("enum"))
+            values = values.Where(v => schema.GetProperty("enum").EnumerateArray().Any(e => JsonElement.DeepEquals(e, v))).ToList();
+        var rest = (JsonObject)ToNode(schema);
+        rest.Remove("const");
+        rest.Remove("enum");
+        if (keys.Count > (keys.Contains("const") && keys.Contains("enum") ? 2 : 1))
+        {
+            var c = new JsonSchemaCompiler(_root, singleSpaces: true);
+            int value = c.Node(ToElement(rest), pointer);
+            int root = c._b.Nonterminal("root");
+            c._b.Rule(root, value);
+            var grammar = c._b.Build(root);
+            var lexer = new Matching.LexerStates(grammar);
+            values = values.Where(v =>
+            {
+                var m = new Matching.GrammarMatcher(grammar, lexer);
+                return m.TryBytes(Encoding.UTF8.GetBytes(CompactText(v))) && m.CanEnd();
+            }).ToList();
+        }
+        if (values.Count == 0)
+            throw Refuse(pointer, "'enum' or 'const' none of whose values meets the schema's other keywords");
+        return Alternatives("enum", values.Select(Literal));
+    }
+
     // The types a schema allows: its 'type', or the one its keywords imply, or all of them.
     private static List<string> Types(JsonElement schema, HashSet<string> keys, string pointer)
     {
@@ -173,8 +205,10 @@ internal sealed partial class JsonSchemaCompiler
             implied.Add("object");
         if (keys.Overlaps(ArrayKeywords))
             implied.Add("array");
-        if (implied.Count != 1)
-            throw Refuse(pointer, implied.Count == 0 ? $"the keywords {string.Join(", ", keys)}" : "keywords of several types without a 'type'");
+        // Without a 'type', each keyword constrains only values of its type; the values of those types, each
+        // constrained, are a subset of what the schema allows.
+        if (implied.Count == 0)
+            throw Refuse(pointer, $"the keywords {string.Join(", ", keys)}");
         return implied;
     }
 
@@ -183,28 +217,28 @@ internal sealed partial class JsonSchemaCompiler
     private static readonly HashSet<string> ObjectKeywords = ["properties", "required", "additionalProperties", "minProperties", "maxProperties", "patternProperties", "propertyNames", "dependentRequired", "dependentSchemas", "unevaluatedProperties"];
     private static readonly HashSet<string> ArrayKeywords = ["items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains", "minContains", "maxContains", "additionalItems", "unevaluatedItems"];
 
-    // Every keyword must be one the schema's types use and this compiler enforces.
+    // Every keyword for a type the schema allows must be one this compiler enforces; a keyword for a type it does not
+    // allow constrains nothing (minLength on an integer) and is read past, as validators do.
     private static void CheckKnown(HashSet<string> keys, List<string> types, string pointer)
     {
         foreach (string key in keys)
         {
             if (key == "type")
                 continue;
-            bool usable = (types.Contains("string") && key is "minLength" or "maxLength" or "pattern" or "format")
-                || (types.Contains("integer") && key is "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum")
-                || (types.Contains("object") && key is "properties" or "required" or "additionalProperties")
-                || (types.Contains("array") && key is "items" or "prefixItems" or "minItems" or "maxItems" or "uniqueItems");
-            if (!usable)
+            bool applies = (StringKeywords.Contains(key) && types.Contains("string"))
+                || (NumberKeywords.Contains(key) && (types.Contains("integer") || types.Contains("number")))
+                || (ObjectKeywords.Contains(key) && types.Contains("object"))
+                || (ArrayKeywords.Contains(key) && types.Contains("array"));
+            bool family = StringKeywords.Contains(key) || NumberKeywords.Contains(key) || ObjectKeywords.Contains(key) || ArrayKeywords.Contains(key);
+            if (family && !applies)
+                continue;
+            bool enforced = StringKeywords.Contains(key)
+                || key is "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum" or "multipleOf"
+                || key is "properties" or "required" or "additionalProperties" or "patternProperties" or "dependentRequired"
+                    or "dependencies" or "minProperties" or "maxProperties"
+                || key is "items" or "prefixItems" or "minItems" or "maxItems" or "uniqueItems" or "additionalItems";
+            if (!enforced)
                 throw Refuse(pointer, $"the keyword '{key}'" + (types.Count == 1 ? $" on type {types[0]}" : ""));
-        }
-    }
-
-    private static void Only(HashSet<string> keys, string pointer, string keyword, params string[] allowed)
-    {
-        foreach (string k in keys)
-        {
-            if (k != keyword && !allowed.Contains(k))
-                throw Refuse(pointer, $"'{keyword}' beside '{k}'");
         }
     }
 
@@ -242,12 +276,14 @@ internal sealed partial class JsonSchemaCompiler
     }
 
     // The compact JSON text of a value, as one lexeme.
-    private int Literal(JsonElement value)
+    private int Literal(JsonElement value) => _b.Literal(CompactText(value));
+
+    private static string CompactText(JsonElement value)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             value.WriteTo(writer);
-        return _b.Literal(Encoding.UTF8.GetString(stream.ToArray()));
+        return Encoding.UTF8.GetString(stream.ToArray());
     }
 
     private int Alternatives(string hint, IEnumerable<int> symbols)
