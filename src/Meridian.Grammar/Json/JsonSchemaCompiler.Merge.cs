@@ -230,7 +230,7 @@ internal sealed partial class JsonSchemaCompiler
         {
             var mine = Deref(ToNode(merged[i]), pointer);
             var keys = new HashSet<string>(mine.Select(p => p.Key).Where(Constraining.Contains), StringComparer.Ordinal);
-            if (keys.Count == 0 || keys.Contains("anyOf") || keys.Contains("oneOf") || keys.Contains("enum") || keys.Contains("const")
+            if (keys.Count == 0 || keys.Contains("allOf") || keys.Contains("anyOf") || keys.Contains("oneOf") || keys.Contains("enum") || keys.Contains("const")
                 || Types(ToElement(mine), keys, pointer) is not ["object"])
                 return null;
             var required = Names(mine["required"]).ToHashSet(StringComparer.Ordinal);

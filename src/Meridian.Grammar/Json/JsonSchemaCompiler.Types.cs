@@ -54,7 +54,22 @@ internal sealed partial class JsonSchemaCompiler
         ["email"] = @"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
         ["ipv4"] = @"((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
         ["hostname"] = @"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*",
+        ["uri"] = UriPattern,
+        ["iri"] = UriPattern,
+        ["uri-reference"] = "(?:" + UriPattern + "|" + RelativeRef + ")",
+        ["iri-reference"] = "(?:" + UriPattern + "|" + RelativeRef + ")",
+        ["ipv6"] = "(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}",
+        ["byte"] = "(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?",
+        ["json-pointer"] = "(?:/(?:[^~/]|~[01])*)*",
     };
+
+    // RFC 3986 URIs without user info or IP literals: a scheme, then an authority and a path, or a rootless path,
+    // then an optional query and fragment; every character unreserved, a sub-delimiter, ':' or '@', or %-encoded.
+    private const string PathChar = "(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})";
+    private const string QueryPart = @"(?:\?(?:" + PathChar + "|[/?])*)?(?:#(?:" + PathChar + "|[/?])*)?";
+    private const string UriPattern = "[A-Za-z][A-Za-z0-9+.-]*:(?://(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+(?::[0-9]{1,5})?(?:/" + PathChar
+        + "*)*|" + PathChar + "+(?:/" + PathChar + "*)*)" + QueryPart;
+    private const string RelativeRef = "(?:/?(?:[A-Za-z0-9._~!$&'()*+,;=@-]|%[0-9A-Fa-f]{2})+)?(?:/" + PathChar + "*)*" + QueryPart;
 
     // Days 01-28 for any month, 29-30 for all but February, 31 for the long months; February 29 is left out (a leap
     // year check is beyond a small pattern, and refusing it keeps every output valid).
@@ -68,7 +83,12 @@ internal sealed partial class JsonSchemaCompiler
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetDecimal(out decimal d) || d < 0 || d != decimal.Floor(d))
             throw new GrammarException($"'{keyword}' at {pointer} must be a non-negative integer");
         if (d > ExprSet.MaxRepeat)
+        {
+            // An upper count past what is spelled out is lowered to it (a subset of what the schema allows).
+            if (keyword.StartsWith("max", StringComparison.Ordinal))
+                return ExprSet.MaxRepeat;
             throw Refuse(pointer, $"'{keyword}' {d} (above {ExprSet.MaxRepeat})");
+        }
         return (int)d;
     }
 
@@ -77,7 +97,7 @@ internal sealed partial class JsonSchemaCompiler
         var (lo, xlo, hi, xhi) = Bounds(s, pointer);
         long? min = Max(lo is { } a ? (long?)Math.Ceiling(a) : null, xlo is { } b ? (long?)(Math.Floor(b) + 1) : null);
         long? max = Min(hi is { } c ? (long?)Math.Floor(c) : null, xhi is { } d ? (long?)(Math.Ceiling(d) - 1) : null);
-        if (s.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String)
+        if (s.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() is not ("float" or "double"))
         {
             // OpenAPI's integer formats, as ranges; int64 and uint64 to 18 digits (a subset of their ranges).
             (long Lo, long Hi) range = format.GetString() switch
@@ -102,6 +122,22 @@ internal sealed partial class JsonSchemaCompiler
     }
 
     private const long Digits18 = 999_999_999_999_999_999;
+
+    // multipleOf on a number: 1 makes it an integer (0 places), 10^-k allows k decimal places; others are refused.
+    private static int? DecimalPlaces(JsonElement s, string pointer)
+    {
+        if (!s.TryGetProperty("multipleOf", out var m))
+            return null;
+        if (m.ValueKind == JsonValueKind.Number && m.TryGetDecimal(out decimal d) && d > 0)
+        {
+            for (int k = 0; k <= 12; k++, d *= 10)
+            {
+                if (d == 1m)
+                    return k;
+            }
+        }
+        throw Refuse(pointer, $"'multipleOf' {m.GetRawText()} on type number (enforced for 1 and powers of ten below it)");
+    }
 
     // multipleOf is enforced where it is 1 (the number is an integer); other values are refused.
     private static bool MultipleOfOne(JsonElement s, string pointer, string type)
@@ -140,6 +176,12 @@ internal sealed partial class JsonSchemaCompiler
             return null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetDecimal(out decimal d))
             throw new GrammarException($"'{keyword}' at {pointer} must be a number");
+        // An upper bound past 10^17 is lowered to it, a lower bound below -10^17 raised to it (a subset of the numbers
+        // allowed); a bound past ±10^17 on the other side is refused.
+        if (d > 1e17m && keyword.Contains("aximum", StringComparison.Ordinal))
+            return 1e17m;
+        if (d < -1e17m && keyword.Contains("inimum", StringComparison.Ordinal))
+            return -1e17m;
         if (Math.Abs(d) > 1e17m)
             throw Refuse(pointer, $"'{keyword}' {d} (beyond ±10^17)");
         return d;
@@ -152,9 +194,10 @@ internal sealed partial class JsonSchemaCompiler
         if (s.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() is not ("float" or "double"))
             throw Refuse(pointer, $"the number format '{format.GetString()}'");
         var (lo, xlo, hi, xhi) = Bounds(s, pointer);
-        if (MultipleOfOne(s, pointer, "number"))
+        int? places = DecimalPlaces(s, pointer);
+        if (places == 0)
             return Integer(s, pointer);
-        if (lo is null && xlo is null && hi is null && xhi is null)
+        if (lo is null && xlo is null && hi is null && xhi is null && places is null)
             return _j.Number;
         var x = _b.Exprs;
         decimal? low = lo is null ? xlo : xlo is null ? lo : Math.Max(lo.Value, xlo.Value);
@@ -169,6 +212,8 @@ internal sealed partial class JsonSchemaCompiler
         if (low is not { } l2 || l2 < 0)
             parts.Add(x.Concat(x.Byte((byte)'-'), Decimals(x, high is { } h && h < 0 ? -h : 0, low is { } l3 ? -l3 : null)));
         int expr = x.Or(parts.ToArray());
+        if (places is { } k)
+            expr = x.And(expr, RegexSyntax.Parse(x, $"-?[0-9]+(?:\\.[0-9]{{1,{k}}})?", anchored: true));
         if (x.IsEmpty(expr))
             throw Refuse(pointer, $"number bounds that no number meets");
         return _b.Lexeme($"number at {pointer}", expr);
@@ -283,8 +328,14 @@ internal sealed partial class JsonSchemaCompiler
         {
             if (forbidden.Contains(r))
                 throw Refuse(pointer, $"the required property '{r}', which may not appear");
+            // A required property not in 'properties' takes additionalProperties' schema (any value when that is
+            // absent, as JSON Schema reads it), or its pattern's; listed last.
             if (!listed.Any(p => p.Name == r))
-                throw Refuse(pointer, $"the required property '{r}' without a schema in 'properties'");
+            {
+                if (additional.ValueKind == JsonValueKind.False && !patterns.Any(p => Matches(_b.Exprs, p.Expr, r)))
+                    throw Refuse(pointer, $"the required property '{r}', which additionalProperties false forbids");
+                listed.Add((r, patterns.Any(p => Matches(_b.Exprs, p.Expr, r)) || extraSchema is null ? True : extraSchema.Value));
+            }
         }
         if (listed.Count > MaxCount)
             throw Refuse(pointer, $"{listed.Count} properties (above {MaxCount})");
@@ -385,6 +436,8 @@ internal sealed partial class JsonSchemaCompiler
         b.Rule(obj, j.Open, j.Ows, rest[0, 0], j.Ows, j.Close);
         return obj;
     }
+
+    private static readonly JsonElement True = JsonDocument.Parse("true").RootElement;
 
     // patternProperties: each pattern (matched anywhere in the key, as ECMA-262 does) over a key's raw text.
     private List<(string Source, int Expr, JsonElement Schema)> Patterns(JsonElement s, string pointer)

@@ -119,7 +119,7 @@ internal sealed partial class JsonSchemaCompiler
             if (original.Count == 0)
                 throw Refuse(pointer, $"'{combinator}' whose every branch is false");
             var branches = Branches(schema, combinator, original, pointer);
-            if (combinator == "oneOf" && !Disjoint(original) && !Disjoint(branches))
+            if (combinator == "oneOf" && !Disjoint(original, pointer) && !Disjoint(branches, pointer))
             {
                 branches = ToldApartByRequired(original, branches, pointer)
                     ?? throw Refuse(pointer, "'oneOf' whose branches may overlap (enforced where they differ in type, constant or a required property)");
@@ -297,24 +297,64 @@ internal sealed partial class JsonSchemaCompiler
         return n;
     }
 
-    // Branches that cannot both match one value: all constants, all different; or each names one type, all different.
-    private static bool Disjoint(List<JsonElement> branches)
+    // Branches no value matches two of: each pair differs in the kinds of value it allows (its type, or the values of
+    // its const or enum), or both list values and share none. A branch's $ref is followed; a branch that says nothing
+    // of types allows every kind.
+    private bool Disjoint(List<JsonElement> branches, string pointer)
     {
-        bool consts = branches.All(b => b.ValueKind == JsonValueKind.Object && b.TryGetProperty("const", out _));
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var b in branches)
+        var shapes = branches.Select(b => Shape(b, pointer)).ToList();
+        for (int i = 0; i < shapes.Count; i++)
         {
-            string? key = null;
-            if (consts)
-                key = b.GetProperty("const").GetRawText();
-            else if (b.ValueKind == JsonValueKind.Object && !b.TryGetProperty("const", out _) && !b.TryGetProperty("enum", out _)
-                && b.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String)
-                key = t.GetString() is "integer" or "number" ? "number" : t.GetString();
-            if (key is null || !seen.Add(key))
-                return false;
+            for (int k = i + 1; k < shapes.Count; k++)
+            {
+                var (kindsA, valuesA) = shapes[i];
+                var (kindsB, valuesB) = shapes[k];
+                bool apart = valuesA is not null && valuesB is not null
+                    ? !valuesA.Any(a => valuesB.Any(b => JsonNode.DeepEquals(a, b)))
+                    : !kindsA.Overlaps(kindsB);
+                if (!apart)
+                    return false;
+            }
         }
         return true;
     }
+
+    private static readonly string[] Kinds = ["null", "boolean", "object", "array", "string", "number"];
+
+    private (HashSet<string> Kinds, List<JsonNode?>? Values) Shape(JsonElement branch, string pointer)
+    {
+        if (branch.ValueKind != JsonValueKind.Object)
+            return ([.. Kinds], null);
+        JsonObject s;
+        try
+        {
+            s = Deref(ToNode(branch), pointer);
+        }
+        catch (GrammarException)
+        {
+            return ([.. Kinds], null);
+        }
+        List<JsonNode?>? values = s["const"] is { } c ? [c] : s["enum"] is JsonArray e ? [.. e] : null;
+        HashSet<string> kinds = [.. Kinds];
+        if (s["type"] is { } t)
+            kinds = [.. TypeNames(t, pointer).Select(n => n == "integer" ? "number" : n)];
+        if (values is not null)
+        {
+            values = [.. values.Where(v => kinds.Contains(KindOf(v)))];
+            kinds.IntersectWith(values.Select(KindOf));
+        }
+        return (kinds, values);
+    }
+
+    private static string KindOf(JsonNode? v) => v?.GetValueKind() switch
+    {
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "array",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        _ => "null",
+    };
 
     // The published meta-schemas whose validation keywords this compiler reads (draft 4 to 2020-12).
     private static bool KnownDialect(string? uri)
