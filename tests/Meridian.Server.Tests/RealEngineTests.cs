@@ -177,7 +177,7 @@ public abstract class RealEngineTests
     private static string Text(JsonElement completion) => completion.GetProperty("choices")[0].GetProperty("text").GetString()!;
 
     // The demo model on the device, an engine and a server over it.
-    private protected sealed class RealServer : IAsyncDisposable
+    internal sealed class RealServer : IAsyncDisposable
     {
         private readonly IDevice _device;
         private readonly ILanguageModel _model;

@@ -18,7 +18,15 @@ internal static class JsonGrammar
     public const string EscapePattern = @"\\(?:[""\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})|u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})";
 
     public const string StringPattern = @"""(?:[^""\\\u0000-\u001F]|" + EscapePattern + @")*""";
-    public const string NumberPattern = @"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?";
+    /// <summary>
+    /// A JSON number of at most 16 digits before the point and 16 after, with an exponent of at most 3 digits (as
+    /// llama.cpp's JSON grammars bound them): past double precision a digit means nothing, and a model must not be
+    /// able to write digits forever.
+    /// </summary>
+    public const string NumberPattern = @"-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,16})?(?:[eE][+-]?[0-9]{1,3})?";
+
+    /// <summary>The digits a bounded number may have: 16 before the point, 16 after (NumberPattern without exponent).</summary>
+    public const string NumberDigits = @"-?[0-9]{1,16}(?:\.[0-9]{1,16})?";
 
     /// <summary>Any JSON text (one value), or only an object (OpenAI's `json_object`).</summary>
     public static CfgGrammar Build(bool objectOnly)

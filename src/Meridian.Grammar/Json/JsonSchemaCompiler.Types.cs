@@ -24,6 +24,8 @@ internal sealed partial class JsonSchemaCompiler
             string name = format.GetString()!;
             string regex = Formats.TryGetValue(name, out var r) ? r : throw Refuse(pointer, $"the string format '{name}'");
             content = x.And(content, RegexSyntax.Parse(x, regex, anchored: true));
+            if (FormatLengths.TryGetValue(name, out int most))
+                content = x.And(content, x.Repeat(_safeChar, 0, most));
         }
         if (x.IsEmpty(content))
             throw Refuse(pointer, "a string schema no string satisfies without escapes (its pattern needs a quote, backslash or control character, or its lengths conflict)");
@@ -44,14 +46,15 @@ internal sealed partial class JsonSchemaCompiler
     }
 
     // Formats as anchored patterns over the string's raw text (RFC 3339 date-time, date and time; RFC 4122 uuid; an
-    // email of dot-atoms, as the common validators accept; dotted-quad IPv4; RFC 1123 host names).
+    // email of dot-atoms, as the common validators accept, less the rare ` { | } in the local part, which let a model
+    // write JSON-looking text inside an address; dotted-quad IPv4; RFC 1123 host names; RFC 3986 URIs as below).
     private static readonly Dictionary<string, string> Formats = new(StringComparer.Ordinal)
     {
         ["date"] = Date,
         ["time"] = Time,
         ["date-time"] = Date + "[Tt]" + Time,
         ["uuid"] = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-        ["email"] = @"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+        ["email"] = @"[A-Za-z0-9!#$%&'*+/=?^_~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
         ["ipv4"] = @"((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
         ["hostname"] = @"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*",
         ["uri"] = UriPattern,
@@ -63,11 +66,24 @@ internal sealed partial class JsonSchemaCompiler
         ["json-pointer"] = "(?:/(?:[^~/]|~[01])*)*",
     };
 
-    // RFC 3986 URIs without user info or IP literals: a scheme, then an authority and a path, or a rootless path,
+    // The longest texts the format's standard allows: RFC 1123 host names of 253 characters, RFC 5321 addresses of
+    // 254; URIs are held to 2,048 (what browsers and servers commonly accept).
+    private static readonly Dictionary<string, int> FormatLengths = new(StringComparer.Ordinal)
+    {
+        ["hostname"] = 253,
+        ["email"] = 254,
+        ["uri"] = 2048,
+        ["iri"] = 2048,
+        ["uri-reference"] = 2048,
+        ["iri-reference"] = 2048,
+    };
+
+    // RFC 3986 URIs without user info or IP literals: a scheme of two characters or more (one letter reads as a
+    // drive), then an authority and a path, or a rootless path,
     // then an optional query and fragment; every character unreserved, a sub-delimiter, ':' or '@', or %-encoded.
     private const string PathChar = "(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})";
     private const string QueryPart = @"(?:\?(?:" + PathChar + "|[/?])*)?(?:#(?:" + PathChar + "|[/?])*)?";
-    private const string UriPattern = "[A-Za-z][A-Za-z0-9+.-]*:(?://(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+(?::[0-9]{1,5})?(?:/" + PathChar
+    private const string UriPattern = "[A-Za-z][A-Za-z0-9+.-]+:(?://(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+(?::[0-9]{1,5})?(?:/" + PathChar
         + "*)*|" + PathChar + "+(?:/" + PathChar + "*)*)" + QueryPart;
     private const string RelativeRef = "(?:/?(?:[A-Za-z0-9._~!$&'()*+,;=@-]|%[0-9A-Fa-f]{2})+)?(?:/" + PathChar + "*)*" + QueryPart;
 
@@ -118,7 +134,11 @@ internal sealed partial class JsonSchemaCompiler
         if (min > max)
             throw Refuse(pointer, $"integer bounds that no integer meets ({min} > {max})");
         MultipleOfOne(s, pointer, "integer");
-        return _b.Lexeme($"integer at {pointer}", IntegerRanges.Of(_b.Exprs, min, max));
+        var x = _b.Exprs;
+        int digits = x.And(IntegerRanges.Of(x, min, max), RegexSyntax.Parse(x, JsonGrammar.NumberDigits, anchored: true));
+        if (x.IsEmpty(digits))
+            throw Refuse(pointer, $"integer bounds past 16 digits");
+        return _b.Lexeme($"integer at {pointer}", digits);
     }
 
     private const long Digits18 = 999_999_999_999_999_999;
@@ -211,7 +231,7 @@ internal sealed partial class JsonSchemaCompiler
         parts.Add(Decimals(x, low is { } l && l > 0 ? l : 0, high));
         if (low is not { } l2 || l2 < 0)
             parts.Add(x.Concat(x.Byte((byte)'-'), Decimals(x, high is { } h && h < 0 ? -h : 0, low is { } l3 ? -l3 : null)));
-        int expr = x.Or(parts.ToArray());
+        int expr = x.And(x.Or(parts.ToArray()), RegexSyntax.Parse(x, JsonGrammar.NumberDigits, anchored: true));
         if (places is { } k)
             expr = x.And(expr, RegexSyntax.Parse(x, $"-?[0-9]+(?:\\.[0-9]{{1,{k}}})?", anchored: true));
         if (x.IsEmpty(expr))
