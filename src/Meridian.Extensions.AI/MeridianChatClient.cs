@@ -50,7 +50,7 @@ public sealed class MeridianChatClient : IChatClient
         var promptMessages = ToolPlan.Prompt(tools, _engine.Model, ToPromptMessages(messages, options));
         var prompt = ChatPrompt.Encode(_engine.Model, promptMessages, tools?.Tools);
         var grammar = ToGrammar(options);
-        if (grammar is not null && tools?.Grammar is not null)
+        if (grammar is not null && tools?.Grammar is { Trigger: null })
             throw new ArgumentException("ChatOptions.ResponseFormat and a required tool mode (or a template without tool support) both constrain the reply; give one", nameof(options));
         using var handle = _engine.Submit(new EngineRequest(prompt, ToSampling(options)) { Grammar = grammar ?? tools?.Grammar });
         string responseId = $"chatcmpl-{handle.Id}";

@@ -38,7 +38,7 @@ public sealed class ToolCallingTests
         Assert.All(message.GetProperty("tool_calls").EnumerateArray(), c => Assert.StartsWith("call_", c.GetProperty("id").GetString()));
         string prompt = engine.Model.Tokenizer.Decode(engine.Submitted.First().PromptTokens.ToArray());
         Assert.Contains("get_weather", prompt); // the template listed the tools
-        Assert.Null(engine.Submitted.First().Grammar); // auto: free text
+        Assert.Equal("<tool_call>", engine.Submitted.First().Grammar!.Trigger); // auto: free text until the trigger
 
         using var response = await host.PostJsonAsync("v1/chat/completions", body + ",\"stream\":true}");
         var names = new Dictionary<int, string>();
@@ -81,18 +81,16 @@ public sealed class ToolCallingTests
     [InlineData("\"required\"", true)]
     [InlineData("{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}", false)]
     [InlineData("\"auto\"", null)]
-    public async Task ToolChoice_ConstrainsFromTheFirstToken_OnlyWhenAskedTo(string choice, bool? parallel)
+    public async Task ToolChoice_ConstrainsFromTheFirstToken_OnlyWhenAskedTo_AutoFromTheTrigger(string choice, bool? parallel)
     {
         var (engine, host) = await Start();
         await using var hostScope = host;
         await host.PostForJsonAsync("v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Oslo?\"}]," + Tools + ",\"tool_choice\":" + choice + "}");
         var grammar = engine.Submitted.Single().Grammar;
-        if (parallel is null)
-        {
-            Assert.Null(grammar);
-            return;
-        }
         Assert.NotNull(grammar);
+        // auto: a lazy grammar, free until the format's trigger; required and named: from the first token.
+        Assert.Equal(parallel is null ? "<tool_call>" : null, grammar.Trigger);
+        parallel ??= true;
         Assert.Equal(GrammarKind.JsonSchema, grammar.Kind);
         Assert.Equal("<tool_call>\n", grammar.Prefix);
         Assert.Equal("\n</tool_call>", grammar.Suffix);

@@ -16,7 +16,7 @@ public sealed class UnsupportedFieldsTests
     // Structured-output fields both endpoints refuse: (field, param, what the message says).
     public static TheoryData<string, string, string> StructuredOutputFields => new()
     {
-        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\",\"patternProperties\":{}}}}", "response_format.json_schema.schema", "'patternProperties'" },
+        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\",\"propertyNames\":{}}}}", "response_format.json_schema.schema", "'propertyNames'" },
         { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"has space\",\"schema\":{}}}", "response_format.json_schema.name", "1 to 64" },
         { "\"response_format\":{\"type\":\"json_schema\"}", "response_format.json_schema", "missing" },
         { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"strict\":\"yes\",\"schema\":{}}}", "response_format.json_schema.strict", "boolean" },
@@ -32,7 +32,7 @@ public sealed class UnsupportedFieldsTests
         { "\"guided_json\":\"{not json\"", "guided_json", "not JSON" },
         { "\"guided_regex\":\"(?=a)b\"", "guided_regex", "lookaround" },
         { "\"guided_regex\":5", "guided_regex", "must be a string" },
-        { "\"response_format\":{\"type\":\"json_object\",\"schema\":{\"type\":\"number\",\"minimum\":0.5}}", "response_format.schema", "'minimum' on type number" },
+        { "\"response_format\":{\"type\":\"json_object\",\"schema\":{\"type\":\"number\",\"multipleOf\":0.5}}", "response_format.schema", "'multipleOf' 0.5 on type number" },
         { "\"response_format\":{\"type\":\"json_object\"},\"guided_regex\":\"a\"", "guided_regex", "both constrain" },
         { "\"guided_choice\":[\"yes\",\"no\"]", "guided_choice", Structured },
         { "\"guided_grammar\":\"root ::= \\\"a\\\"\"", "guided_grammar", Structured },

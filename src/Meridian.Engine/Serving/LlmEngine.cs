@@ -153,7 +153,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         {
             try
             {
-                constraint = GrammarConstraint.Create(grammar, Vocabulary, _stopTokens);
+                constraint = GrammarConstraint.Create(grammar, Vocabulary, _stopTokens, Markers(grammar));
             }
             catch (GrammarException e)
             {
@@ -187,6 +187,28 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
     // text, are left out; end-of-generation tokens are handled by the constraint).
     private TokenVocabulary Vocabulary => LazyInitializer.EnsureInitialized(ref _vocabulary, () =>
         new TokenVocabulary(Model.Tokenizer.VocabSize, id => Model.Tokenizer.IsControl(id) ? [] : Model.Tokenizer.TokenBytes(id).ToArray()))!;
+
+    // Control tokens that spell a grammar's tool-call marker (Mistral's [TOOL_CALLS] is one token with no text): the
+    // grammar may produce them as the marker's bytes.
+    private Dictionary<int, byte[]>? Markers(GrammarSpec grammar)
+    {
+        var tok = Model.Tokenizer;
+        Dictionary<int, byte[]>? markers = null;
+        foreach (string? text in new[] { grammar.Trigger, grammar.Prefix })
+        {
+            if (string.IsNullOrEmpty(text))
+                continue;
+            for (int end = text.Length; end > 0; end--)
+            {
+                if (tok.TryGetTokenId(text.AsSpan(0, end), out int id) && tok.IsControl(id))
+                {
+                    (markers ??= [])[id] = System.Text.Encoding.UTF8.GetBytes(text[..end]);
+                    break;
+                }
+            }
+        }
+        return markers;
+    }
 
     public IReadOnlyList<FallbackCount> GetFallbackCounts() => _model.Device is FallbackDevice fallback
         ? [.. fallback.Stats.Calls.Select(c => new FallbackCount(c.Key.Op.Name(), c.Key.Type.Name(), c.Value))]

@@ -43,7 +43,10 @@ public sealed class ToolPlan
 
     public ToolChoiceMode Mode { get; }
 
-    /// <summary>The grammar of the reply (required and named choices; every choice for a template without tools), or null.</summary>
+    /// <summary>
+    /// The grammar of the reply: calls from the first token (required and named choices; every choice for a template
+    /// without tools), or, for auto, a lazy grammar that takes over at the format's trigger.
+    /// </summary>
     public GrammarSpec? Grammar { get; }
 
     /// <summary>
@@ -58,9 +61,11 @@ public sealed class ToolPlan
         var format = ToolCallFormats.Detect(model.ChatTemplate?.Source);
         if (mode == ToolChoiceMode.Named && !tools.Any(t => t?["function"]?["name"]?.GetValue<string>() == named))
             throw new ArgumentException($"tool_choice names '{named}', which is not one of the tools", nameof(named));
-        GrammarSpec? grammar = mode != ToolChoiceMode.Auto || format == ToolCallFormat.Generic
-            ? CallGrammar(format, tools, mode == ToolChoiceMode.Named ? named : null, parallel, mode != ToolChoiceMode.Auto)
-            : null;
+        // auto: free text, and once the format's trigger appears, calls of the tools (a lazy grammar); required and
+        // named: calls from the first token; a template without tools: its JSON envelope from the first token.
+        GrammarSpec? grammar = CallGrammar(format, tools, mode == ToolChoiceMode.Named ? named : null, parallel, mode != ToolChoiceMode.Auto);
+        if (mode == ToolChoiceMode.Auto && format != ToolCallFormat.Generic)
+            grammar = format.Trigger() is { } trigger ? grammar with { Trigger = trigger } : null;
         if (grammar is not null)
             GrammarConstraint.Validate(grammar);
         return new ToolPlan(format, tools, mode, grammar);
@@ -135,14 +140,18 @@ public sealed class ToolPlan
             string name = f["name"]!.GetValue<string>();
             if (named is not null && name != named)
                 continue;
+            var properties = new JsonObject
+            {
+                ["name"] = new JsonObject { ["const"] = name },
+                [argumentsKey] = f["parameters"]?.DeepClone() ?? new JsonObject { ["type"] = "object" },
+            };
+            // Mistral's templates give each call of the history a 9-character id, and its models write one.
+            if (format == ToolCallFormat.Mistral)
+                properties["id"] = new JsonObject { ["type"] = "string", ["pattern"] = "^[a-zA-Z0-9]{9}$" };
             calls.Add(new JsonObject
             {
                 ["type"] = "object",
-                ["properties"] = new JsonObject
-                {
-                    ["name"] = new JsonObject { ["const"] = name },
-                    [argumentsKey] = f["parameters"]?.DeepClone() ?? new JsonObject { ["type"] = "object" },
-                },
+                ["properties"] = properties,
                 ["required"] = new JsonArray("name", argumentsKey),
                 ["additionalProperties"] = false,
             });

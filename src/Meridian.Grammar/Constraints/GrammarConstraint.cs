@@ -1,7 +1,8 @@
 // One request's constrained decoding: before each sampling step the logits of every token the grammar does not allow
 // next are set to -infinity (TokenVocabulary.Mask: a trie walk, with free string text as one precomputed slice),
 // end-of-generation tokens are allowed only where the output may end, and after the step the chosen token is fed to
-// the grammar. Each request compiles its own grammar
+// the grammar. A lazy grammar (GrammarSpec.Trigger, as llama.cpp's grammar triggers) masks nothing until the trigger
+// text shows up in the output; from its first byte on, the output follows the grammar. Each request compiles its own grammar
 // (its lexer DFA and parser state are its own), so requests sampled in parallel share nothing mutable and batching
 // cannot change what one of them may produce.
 using Meridian.Grammar.Cfg;
@@ -18,25 +19,41 @@ public sealed class GrammarConstraint
     private readonly HashSet<int> _endTokens;
     private readonly GrammarMatcher _matcher;
     private readonly ulong[] _mask;
+    private readonly byte[]? _trigger;
+    private readonly List<byte> _tail = [];
 
-    private GrammarConstraint(CfgGrammar grammar, TokenVocabulary vocab, IEnumerable<int> endTokens)
+    private readonly IReadOnlyDictionary<int, byte[]> _markers;
+
+    private GrammarConstraint(CfgGrammar grammar, TokenVocabulary vocab, IEnumerable<int> endTokens, string? trigger, IReadOnlyDictionary<int, byte[]>? markers)
     {
+        _markers = markers ?? new Dictionary<int, byte[]>();
         _vocab = vocab;
         _endTokens = [.. endTokens];
         _matcher = new GrammarMatcher(grammar, new LexerStates(grammar));
         _mask = new ulong[(vocab.VocabSize + 63) / 64];
+        _trigger = string.IsNullOrEmpty(trigger) ? null : System.Text.Encoding.UTF8.GetBytes(trigger);
+        Active = _trigger is null;
     }
 
+    /// <summary>Whether the grammar applies yet (always, unless the grammar is lazy and its trigger has not appeared).</summary>
+    public bool Active { get; private set; }
+
+    /// <summary>A lazy grammar's trigger appeared inside a token whose remaining bytes the grammar does not allow; the output stays free.</summary>
+    public bool Abandoned { get; private set; }
+
     /// <summary>
-    /// Compiles <paramref name="spec"/> for a vocabulary (<paramref name="endTokens"/>: the ids that end generation).
-    /// Throws <see cref="GrammarException"/> naming what cannot be enforced.
+    /// Compiles <paramref name="spec"/> for a vocabulary (<paramref name="endTokens"/>: the ids that end generation;
+    /// <paramref name="markers"/>: special tokens without text that stand for the given bytes here, such as Mistral's
+    /// [TOOL_CALLS]). Throws <see cref="GrammarException"/> naming what cannot be enforced.
     /// </summary>
-    public static GrammarConstraint Create(GrammarSpec spec, TokenVocabulary vocab, IEnumerable<int> endTokens)
+    public static GrammarConstraint Create(GrammarSpec spec, TokenVocabulary vocab, IEnumerable<int> endTokens, IReadOnlyDictionary<int, byte[]>? markers = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(vocab);
-        return new GrammarConstraint(Compile(spec), vocab, endTokens);
+        return new GrammarConstraint(Compile(spec), vocab, endTokens, spec.Trigger, markers);
     }
+
+    private ReadOnlySpan<byte> BytesOf(int token) => _markers.TryGetValue(token, out var bytes) ? bytes : _vocab.BytesOf(token);
 
     /// <summary>Checks that <paramref name="spec"/> can be enforced (compiles it), throwing <see cref="GrammarException"/> if not.</summary>
     public static void Validate(GrammarSpec spec) => Compile(spec);
@@ -47,8 +64,20 @@ public sealed class GrammarConstraint
     /// <summary>Sets the logit of every token not allowed next to -infinity.</summary>
     public void Mask(Span<float> logits)
     {
+        if (!Active)
+        {
+            AllowedCount = Math.Min(logits.Length, _vocab.VocabSize);
+            return;
+        }
         Array.Clear(_mask);
         _vocab.Mask(_matcher, _mask);
+        foreach (var (id, bytes) in _markers)
+        {
+            var at = _matcher.Position;
+            if ((uint)id < (uint)_vocab.VocabSize && _matcher.TryBytes(bytes))
+                _mask[id >> 6] |= 1UL << (id & 63);
+            _matcher.Reset(at);
+        }
         bool canEnd = _matcher.CanEnd();
         foreach (int id in _endTokens) // end tokens have no bytes: their bit says only whether the output may end
         {
@@ -105,14 +134,42 @@ public sealed class GrammarConstraint
     /// <summary>Feeds the token chosen; an end token is accepted only where the output may end.</summary>
     public void Accept(int token)
     {
+        if (!Active)
+        {
+            if (_trigger is not null && !Abandoned && !_endTokens.Contains(token))
+                Watch(BytesOf(token));
+            return;
+        }
         if (_endTokens.Contains(token))
         {
             if (!DeadEnd && !_matcher.CanEnd())
                 throw new InvalidOperationException($"end token {token} where the grammar is not complete");
             return;
         }
-        if (!_matcher.TryBytes(_vocab.BytesOf(token)))
+        if (!_matcher.TryBytes(BytesOf(token)))
             throw new InvalidOperationException($"token {token} is not allowed by the grammar here");
+    }
+
+    // Looks for the trigger in the output's last bytes; once found, the grammar takes the output from the trigger on.
+    private void Watch(ReadOnlySpan<byte> bytes)
+    {
+        _tail.AddRange(bytes);
+        byte[] tail = [.. _tail];
+        int at = tail.AsSpan().IndexOf(_trigger);
+        if (at >= 0)
+        {
+            Active = true;
+            if (!_matcher.TryBytes(tail.AsSpan(at)))
+            {
+                Active = false;
+                Abandoned = true;
+            }
+            _tail.Clear();
+            return;
+        }
+        int keep = _trigger!.Length - 1;
+        if (_tail.Count > keep)
+            _tail.RemoveRange(0, _tail.Count - keep);
     }
 
     private static CfgGrammar Compile(GrammarSpec spec)

@@ -35,6 +35,13 @@ public sealed record GrammarSpec(GrammarKind Kind, string? Source = null)
     /// <summary>For <see cref="GrammarKind.JsonSchema"/>: at most one space between JSON tokens (no newlines or indentation).</summary>
     public bool SingleSpaces { get; init; }
 
+    /// <summary>
+    /// A lazy grammar (tool_choice auto): the output is free until this text appears in it, and from there on, the
+    /// text included, it follows the grammar (whose <see cref="Prefix"/> or value starts with it); null: constrained
+    /// from the first token.
+    /// </summary>
+    public string? Trigger { get; init; }
+
     public static GrammarSpec JsonObject { get; } = new(GrammarKind.JsonObject);
 
     public static GrammarSpec JsonValue { get; } = new(GrammarKind.JsonValue);

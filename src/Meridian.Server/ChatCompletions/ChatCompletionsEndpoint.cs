@@ -25,9 +25,9 @@ internal static class ChatCompletionsEndpoint
         var grammar = StructuredOutput.Parse(request);
         UnsupportedFields.CheckFunctions(request.Functions, request.FunctionCall);
         var tools = ChatTools.Parse(request.Tools, request.ToolChoice, request.ParallelToolCalls, model);
-        if (tools?.Grammar is not null && grammar is not null)
+        if (tools?.Grammar is { Trigger: null } && grammar is not null)
             throw ApiException.Invalid("tool_choice", "A constrained tool_choice (or a template without tool support) and a structured-output field both constrain the reply; give one.");
-        grammar ??= tools?.Grammar;
+        grammar ??= tools?.Grammar; // with auto, a structured-output field wins over the lazy grammar of the calls
         var messages = ToolPlan.Prompt(tools, model, ChatMessages.Parse(request.Messages));
         int n = SamplingFields.Choices(request);
         bool logprobs = request.Logprobs ?? false;
