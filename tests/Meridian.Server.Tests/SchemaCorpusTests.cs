@@ -155,8 +155,8 @@ public sealed class SchemaCorpusTests(ITestOutputHelper output)
     // The demo model learned the King James Bible, which has no quotation marks or brackets: left alone it writes a
     // string until max_tokens, or never writes the '/', '-' or "1.2.3" a pattern needs, or adds optional properties
     // and items without end. A logit_bias (the OpenAI request field) lets replies end: most on the quote that ends a
-    // string, then on the brackets that close, then on what patterns and formats ask for ('/', '.', '-', ':', digits),
-    // and against commas. The grammar still decides which tokens may come; the model picks among them.
+    // string, then on the brackets that close, then on what patterns and formats ask for ('/', '.', '-', ':', '@',
+    // digits), and against commas. The grammar still decides which tokens may come; the model picks among them.
     private static JsonObject Closing
     {
         get
@@ -170,7 +170,7 @@ public sealed class SchemaCorpusTests(ITestOutputHelper output)
                 {
                     '"' => 15,
                     '}' or ']' => 12,
-                    '/' or '.' or '-' or ':' => 10,
+                    '/' or '.' or '-' or ':' or '@' => 10,
                     >= '0' and <= '9' => 4,
                     _ => null,
                 };

@@ -1,10 +1,10 @@
 // One request's constrained decoding: before each sampling step the logits of every token the grammar does not allow
-// next are set to -infinity (TokenVocabulary.Mask: a trie walk, with free string text as one precomputed slice),
+// next are set to -infinity (TokenVocabulary.Mask: a trie walk, with string text as precomputed slices),
 // end-of-generation tokens are allowed only where the output may end, and after the step the chosen token is fed to
 // the grammar. A lazy grammar (GrammarSpec.Trigger, as llama.cpp's grammar triggers) masks nothing until the trigger
-// text shows up in the output; from its first byte on, the output follows the grammar. Each request compiles its own grammar
-// (its lexer DFA and parser state are its own), so requests sampled in parallel share nothing mutable and batching
-// cannot change what one of them may produce.
+// text shows up in the output; from its first byte on, the output follows the grammar. Each request compiles its own
+// grammar (its lexer DFA and parser state are its own), so requests sampled in parallel share nothing mutable and
+// batching cannot change what one of them may produce.
 using Meridian.Grammar.Cfg;
 using Meridian.Grammar.Json;
 using Meridian.Grammar.Matching;

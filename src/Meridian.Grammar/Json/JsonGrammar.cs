@@ -25,9 +25,6 @@ internal static class JsonGrammar
     /// </summary>
     public const string NumberPattern = @"-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,16})?(?:[eE][+-]?[0-9]{1,3})?";
 
-    /// <summary>The digits a bounded number may have: 16 before the point, 16 after (NumberPattern without exponent).</summary>
-    public const string NumberDigits = @"-?[0-9]{1,16}(?:\.[0-9]{1,16})?";
-
     /// <summary>Any JSON text (one value), or only an object (OpenAI's `json_object`).</summary>
     public static CfgGrammar Build(bool objectOnly)
     {

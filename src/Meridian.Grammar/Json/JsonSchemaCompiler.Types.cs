@@ -24,8 +24,6 @@ internal sealed partial class JsonSchemaCompiler
             string name = format.GetString()!;
             string regex = Formats.TryGetValue(name, out var r) ? r : throw Refuse(pointer, $"the string format '{name}'");
             content = x.And(content, RegexSyntax.Parse(x, regex, anchored: true));
-            if (FormatLengths.TryGetValue(name, out int most))
-                content = x.And(content, x.Repeat(_safeChar, 0, most));
         }
         if (x.IsEmpty(content))
             throw Refuse(pointer, "a string schema no string satisfies without escapes (its pattern needs a quote, backslash or control character, or its lengths conflict)");
@@ -47,7 +45,9 @@ internal sealed partial class JsonSchemaCompiler
 
     // Formats as anchored patterns over the string's raw text (RFC 3339 date-time, date and time; RFC 4122 uuid; an
     // email of dot-atoms, as the common validators accept, less the rare ` { | } in the local part, which let a model
-    // write JSON-looking text inside an address; dotted-quad IPv4; RFC 1123 host names; RFC 3986 URIs as below).
+    // write JSON-looking text inside an address; dotted-quad IPv4; RFC 1123 host names; RFC 3986 URIs as below). The
+    // RFCs' total lengths (254, 253) are not counted: a lexer state per character made every mask inside an address
+    // several times slower.
     private static readonly Dictionary<string, string> Formats = new(StringComparer.Ordinal)
     {
         ["date"] = Date,
@@ -64,18 +64,6 @@ internal sealed partial class JsonSchemaCompiler
         ["ipv6"] = "(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}",
         ["byte"] = "(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?",
         ["json-pointer"] = "(?:/(?:[^~/]|~[01])*)*",
-    };
-
-    // The longest texts the format's standard allows: RFC 1123 host names of 253 characters, RFC 5321 addresses of
-    // 254; URIs are held to 2,048 (what browsers and servers commonly accept).
-    private static readonly Dictionary<string, int> FormatLengths = new(StringComparer.Ordinal)
-    {
-        ["hostname"] = 253,
-        ["email"] = 254,
-        ["uri"] = 2048,
-        ["iri"] = 2048,
-        ["uri-reference"] = 2048,
-        ["iri-reference"] = 2048,
     };
 
     // RFC 3986 URIs without user info or IP literals: a scheme of two characters or more (one letter reads as a
@@ -115,7 +103,7 @@ internal sealed partial class JsonSchemaCompiler
         long? max = Min(hi is { } c ? (long?)Math.Floor(c) : null, xhi is { } d ? (long?)(Math.Ceiling(d) - 1) : null);
         if (s.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() is not ("float" or "double"))
         {
-            // OpenAPI's integer formats, as ranges; int64 and uint64 to 18 digits (a subset of their ranges).
+            // OpenAPI's integer formats, as ranges; int64 and uint64 to 16 digits, as every number (a subset of their ranges).
             (long Lo, long Hi) range = format.GetString() switch
             {
                 "int8" => (sbyte.MinValue, sbyte.MaxValue),
@@ -124,8 +112,8 @@ internal sealed partial class JsonSchemaCompiler
                 "uint16" => (0, ushort.MaxValue),
                 "int32" => (int.MinValue, int.MaxValue),
                 "uint32" => (0, uint.MaxValue),
-                "int64" => (-Digits18, Digits18),
-                "uint64" => (0, Digits18),
+                "int64" => (-Digits16, Digits16),
+                "uint64" => (0, Digits16),
                 var other => throw Refuse(pointer, $"the integer format '{other}'"),
             };
             min = Max(min, range.Lo);
@@ -134,14 +122,16 @@ internal sealed partial class JsonSchemaCompiler
         if (min > max)
             throw Refuse(pointer, $"integer bounds that no integer meets ({min} > {max})");
         MultipleOfOne(s, pointer, "integer");
-        var x = _b.Exprs;
-        int digits = x.And(IntegerRanges.Of(x, min, max), RegexSyntax.Parse(x, JsonGrammar.NumberDigits, anchored: true));
-        if (x.IsEmpty(digits))
+        // At most 16 digits, as JsonGrammar.NumberPattern: the bounds are clamped (finite digit ranges cost no more
+        // lexer states than open ones).
+        min = Max(min, -Digits16);
+        max = Min(max, Digits16);
+        if (min > max)
             throw Refuse(pointer, $"integer bounds past 16 digits");
-        return _b.Lexeme($"integer at {pointer}", digits);
+        return _b.Lexeme($"integer at {pointer}", IntegerRanges.Of(_b.Exprs, min, max));
     }
 
-    private const long Digits18 = 999_999_999_999_999_999;
+    private const long Digits16 = 9_999_999_999_999_999;
 
     // multipleOf on a number: 1 makes it an integer (0 places), 10^-k allows k decimal places; others are refused.
     private static int? DecimalPlaces(JsonElement s, string pointer)
@@ -222,8 +212,10 @@ internal sealed partial class JsonSchemaCompiler
         var x = _b.Exprs;
         decimal? low = lo is null ? xlo : xlo is null ? lo : Math.Max(lo.Value, xlo.Value);
         decimal? high = hi is null ? xhi : xhi is null ? hi : Math.Min(hi.Value, xhi.Value);
-        long? min = Max(lo is { } a ? (long?)Math.Ceiling(a) : null, xlo is { } b ? (long?)(Math.Floor(b) + 1) : null);
-        long? max = Min(hi is { } c ? (long?)Math.Floor(c) : null, xhi is { } d ? (long?)(Math.Ceiling(d) - 1) : null);
+        long? min = Max(Max(lo is { } a ? (long?)Math.Ceiling(a) : null, xlo is { } b ? (long?)(Math.Floor(b) + 1) : null), -Digits16);
+        long? max = Min(Min(hi is { } c ? (long?)Math.Floor(c) : null, xhi is { } d ? (long?)(Math.Ceiling(d) - 1) : null), Digits16);
+        low = low is null ? -Digits16 : Math.Max(low.Value, -Digits16);
+        high = high is null ? Digits16 : Math.Min(high.Value, Digits16);
         var parts = new List<int>();
         if (!(min > max))
             parts.Add(IntegerRanges.Of(x, min, max));
@@ -231,7 +223,7 @@ internal sealed partial class JsonSchemaCompiler
         parts.Add(Decimals(x, low is { } l && l > 0 ? l : 0, high));
         if (low is not { } l2 || l2 < 0)
             parts.Add(x.Concat(x.Byte((byte)'-'), Decimals(x, high is { } h && h < 0 ? -h : 0, low is { } l3 ? -l3 : null)));
-        int expr = x.And(x.Or(parts.ToArray()), RegexSyntax.Parse(x, JsonGrammar.NumberDigits, anchored: true));
+        int expr = x.Or(parts.ToArray());
         if (places is { } k)
             expr = x.And(expr, RegexSyntax.Parse(x, $"-?[0-9]+(?:\\.[0-9]{{1,{k}}})?", anchored: true));
         if (x.IsEmpty(expr))
@@ -245,8 +237,9 @@ internal sealed partial class JsonSchemaCompiler
     {
         if (high is { } h0 && h0 <= low)
             return ExprSet.Nothing;
+        // Fraction digits bounded as JsonGrammar.NumberPattern's: at most 8 on either side of the first non-zero one.
         int digit = x.Bytes(ByteSet.Range((byte)'0', (byte)'9'));
-        int anyDigits = x.Star(digit);
+        int anyDigits = x.Repeat(digit, 0, 8);
         int nonZero = x.Concat([anyDigits, x.Bytes(ByteSet.Range((byte)'1', (byte)'9')), anyDigits]);
         int dot = x.Byte((byte)'.');
         long li = (long)Math.Floor(low);

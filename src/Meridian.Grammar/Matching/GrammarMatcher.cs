@@ -27,6 +27,9 @@ internal sealed class GrammarMatcher
 
     public MatchPosition Position => new(_lexState, _inLexeme, _parser.SetCount);
 
+    /// <summary>The lexer's DFA (shared by the trie walk, which follows it alone inside a lexeme).</summary>
+    public LexerStates Lexer => _lexer;
+
     public void Reset(MatchPosition p)
     {
         _parser.Truncate(p.Sets);

@@ -17,7 +17,7 @@ internal sealed class LexerStates
     private readonly List<(int Lexeme, int Expr)[]> _pairs = [];
     private readonly List<int[]> _next = [];
     private readonly List<int[]> _accepting = [];
-    private readonly List<bool?> _sliceLoops = [];
+    private readonly List<int?> _sliceStep = [];
 
     public LexerStates(CfgGrammar grammar)
     {
@@ -54,37 +54,56 @@ internal sealed class LexerStates
     }
 
     /// <summary>
-    /// Whether every string-text token (TokenVocabulary's slice) leads <paramref name="state"/> back to itself: a
-    /// breadth-first walk of the pairs (lexer state, UTF-8 decoder state) over the slice's bytes must meet only this
-    /// state wherever a character is complete, and never a dead one. Cached per state.
+    /// Whether every string-text token (TokenVocabulary's slice) leads <paramref name="state"/> back to itself (free
+    /// text: no length limit, no pattern).
     /// </summary>
-    public bool SliceLoops(int state)
+    public bool SliceLoops(int state) => state != Dead && SliceStep(state) == state;
+
+    /// <summary>
+    /// The state every whole string-text character leads <paramref name="state"/> to, when it is one and the same
+    /// for all of them (a length-limited string's next count; the state itself for free text); <see cref="Dead"/>
+    /// when every such character dies; -1 when they differ (a pattern). A breadth-first walk of the pairs (lexer
+    /// state, UTF-8 decoder state) over the slice's bytes. Cached per state.
+    /// </summary>
+    public int SliceStep(int state)
     {
-        while (_sliceLoops.Count <= state)
-            _sliceLoops.Add(null);
-        if (_sliceLoops[state] is { } known)
+        while (_sliceStep.Count <= state)
+            _sliceStep.Add(null);
+        if (_sliceStep[state] is { } known)
             return known;
-        bool loops = state != Dead;
-        var seen = new HashSet<(int, int)> { (state, 0) };
-        var queue = new Queue<(int Lexer, int Utf8)>();
-        queue.Enqueue((state, 0));
-        while (loops && queue.Count > 0)
+        int target = -2;
+        bool died = false, mixed = false;
+        if (state != Dead)
         {
-            var (s, u) = queue.Dequeue();
-            for (int b = 0; b < 256 && loops; b++)
+            var seen = new HashSet<(int, int)> { (state, 0) };
+            var queue = new Queue<(int Lexer, int Utf8)>();
+            queue.Enqueue((state, 0));
+            while (!mixed && queue.Count > 0)
             {
-                int nu = Utf8Next(u, (byte)b);
-                if (nu < 0)
-                    continue; // not a byte the slice's tokens have here
-                int ns = Next(s, (byte)b);
-                if (ns == Dead || (nu == 0 && ns != state))
-                    loops = false;
-                else if (seen.Add((ns, nu)))
-                    queue.Enqueue((ns, nu));
+                var (s, u) = queue.Dequeue();
+                for (int b = 0; b < 256 && !mixed; b++)
+                {
+                    int nu = Utf8Next(u, (byte)b);
+                    if (nu < 0)
+                        continue; // not a byte the slice's tokens have here
+                    int ns = Next(s, (byte)b);
+                    if (ns == Dead)
+                        died = true;
+                    else if (nu == 0)
+                    {
+                        if (target == -2)
+                            target = ns;
+                        else if (target != ns)
+                            mixed = true;
+                    }
+                    else if (seen.Add((ns, nu)))
+                        queue.Enqueue((ns, nu));
+                }
             }
         }
-        _sliceLoops[state] = loops;
-        return loops;
+        int step = mixed || (died && target != -2) ? -1 : target == -2 ? Dead : target;
+        _sliceStep[state] = step;
+        return step;
     }
 
     // A UTF-8 decoder over string text: 0 between characters; 1-3 continuation bytes still due; 4/5/6/7 the

@@ -89,31 +89,65 @@ public sealed class TokenTrie
 
     /// <summary>
     /// Sets bit id of <paramref name="mask"/> (one bit per token, 64 per word) for every token whose bytes the matcher
-    /// accepts from where it is; the matcher is back where it was afterwards.
+    /// accepts from where it is; the matcher is back where it was afterwards. While the bytes only extend the lexeme
+    /// under way (a string's text, a number's digits), the walk follows the lexer's DFA alone, one array lookup a
+    /// byte, as llguidance's does; the matcher (and its parser) is consulted only where a byte cannot extend the
+    /// lexeme, which may end it there.
     /// </summary>
     internal void Walk(GrammarMatcher matcher, Span<ulong> mask)
     {
-        var saved = new MatchPosition[MaxDepth + 1];
-        saved[0] = matcher.Position;
+        var root = matcher.Position;
+        var lexer = matcher.Lexer;
+        var saved = new MatchPosition[MaxDepth + 1]; // matcher positions along the path, where it left the lexer alone
+        var lex = new int[MaxDepth + 1];             // lexer states along the path while it stays inside the lexeme
+        var pure = new bool[MaxDepth + 1];
+        saved[0] = root;
+        lex[0] = root.Lexer;
+        pure[0] = true;
         int i = 1;
-        int at = 0; // the depth whose position the matcher is at
         while (i < _byte.Length)
         {
             int d = _depth[i];
-            if (d - 1 != at)
-                matcher.Reset(saved[d - 1]); // back up to the parent (a child right after its parent needs nothing)
-            at = d - 1;
-            if (!matcher.TryByte(_byte[i]))
+            byte b = _byte[i];
+            if (pure[d - 1])
+            {
+                int next = lexer.Next(lex[d - 1], b);
+                if (next != LexerStates.Dead)
+                {
+                    lex[d] = next;
+                    pure[d] = true;
+                    Mark(i, mask);
+                    i++;
+                    continue;
+                }
+                // The byte cannot extend the lexeme: whether it may end it here is the parser's question.
+                if (lexer.Accepting(lex[d - 1]).Length == 0)
+                {
+                    i += _subtree[i];
+                    continue;
+                }
+                matcher.Reset(new MatchPosition(lex[d - 1], d > 1 || root.InLexeme, root.Sets));
+            }
+            else
+            {
+                matcher.Reset(saved[d - 1]);
+            }
+            if (!matcher.TryByte(b))
             {
                 i += _subtree[i];
                 continue;
             }
-            at = d;
             saved[d] = matcher.Position;
-            for (int t = _tokenStart[i]; t < _tokenStart[i + 1]; t++)
-                mask[_tokens[t] >> 6] |= 1UL << (_tokens[t] & 63);
+            pure[d] = false;
+            Mark(i, mask);
             i++;
         }
-        matcher.Reset(saved[0]);
+        matcher.Reset(root);
+    }
+
+    private void Mark(int node, Span<ulong> mask)
+    {
+        for (int t = _tokenStart[node]; t < _tokenStart[node + 1]; t++)
+            mask[_tokens[t] >> 6] |= 1UL << (_tokens[t] & 63);
     }
 }

@@ -3,13 +3,21 @@
 // is (printable ASCII but '"' and '\', and whole UTF-8 characters from U+0080 up) form a slice with a trie of the
 // rest. Inside a string whose lexer state every such token leads back to (no length limit, no pattern), the slice is
 // allowed as one precomputed bit set and only the rest is walked: the difference between visiting most of a 150k
-// vocabulary's trie and a few thousand nodes.
+// vocabulary's trie and a few thousand nodes. Inside a length-limited string (every character leads to the same next
+// count), the slice tokens of at most the characters left are allowed the same way, from bit sets by length.
 namespace Meridian.Grammar.Matching;
 
 /// <summary>A tokenizer's tokens as tries for grammar masks.</summary>
 public sealed class TokenVocabulary
 {
     private readonly byte[][] _bytes;
+    private readonly ulong[][] _sliceUpTo;
+    private readonly int _runCap;
+
+    // A length-limited string's counts are followed this many characters ahead; slice tokens longer than that (a few
+    // percent of a vocabulary) are walked. Each count is a lexer state built on first use, so following all of a
+    // 120-character limit at once would make the string's first mask the slowest of all.
+    private const int RunCap = 16;
 
     /// <summary>Prepares <paramref name="vocabSize"/> tokens whose bytes <paramref name="bytesOf"/> gives (empty: a special token, never in a mask by its bytes).</summary>
     public TokenVocabulary(int vocabSize, Func<int, byte[]> bytesOf)
@@ -26,8 +34,30 @@ public sealed class TokenVocabulary
                 SliceCount++;
             }
         }
+        // _sliceUpTo[c]: the slice tokens of at most c characters.
+        var chars = new int[vocabSize];
+        for (int id = 0; id < vocabSize; id++)
+        {
+            if ((SliceMask[id >> 6] & (1UL << (id & 63))) != 0)
+            {
+                chars[id] = RuneCount(_bytes[id]);
+                MaxSliceChars = Math.Max(MaxSliceChars, chars[id]);
+            }
+        }
+        _runCap = Math.Min(MaxSliceChars, RunCap);
+        _sliceUpTo = new ulong[_runCap + 1][];
+        for (int c = 0; c <= _runCap; c++)
+        {
+            _sliceUpTo[c] = c == 0 ? new ulong[SliceMask.Length] : (ulong[])_sliceUpTo[c - 1].Clone();
+            for (int id = 0; id < vocabSize && c > 0; id++)
+            {
+                if (chars[id] == c)
+                    _sliceUpTo[c][id >> 6] |= 1UL << (id & 63);
+            }
+        }
         All = new TokenTrie(vocabSize, id => _bytes[id]);
         Rest = new TokenTrie(vocabSize, id => (SliceMask[id >> 6] & (1UL << (id & 63))) != 0 ? [] : _bytes[id]);
+        Long = new TokenTrie(vocabSize, id => chars[id] > _runCap ? _bytes[id] : []);
     }
 
     public int VocabSize => _bytes.Length;
@@ -38,10 +68,16 @@ public sealed class TokenVocabulary
     /// <summary>The tokens outside the string-text slice.</summary>
     public TokenTrie Rest { get; }
 
+    /// <summary>The slice's tokens of more characters than a length-limited string's run is followed.</summary>
+    public TokenTrie Long { get; }
+
     /// <summary>[VocabSize bits] the string-text slice.</summary>
     public ulong[] SliceMask { get; }
 
     public int SliceCount { get; }
+
+    /// <summary>The most characters (code points, as JSON Schema's lengths count them) a slice token has.</summary>
+    public int MaxSliceChars { get; }
 
     public byte[] BytesOf(int id) => _bytes[id];
 
@@ -51,13 +87,50 @@ public sealed class TokenVocabulary
     /// </summary>
     internal void Mask(GrammarMatcher matcher, Span<ulong> mask)
     {
-        if (SliceCount > 0 && matcher.InSliceLoop())
+        if (SliceCount > 0 && matcher.Position.InLexeme && SliceRun(matcher) is { } chars)
         {
-            SliceMask.AsSpan().CopyTo(mask);
+            if (chars == int.MaxValue)
+                SliceMask.AsSpan().CopyTo(mask);
+            else
+                _sliceUpTo[Math.Min(chars, _runCap)].AsSpan().CopyTo(mask);
             Rest.Walk(matcher, mask);
+            if (chars != int.MaxValue && chars >= _runCap)
+                Long.Walk(matcher, mask);
         }
         else
             All.Walk(matcher, mask);
+    }
+
+    // How many more characters of string text the lexeme takes whatever they are: int.MaxValue for any number (free
+    // text), up to _runCap followed (past it, the long slice tokens are walked); null where characters differ (a
+    // pattern) or one may end the lexeme.
+    private int? SliceRun(GrammarMatcher matcher)
+    {
+        var lexer = matcher.Lexer;
+        int state = matcher.Position.Lexer;
+        for (int k = 0; k < _runCap; k++)
+        {
+            int next = lexer.SliceStep(state);
+            if (next == state)
+                return int.MaxValue; // free from here on: every slice token (shorter ones end on the way, alive)
+            if (next == LexerStates.Dead)
+                return lexer.Accepting(state).Length == 0 ? k : null;
+            if (next < 0)
+                return null;
+            state = next;
+        }
+        return _runCap;
+    }
+
+    private static int RuneCount(ReadOnlySpan<byte> text)
+    {
+        int n = 0;
+        foreach (byte b in text)
+        {
+            if ((b & 0xC0) != 0x80)
+                n++; // every byte but a continuation byte starts a code point (the slice is whole, valid UTF-8)
+        }
+        return n;
     }
 
     // Printable ASCII but '"' and '\\', DEL, and whole, valid UTF-8 characters of two to four bytes; at least one byte.
