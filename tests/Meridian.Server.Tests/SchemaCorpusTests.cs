@@ -113,12 +113,14 @@ public sealed class SchemaCorpusTests(ITestOutputHelper output)
             }
             if (finished < Seeds)
                 unfinished.Enqueue($"{name} ({finished} of {MaxSeeds} replies finished)");
+            if (finished == 0)
+                return; // compiled, but nothing to validate: not counted as supported
             supported.AddOrUpdate(collection, 1, (_, n) => n + 1);
         });
 
 
         int total = supported.Values.Sum();
-        output.WriteLine($"{files.Count} schemas: {total} supported (compiled, every finished reply validated), {refused.Values.Sum()} refused by name; "
+        output.WriteLine($"{files.Count} schemas: {total} supported (compiled, replies finished and every one validated), {refused.Values.Sum()} refused by name; "
             + $"{replies} replies, {tokens} tokens, {cut.Count} cut off by max_tokens (each the start of a JSON text)");
         foreach (string c in files.Select(f => Path.GetFileName(Path.GetDirectoryName(f)!)).Distinct())
             output.WriteLine($"  {c}: {supported.GetValueOrDefault(c)} supported, {refused.GetValueOrDefault(c)} refused");
@@ -129,9 +131,9 @@ public sealed class SchemaCorpusTests(ITestOutputHelper output)
         foreach (string f in failures.Take(20))
             output.WriteLine("FAIL " + f);
         Assert.True(failures.IsEmpty, $"{failures.Count} failures; the first: {failures.FirstOrDefault()}");
-        // Ratchets, as when this was written: 222 of 250 supported. Two schemas have no reply that finishes, for
-        // reasons of size and of the demo model, not of the grammar: Kubernetes/kb_1161 requires all 587 Kubernetes
-        // definitions at once, and Snowplow/sp_204 a version string "1.2.3" the Bible model does not write.
+        // Ratchets, as when this was written: 222 of 250 supported. Two more compile but have no reply that finishes,
+        // for reasons of size and of the demo model, not of the grammar: Kubernetes/kb_1161 requires all 587
+        // Kubernetes definitions at once, and Snowplow/sp_204 a version string "1.2.3" the Bible model does not write.
         Assert.True(total >= 222, $"only {total} of {files.Count} schemas supported; 222 were");
         Assert.True(unfinished.Count <= 2, $"{unfinished.Count} schemas without {Seeds} finished replies: {string.Join("; ", unfinished)}");
         Assert.All(unfinished, u => Assert.True(u.StartsWith("Kubernetes/kb_1161", StringComparison.Ordinal) || u.StartsWith("Snowplow/sp_204", StringComparison.Ordinal), u));

@@ -17,19 +17,21 @@ namespace Meridian.Engine.Tests.Tools;
 
 public sealed class LazyToolGrammarTests(EngineFixture fx) : IClassFixture<EngineFixture>
 {
-    // (template, scenario, format, the text that ends the assistant's turn); renders whose calls are written as the
-    // model writes them (arguments as objects).
-    public static TheoryData<string, string, ToolCallFormat, string> Renders => new()
+    // ToolCallParserTests' renders but s08, whose calls carry their arguments as JSON text (as OpenAI's API does),
+    // not as the object a model writes.
+    public static TheoryData<string, string, ToolCallFormat, string> Renders
     {
-        { "qwen3", "s07_tool_call_roundtrip", ToolCallFormat.Hermes, "<|im_end|>" },
-        { "qwen3", "s09_parallel_tool_calls", ToolCallFormat.Hermes, "<|im_end|>" },
-        { "qwen2.5-7b-instruct", "s07_tool_call_roundtrip", ToolCallFormat.Hermes, "<|im_end|>" },
-        { "qwen2.5-7b-instruct", "s09_parallel_tool_calls", ToolCallFormat.Hermes, "<|im_end|>" },
-        { "llama3.1-8b-instruct", "s07_tool_call_roundtrip", ToolCallFormat.Llama3Json, "<|eot_id|>" },
-        { "llama3.2-3b-instruct", "s07_tool_call_roundtrip", ToolCallFormat.Llama3Json, "<|eot_id|>" },
-        { "mistral-nemo-instruct-2407", "s07_tool_call_roundtrip", ToolCallFormat.Mistral, "</s>" },
-        { "mistral-nemo-instruct-2407", "s09_parallel_tool_calls", ToolCallFormat.Mistral, "</s>" },
-    };
+        get
+        {
+            var data = new TheoryData<string, string, ToolCallFormat, string>();
+            foreach (var row in ToolCallParserTests.Renders)
+            {
+                if ((string)row[1] != "s08_tool_call_openai_style")
+                    data.Add((string)row[0], (string)row[1], (ToolCallFormat)row[2], (string)row[3]);
+            }
+            return data;
+        }
+    }
 
     private const int End = 256;
 
