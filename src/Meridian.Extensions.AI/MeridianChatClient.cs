@@ -55,7 +55,7 @@ public sealed class MeridianChatClient : IChatClient
         using var handle = _engine.Submit(new EngineRequest(prompt, ToSampling(options)) { Grammar = grammar ?? tools?.Grammar });
         string responseId = $"chatcmpl-{handle.Id}";
         var created = DateTimeOffset.UtcNow;
-        var held = new StringBuilder(); // with tools, the text is read once the reply ends
+        var streamer = tools is null ? null : new ToolCallStreamer(tools.Format); // text before a call streams; calls come at the end
         await foreach (var output in handle.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             var contents = new List<AIContent>();
@@ -67,10 +67,12 @@ public sealed class MeridianChatClient : IChatClient
             }
             else
             {
-                held.Append(output.Text);
+                string text = streamer!.Push(output.Text);
+                if (text.Length > 0)
+                    contents.Add(new TextContent(text));
                 if (output.FinishReason is not null)
                 {
-                    var reply = tools.Parse(held.ToString());
+                    var reply = streamer.Finish();
                     if (reply.Content.Length > 0)
                         contents.Add(new TextContent(reply.Content));
                     foreach (var call in reply.Calls)

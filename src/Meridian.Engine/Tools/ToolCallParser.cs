@@ -1,6 +1,7 @@
 // A model's reply split into its text and its function calls, for each ToolCallFormat. Arguments come back as
 // compact JSON text (OpenAI's `arguments` string); a call whose JSON does not parse, or that names no function, is
-// left in the text rather than guessed at.
+// left in the text rather than guessed at. In the tagged formats (Hermes, Mistral) the text loses its leading
+// whitespace, and around calls its trailing whitespace too, so that ToolCallStreamer can stream it as it comes.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -32,7 +33,7 @@ public static class ToolCallParser
         var calls = new List<ParsedToolCall>();
         int first = text.IndexOf(open, StringComparison.Ordinal);
         if (first < 0)
-            return new ParsedReply(text, calls);
+            return new ParsedReply(text.TrimStart(), calls);
         int at = first;
         string rest = "";
         while (at >= 0)
@@ -40,7 +41,7 @@ public static class ToolCallParser
             int end = text.IndexOf(close, at, StringComparison.Ordinal);
             string body = end < 0 ? text[(at + open.Length)..] : text[(at + open.Length)..end];
             if (Call(body, "arguments") is not { } call)
-                return new ParsedReply(text, []); // not a call after all: all of it is text
+                return new ParsedReply(text.TrimStart(), []); // not a call after all: all of it is text
             calls.Add(call);
             if (end < 0)
                 break;
@@ -48,7 +49,7 @@ public static class ToolCallParser
             if (next < 0)
                 rest = text[(end + close.Length)..];
             else if (!string.IsNullOrWhiteSpace(text[(end + close.Length)..next]))
-                return new ParsedReply(text, []);
+                return new ParsedReply(text.TrimStart(), []);
             at = next;
         }
         string content = (text[..first] + rest).Trim();
@@ -60,23 +61,23 @@ public static class ToolCallParser
         const string open = "[TOOL_CALLS]";
         int at = text.IndexOf(open, StringComparison.Ordinal);
         if (at < 0)
-            return new ParsedReply(text, []);
+            return new ParsedReply(text.TrimStart(), []);
         try
         {
             if (JsonNode.Parse(text[(at + open.Length)..]) is not JsonArray array)
-                return new ParsedReply(text, []);
+                return new ParsedReply(text.TrimStart(), []);
             var calls = new List<ParsedToolCall>();
             foreach (var item in array)
             {
                 if (item is not JsonObject o || Call(o, "arguments") is not { } call)
-                    return new ParsedReply(text, []);
+                    return new ParsedReply(text.TrimStart(), []);
                 calls.Add(call);
             }
             return new ParsedReply(text[..at].Trim(), calls);
         }
         catch (JsonException)
         {
-            return new ParsedReply(text, []);
+            return new ParsedReply(text.TrimStart(), []);
         }
     }
 

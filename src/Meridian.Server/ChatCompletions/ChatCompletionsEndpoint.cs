@@ -59,11 +59,11 @@ internal static class ChatCompletionsEndpoint
     private sealed record Reply(string Id, long Created, EngineModelInfo Model, bool Logprobs, int[] Prompt, ToolPlan? Tools)
     {
         /// <summary>The reply's text and tool calls (none without tools), with OpenAI ids.</summary>
-        public (string? Content, List<ChatToolCallOutput>? Calls) Calls(string text)
+        public (string? Content, List<ChatToolCallOutput>? Calls) Calls(string text) => Tools is null ? (text, null) : Calls(Tools.Parse(text));
+
+        /// <summary>A parsed reply's text and tool calls, with OpenAI ids.</summary>
+        public (string? Content, List<ChatToolCallOutput>? Calls) Calls(ParsedReply parsed)
         {
-            if (Tools is null)
-                return (text, null);
-            var parsed = Tools.Parse(text);
             if (parsed.Calls.Count == 0)
                 return (parsed.Content, null);
             var calls = parsed.Calls.Select(c => new ChatToolCallOutput(ToolPlan.NewCallId(), "function", new ChatFunctionOutput(c.Name, c.Arguments))).ToList();
@@ -128,9 +128,10 @@ internal static class ChatCompletionsEndpoint
         for (int i = 0; i < n; i++)
             await ServerSentEvents.WriteAsync(context, reply.Chunk(new ChatChunkChoice(i, new ChatDelta("assistant", ""), null, null)), contract);
         var splitters = Enumerable.Range(0, n).Select(_ => reply.Splitter()).ToArray();
-        // With tools, the answer text is held until the reply ends and is parsed then: calls go out as tool_calls
-        // deltas (id, type and name first, then the arguments, under the call's index), the rest as content.
-        var held = Enumerable.Range(0, n).Select(_ => new StringBuilder()).ToArray();
+        // With tools, the text before the format's trigger streams as it comes and the rest is parsed when the reply
+        // ends (ToolCallStreamer): calls go out as tool_calls deltas (id, type and name first, then the arguments,
+        // under the call's index), the rest as content.
+        var streamers = Enumerable.Range(0, n).Select(_ => reply.Tools is { } plan ? new ToolCallStreamer(plan.Format) : null).ToArray();
         try
         {
             await foreach (var (i, output) in run.ReadAsync())
@@ -143,14 +144,13 @@ internal static class ChatCompletionsEndpoint
                     (reasoning, text) = (reasoning + r, text + c);
                 }
                 List<ChatToolCallOutput>? calls = null;
-                if (reply.Tools is not null)
+                if (streamers[i] is { } streamer)
                 {
-                    held[i].Append(text);
-                    text = "";
+                    text = streamer.Push(text);
                     if (output.FinishReason is not null)
                     {
-                        var (content, parsed) = reply.Calls(held[i].ToString());
-                        (text, calls) = (content ?? "", parsed);
+                        var (content, parsed) = reply.Calls(streamer.Finish());
+                        (text, calls) = (text + (content ?? ""), parsed);
                     }
                 }
                 // Reasoning and answer go in their own fields (a delta may carry both when one piece closes the think).

@@ -167,10 +167,16 @@ public class SamplerRandomnessTests
         for (int i = 0; i < 20; i++)
             sink += sampler.Sample(logits, history);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++)
-            sink += sampler.Sample(logits, history);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The fewest bytes of three rounds: the runtime may allocate once on this thread while it tiers the code up
+        // (seen on a loaded machine, 8 KB in one round); a sampler that allocates does so in every round.
+        long allocated = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 200; i++)
+                sink += sampler.Sample(logits, history);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         Assert.Equal(0, allocated);
         Assert.True(sink >= 0);
