@@ -95,6 +95,35 @@ public static class HfTokenizerJson
                 ? m[0].GetString() + " " + m[1].GetString()
                 : m.GetString() ?? "");
 
+        string? Str(string key) => config is { } c && c.TryGetProperty(key, out var e) ? TokenContent(e) : null;
+        bool? Bool(string key) => config is { } c && c.TryGetProperty(key, out var e) && e.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? e.GetBoolean() : null;
+        int IdOf(string? text, string field) =>
+            text is null ? TokenizerSpec.NoToken
+            : ids.TryGetValue(text, out int id) ? id
+            : throw new TokenizerException($"{path}: {field} '{text}' is not in the vocabulary");
+
+        if (SentencePieceNormalizer(root) is { } prependSpace)
+        {
+            var (spmTypes, scores) = SentencePiece(model, tokens, types, ids, path);
+            return new TokenizerSpec
+            {
+                Kind = TokenizerKind.SentencePieceBpe,
+                Tokens = tokens,
+                TokenTypes = spmTypes,
+                Scores = scores,
+                AddSpacePrefix = prependSpace,
+                BosId = IdOf(Str("bos_token"), "bos_token"),
+                EosId = IdOf(Str("eos_token"), "eos_token"),
+                UnkId = IdOf(model.TryGetProperty("unk_token", out var su) && su.ValueKind == JsonValueKind.String ? su.GetString() : Str("unk_token"), "unk_token"),
+                PadId = IdOf(Str("pad_token"), "pad_token"),
+                AddBos = Bool("add_bos_token") ?? false,
+                AddEos = Bool("add_eos_token") ?? false,
+                LStripIds = lstrip,
+                RStripIds = rstrip,
+                ChatTemplate = ChatTemplate(config),
+            };
+        }
         CheckNormalizer(root, path);
         var regexes = new List<string>();
         bool byteLevel = false;
@@ -104,14 +133,6 @@ public static class HfTokenizerJson
         if (!byteLevel)
             throw new TokenizerException($"{path}: pre_tokenizer has no ByteLevel step; only byte-level BPE tokenizer.json files are supported");
         var preset = BpePreTokenizers.FindByRegexes(regexes);
-
-        string? Str(string key) => config is { } c && c.TryGetProperty(key, out var e) ? TokenContent(e) : null;
-        bool? Bool(string key) => config is { } c && c.TryGetProperty(key, out var e) && e.ValueKind is JsonValueKind.True or JsonValueKind.False
-            ? e.GetBoolean() : null;
-        int IdOf(string? text, string field) =>
-            text is null ? TokenizerSpec.NoToken
-            : ids.TryGetValue(text, out int id) ? id
-            : throw new TokenizerException($"{path}: {field} '{text}' is not in the vocabulary");
 
         int bos = IdOf(Str("bos_token"), "bos_token");
         int eos = IdOf(Str("eos_token"), "eos_token");
@@ -143,6 +164,59 @@ public static class HfTokenizerJson
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
             ? v
             : throw new TokenizerException($"{path}: required field '{name}' is missing");
+
+    // A SentencePiece-style BPE (Gemma, converted SentencePiece models): spaces become U+2581 by a Replace normalizer
+    // (after a Prepend of U+2581 where the model adds a space prefix), the model has byte fallback, and no ByteLevel
+    // step. Returns whether a space is prepended, or null for other tokenizers.
+    private static bool? SentencePieceNormalizer(JsonElement root)
+    {
+        if (!root.TryGetProperty("model", out var model) || !model.TryGetProperty("byte_fallback", out var bf) || bf.ValueKind != JsonValueKind.True)
+            return null;
+        if (!root.TryGetProperty("normalizer", out var n) || n.ValueKind != JsonValueKind.Object)
+            return null;
+        var steps = n.GetProperty("type").GetString() == "Sequence" ? n.GetProperty("normalizers").EnumerateArray().ToList() : [n];
+        bool prepend = false, replace = false;
+        foreach (var step in steps)
+        {
+            string type = step.GetProperty("type").GetString() ?? "";
+            if (type == "Prepend" && step.GetProperty("prepend").GetString() == "\u2581")
+                prepend = true;
+            else if (type == "Replace" && step.GetProperty("pattern").TryGetProperty("String", out var from) && from.GetString() == " "
+                && step.GetProperty("content").GetString() == "\u2581")
+                replace = true;
+            else
+                return null;
+        }
+        return replace ? prepend : null;
+    }
+
+    // The SentencePiece-BPE spec of a tokenizer.json: the merge order as scores (a token made by an earlier merge
+    // scores higher, as the converter from SentencePiece ordered the merges by the merged piece's score), <0xXX>
+    // pieces as byte tokens.
+    private static (TokenType[] Types, float[] Scores) SentencePiece(JsonElement model, string[] tokens, TokenType[] types, Dictionary<string, int> ids, string path)
+    {
+        var scores = new float[tokens.Length];
+        Array.Fill(scores, float.MinValue);
+        int rank = 0;
+        foreach (var m in Get(model, "merges", path).EnumerateArray())
+        {
+            string merged = m.ValueKind == JsonValueKind.Array
+                ? m[0].GetString() + m[1].GetString()
+                : (m.GetString() ?? "").Replace(" ", "", StringComparison.Ordinal);
+            if (ids.TryGetValue(merged, out int id) && scores[id] == float.MinValue)
+                scores[id] = -rank;
+            rank++;
+        }
+        var byteTypes = (TokenType[])types.Clone();
+        for (int id = 0; id < tokens.Length; id++)
+        {
+            string t = tokens[id];
+            if (byteTypes[id] == TokenType.Normal && t.Length == 6 && t.StartsWith("<0x", StringComparison.Ordinal) && t[5] == '>'
+                && byte.TryParse(t.AsSpan(3, 2), System.Globalization.NumberStyles.HexNumber, null, out _))
+                byteTypes[id] = TokenType.Byte;
+        }
+        return (byteTypes, scores);
+    }
 
     private static void CheckNormalizer(JsonElement root, string path)
     {

@@ -84,7 +84,11 @@ public abstract partial class Tokenizer
             start[id] = data.WrittenCount;
             string text = vocab.Texts[id];
             TokenAttributes a = vocab.Attributes[id];
-            if ((a & (TokenAttributes.Control | TokenAttributes.Unknown | TokenAttributes.UserDefined)) != 0)
+            // SentencePiece user-defined pieces (Gemma's runs of U+2581) spell spaces the same way normal pieces do,
+            // as the tokenizer.json decoder's Replace step has it.
+            if ((a & TokenAttributes.UserDefined) != 0 && kind == TokenizerKind.SentencePieceBpe)
+                data.Write(Encoding.UTF8.GetBytes(text.Replace('\u2581', ' ')));
+            else if ((a & (TokenAttributes.Control | TokenAttributes.Unknown | TokenAttributes.UserDefined)) != 0)
                 data.Write(Encoding.UTF8.GetBytes(text));
             else if ((a & TokenAttributes.Normal) != 0)
                 data.Write(kind == TokenizerKind.ByteLevelBpe

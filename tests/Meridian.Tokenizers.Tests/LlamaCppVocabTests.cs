@@ -33,6 +33,19 @@ public class LlamaCppVocabTests
         AssertAll(tokenizer, texts, expected);
     }
 
+    // Gemma 3 (SentencePiece-style BPE with byte fallback, 262k tokens) and GPT-OSS (o200k-style byte-level BPE):
+    // llama.cpp's 46 strings as transformers.js tokenizes them (testdata README: one implementation made these).
+    public static TheoryData<string> NewTokenizers => new() { "gemma3", "gpt-oss" };
+
+    [SkippableTheory]
+    [MemberData(nameof(NewTokenizers))]
+    public void Encode_VocabTestStrings_MatchTransformersJsIds(string name)
+    {
+        var tokenizer = TestTokenizers.Get($"hf-tokenizers/{name}/tokenizer.json");
+        var (texts, expected) = TestTokenizers.ReadVocabTest(TestData.Require("vocab/ggml-vocab-llama-spm.gguf.inp"), TestData.Require($"hf-tokenizers/{name}/vocabtest.out"));
+        AssertAll(tokenizer, texts, expected);
+    }
+
     [SkippableFact]
     public void Encode_Tok512VocabTestStrings_MatchRunCAndLlamaCppIds()
     {

@@ -6,10 +6,16 @@ namespace Meridian.Tokenizers.Templates;
 
 internal sealed partial class Interpreter
 {
+    // Expressions nest at most this deep however large the thread's stack is (a chain of 20,000 additions builds a
+    // tree that deep without any brackets), so the same template fails or renders the same way on every thread.
+    private const int MaxExpressionDepth = 2000;
+
     private object? Eval(Expr expr)
     {
         try
         {
+            if (++_exprDepth > MaxExpressionDepth)
+                throw new TemplateRuntimeError($"RecursionError: expressions nest deeper than {MaxExpressionDepth} levels");
             EnsureStack();
             return EvalCore(expr);
         }
@@ -18,7 +24,13 @@ internal sealed partial class Interpreter
             e.Line = expr.Line;
             throw;
         }
+        finally
+        {
+            _exprDepth--;
+        }
     }
+
+    private int _exprDepth;
 
     private object? EvalCore(Expr expr)
     {
