@@ -166,6 +166,8 @@ public sealed partial class LlmEngine
             state.Constraint?.Mask(logits);
             _sampled[i] = state.Sampler.Sample(logits, history);
             state.Constraint?.Accept(_sampled[i]);
+            if (_overlapMasks && !_stopTokens.Contains(_sampled[i]))
+                state.Constraint?.PrepareNext(); // the next mask, while the next forward pass runs
         }
     }
 

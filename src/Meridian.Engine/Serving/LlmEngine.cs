@@ -33,6 +33,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
     private readonly BatchInput _input;
     private readonly float[] _logits;                 // [MaxBatchTokens, V] f32 logits of one step's rows
     private readonly HashSet<int> _stopTokens;
+    private readonly bool _overlapMasks;
     private TokenVocabulary? _vocabulary;
     private readonly ConcurrentQueue<Command> _inbox = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -109,6 +110,7 @@ public sealed partial class LlmEngine : ILlmEngine, IDisposable
         _input = new BatchInput(options.MaxBatchTokens, options.MaxRunning, maxBlocksPerSequence, bs);
         _logits = new float[(long)options.MaxBatchTokens * model.VocabSize];
         _stopTokens = [.. tokenizer.EndOfGenerationIds];
+        _overlapMasks = options.OverlapGrammarMasks ?? model.Device.Kind != DeviceKind.Cpu;
         Model = new EngineModelInfo(options.ModelName, tokenizer, chatTemplate, ChatPrompt.SpecialTokens(tokenizer), MaxContext,
             DateTimeOffset.UtcNow.ToUnixTimeSeconds())
         {

@@ -37,6 +37,12 @@ public sealed record LlmEngineOptions
     /// <summary>Reuse KV blocks of identical prompt prefixes across requests.</summary>
     public bool EnablePrefixCaching { get; init; } = true;
 
+    /// <summary>
+    /// Whether a constrained request's next grammar mask is computed while the forward pass runs (null: where the
+    /// model runs on a device other than the host CPU, whose cores the forward pass already keeps busy).
+    /// </summary>
+    public bool? OverlapGrammarMasks { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {

@@ -61,14 +61,21 @@ public sealed class GrammarConstraint
     /// <summary>Tokens the last mask allowed (end tokens included).</summary>
     public int AllowedCount { get; private set; }
 
-    /// <summary>Sets the logit of every token not allowed next to -infinity.</summary>
-    public void Mask(Span<float> logits)
+    /// <summary>
+    /// Starts computing the next mask on the thread pool (while the forward pass runs); <see cref="Mask"/> waits for
+    /// it. The bits do not depend on when they are computed.
+    /// </summary>
+    public void PrepareNext()
     {
-        if (!Active)
-        {
-            AllowedCount = Math.Min(logits.Length, _vocab.VocabSize);
-            return;
-        }
+        if (Active && _prepared is null)
+            _prepared = Task.Run(ComputeBits);
+    }
+
+    private Task? _prepared;
+
+    // The bits of the tokens allowed next (end tokens aside).
+    private void ComputeBits()
+    {
         Array.Clear(_mask);
         _vocab.Mask(_matcher, _mask);
         foreach (var (id, bytes) in _markers)
@@ -78,6 +85,23 @@ public sealed class GrammarConstraint
                 _mask[id >> 6] |= 1UL << (id & 63);
             _matcher.Reset(at);
         }
+    }
+
+    /// <summary>Sets the logit of every token not allowed next to -infinity.</summary>
+    public void Mask(Span<float> logits)
+    {
+        if (!Active)
+        {
+            AllowedCount = Math.Min(logits.Length, _vocab.VocabSize);
+            return;
+        }
+        if (_prepared is { } pending)
+        {
+            pending.GetAwaiter().GetResult();
+            _prepared = null;
+        }
+        else
+            ComputeBits();
         bool canEnd = _matcher.CanEnd();
         foreach (int id in _endTokens) // end tokens have no bytes: their bit says only whether the output may end
         {
@@ -134,6 +158,8 @@ public sealed class GrammarConstraint
     /// <summary>Feeds the token chosen; an end token is accepted only where the output may end.</summary>
     public void Accept(int token)
     {
+        if (_prepared is not null)
+            throw new InvalidOperationException("Accept before the prepared mask was used");
         if (!Active)
         {
             if (_trigger is not null && !Abandoned && !_endTokens.Contains(token))

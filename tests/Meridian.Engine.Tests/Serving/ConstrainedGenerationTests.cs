@@ -1,7 +1,8 @@
 // Structured output through the engine on the small random model: every finished output of a json_object request is
 // a JSON object (System.Text.Json parses it), an unfinished one is still a valid JSON prefix, a regex request's text
 // matches the pattern (.NET's regex as the independent check), batching never changes a constrained request's
-// tokens, and a pattern that cannot be enforced is refused at Submit naming the construct.
+// tokens, nor does computing the next mask during the forward pass, and a pattern that cannot be enforced is refused
+// at Submit naming the construct.
 using Meridian.Tests.Shared;
 using System.Text;
 using System.Text.Json;
@@ -72,6 +73,26 @@ public sealed class ConstrainedGenerationTests(EngineFixture fx) : IClassFixture
         }
 
         EngineRequest Request(int i) => new(EngineFixture.Prompt(4 + i, i), Sampled(200 + i, 40)) { Grammar = i % 2 == 0 ? GrammarSpec.JsonObject : GrammarSpec.JsonValue };
+    }
+
+    [Fact]
+    public async Task OverlappedMasks_GiveTheSameTokens_AsMasksComputedAtSampling()
+    {
+        // The next mask computed on the thread pool while the forward pass runs (as on a GPU) against the mask
+        // computed when the logits are there: the same bits, so the same tokens, batched and not.
+        var results = new List<List<int>>[2];
+        for (int overlap = 0; overlap < 2; overlap++)
+        {
+            using var engine = fx.CreateEngine(new LlmEngineOptions { MaxBatchTokens = 64, OverlapGrammarMasks = overlap == 1 });
+            var handles = Enumerable.Range(0, 6).Select(i => engine.Submit(new EngineRequest(EngineFixture.Prompt(4 + i, i), Sampled(300 + i, 40))
+            {
+                Grammar = i % 3 == 0 ? GrammarSpec.JsonObject : i % 3 == 1 ? GrammarSpec.JsonValue : new GrammarSpec(GrammarKind.Regex, "[a-z ]{1,30}"),
+            })).ToList();
+            results[overlap] = [.. (await Task.WhenAll(handles.Select(EngineFixture.ReadAll))).Select(r => r.Tokens)];
+        }
+        for (int i = 0; i < results[0].Count; i++)
+            Assert.Equal(results[0][i], results[1][i]);
+        Assert.Contains(results[1], t => t.Count > 5);
     }
 
     [Fact]
