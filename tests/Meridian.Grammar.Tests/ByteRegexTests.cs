@@ -41,6 +41,31 @@ public sealed class ByteRegexTests
             Assert.True(dfa.IsMatch(s) == oracle.IsMatch(s), $"/{pattern}/ unanchored on \"{s}\": ours {dfa.IsMatch(s)}, .NET {oracle.IsMatch(s)}");
     }
 
+    // Anchors on top-level alternatives, as ECMA-262 reads them ("^a|b$" is (^a)|(b$)); the .NET oracle spells the
+    // end anchor \z, since its $ also matches before a final newline.
+    [Theory]
+    [InlineData("^a|b$", @"^a|b\z")]
+    [InlineData(@"v?\d+(\.\d+){0,3}|^dev-", @"v?\d+(\.\d+){0,3}|^dev-")]
+    [InlineData("^x|^y|z", "^x|^y|z")]
+    [InlineData("ab$|^cd", @"ab\z|^cd")]
+    [InlineData("^(a|b)$", @"^(a|b)\z")]
+    [InlineData(@"a\$|^b", @"a\$|^b")]
+    public void TopLevelAlternativeAnchors_Unanchored_AgreeWithDotNetRegex(string pattern, string oraclePattern)
+    {
+        var dfa = ByteRegex.Compile(pattern, anchored: false);
+        var oracle = new DotNetRegex(oraclePattern, System.Text.RegularExpressions.RegexOptions.ECMAScript);
+        // Strings over the pattern's own characters (and a newline), every one up to 4 long, then random ones.
+        string chars = new([.. (pattern + "ab1.\n").Where(c => c is not ('^' or '$' or '|' or '(' or ')' or '\\' or '{' or '}' or '?' or '+')).Distinct()]);
+        var strings = new List<string> { "" };
+        for (int len = 1; len <= 4; len++)
+            strings.AddRange(strings.Where(x => x.Length == len - 1).SelectMany(x => chars.Select(c => x + c)).ToList());
+        var rng = new Random(7);
+        for (int i = 0; i < 2000; i++)
+            strings.Add(new string([.. Enumerable.Range(0, rng.Next(5, 12)).Select(_ => chars[rng.Next(chars.Length)])]));
+        foreach (string s in strings)
+            Assert.True(dfa.IsMatch(s) == oracle.IsMatch(s), $"/{pattern}/ unanchored on \"{s}\": ours {dfa.IsMatch(s)}, .NET {oracle.IsMatch(s)}");
+    }
+
     [Fact]
     public void Ecma262Semantics_WhereDotNetDiffers()
     {

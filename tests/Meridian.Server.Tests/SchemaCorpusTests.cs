@@ -131,10 +131,10 @@ public sealed class SchemaCorpusTests(ITestOutputHelper output)
         foreach (string f in failures.Take(20))
             output.WriteLine("FAIL " + f);
         Assert.True(failures.IsEmpty, $"{failures.Count} failures; the first: {failures.FirstOrDefault()}");
-        // Ratchets, as when this was written: 222 of 250 supported. Two more compile but have no reply that finishes,
+        // Ratchets, as when this was written: 223 of 250 supported. Two more compile but have no reply that finishes,
         // for reasons of size and of the demo model, not of the grammar: Kubernetes/kb_1161 requires all 587
         // Kubernetes definitions at once, and Snowplow/sp_204 a version string "1.2.3" the Bible model does not write.
-        Assert.True(total >= 222, $"only {total} of {files.Count} schemas supported; 222 were");
+        Assert.True(total >= 223, $"only {total} of {files.Count} schemas supported; 223 were");
         Assert.True(unfinished.Count <= 2, $"{unfinished.Count} schemas without {Seeds} finished replies: {string.Join("; ", unfinished)}");
         Assert.All(unfinished, u => Assert.True(u.StartsWith("Kubernetes/kb_1161", StringComparison.Ordinal) || u.StartsWith("Snowplow/sp_204", StringComparison.Ordinal), u));
     }

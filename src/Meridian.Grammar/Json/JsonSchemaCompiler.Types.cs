@@ -352,7 +352,7 @@ internal sealed partial class JsonSchemaCompiler
         }
         if (listed.Count > MaxCount)
             throw Refuse(pointer, $"{listed.Count} properties (above {MaxCount})");
-        PropertyCounts(s, pointer, listed, required, extrasAllowed);
+        var (minExtras, maxExtras) = PropertyCounts(s, pointer, listed, required, extrasAllowed);
 
         var x = _b.Exprs;
         var props = new List<(string Name, int Value, bool Required)>();
@@ -422,18 +422,21 @@ internal sealed partial class JsonSchemaCompiler
                 rest[i, comma] = n;
                 if (i == props.Count)
                 {
-                    b.Rule(n);
-                    if (extraPair >= 0)
+                    if (minExtras == 0)
+                        b.Rule(n);
+                    if (extraPair >= 0 && maxExtras is not 0)
                     {
-                        int loop = b.Fresh("extras");
-                        b.Rule(loop);
-                        b.Rule(loop, j.Ows, j.Comma, j.Ows, extraPair, loop);
-                        if (comma == 1)
-                            b.Rule(n, loop);
-                        else
+                        // At least minExtras pairs (minProperties past the listed ones), at least one in this rule,
+                        // then more up to maxExtras (maxProperties), or any number.
+                        int first = Math.Max(minExtras, 1);
+                        var pairs = new List<int>();
+                        for (int k = 0; k < first; k++)
                         {
-                            b.Rule(n, extraPair, loop);
+                            if (k > 0 || comma == 1)
+                                pairs.AddRange([j.Ows, j.Comma, j.Ows]);
+                            pairs.Add(extraPair);
                         }
+                        b.Rule(n, [.. pairs, MorePairs(extraPair, maxExtras - first)]);
                     }
                     continue;
                 }
@@ -451,6 +454,30 @@ internal sealed partial class JsonSchemaCompiler
     }
 
     private static readonly JsonElement True = JsonDocument.Parse("true").RootElement;
+
+    private const int MaxCountedKeys = 64;
+
+    // Zero or more ", pair" (at most `most`; null: any number).
+    private int MorePairs(int pair, int? most)
+    {
+        var b = _b;
+        var j = _j;
+        int next = b.Fresh("extras");
+        b.Rule(next);
+        if (most is null)
+        {
+            b.Rule(next, j.Ows, j.Comma, j.Ows, pair, next);
+            return next;
+        }
+        for (int k = 0; k < most; k++)
+        {
+            int more = b.Fresh("extras");
+            b.Rule(more);
+            b.Rule(more, j.Ows, j.Comma, j.Ows, pair, next);
+            next = more;
+        }
+        return next;
+    }
 
     // patternProperties: each pattern (matched anywhere in the key, as ECMA-262 does) over a key's raw text.
     private List<(string Source, int Expr, JsonElement Schema)> Patterns(JsonElement s, string pointer)
@@ -507,10 +534,13 @@ internal sealed partial class JsonSchemaCompiler
     }
 
     // minProperties and maxProperties, by the object's shape: the first optional listed properties become required
-    // until there are minProperties; optional ones past maxProperties are left out (both give a subset of the objects
-    // allowed). With extra keys allowed, maxProperties is refused.
-    private void PropertyCounts(JsonElement s, string pointer, List<(string Name, JsonElement Schema)> listed, HashSet<string> required, bool extras)
+    // until there are minProperties; one more is an other key that must follow, where they are allowed; optional
+    // listed ones past maxProperties are left out, and other keys, where the listed ones are all required, are
+    // counted to it. All give a subset of the objects allowed. Returns the least and most other keys (null: any).
+    private (int Min, int? Max) PropertyCounts(JsonElement s, string pointer, List<(string Name, JsonElement Schema)> listed, HashSet<string> required, bool extras)
     {
+        int minExtras = 0;
+        int? maxExtras = null;
         if (Count(s, "minProperties", pointer) is { } lo && lo > required.Count)
         {
             foreach (var (name, _) in listed)
@@ -520,17 +550,34 @@ internal sealed partial class JsonSchemaCompiler
                 required.Add(name);
             }
             if (required.Count < lo)
-                throw Refuse(pointer, $"'minProperties' {lo} above the {listed.Count} properties listed");
+            {
+                if (!extras)
+                    throw Refuse(pointer, $"'minProperties' {lo} above the {listed.Count} properties listed");
+                // One other key is enough to count; two could repeat one key, which a parser reads as one property.
+                minExtras = lo - required.Count;
+                if (minExtras > 1)
+                    throw Refuse(pointer, $"'minProperties' {lo}, {minExtras} more than the {listed.Count} properties listed");
+            }
         }
         if (Count(s, "maxProperties", pointer) is { } hi)
         {
-            if (extras)
-                throw Refuse(pointer, $"'maxProperties' {hi} on an object that allows other keys");
             if (required.Count > hi)
                 throw Refuse(pointer, $"'maxProperties' {hi} below the {required.Count} required properties");
-            int optional = hi - required.Count;
-            listed.RemoveAll(p => !required.Contains(p.Name) && optional-- <= 0);
+            if (extras)
+            {
+                if (listed.Any(p => !required.Contains(p.Name)))
+                    throw Refuse(pointer, $"'maxProperties' {hi} on an object with optional properties and other keys");
+                maxExtras = Math.Min(hi - required.Count, MaxCountedKeys); // past it, lowered (a subset)
+                if (maxExtras < minExtras)
+                    throw Refuse(pointer, $"'maxProperties' {hi} below 'minProperties'");
+            }
+            else
+            {
+                int optional = hi - required.Count;
+                listed.RemoveAll(p => !required.Contains(p.Name) && optional-- <= 0);
+            }
         }
+        return (minExtras, maxExtras);
     }
 
     private int Array(JsonElement s, string pointer)

@@ -19,40 +19,51 @@ internal ref struct RegexSyntax
     }
 
     /// <summary>
-    /// The expression of <paramref name="pattern"/>. Anchored: the whole text must match (a leading ^ and trailing $ are
-    /// accepted and mean the same). Unanchored (JSON Schema's search semantics): a match anywhere, so the pattern is
-    /// wrapped in any-text on each side it is not anchored.
+    /// The expression of <paramref name="pattern"/>. Anchored: the whole text must match (a ^ starting and a $ ending
+    /// a top-level alternative are accepted and mean the same). Unanchored (JSON Schema's search semantics): a match
+    /// anywhere, so each top-level alternative is wrapped in any-text on each side it is not anchored.
     /// </summary>
     public static int Parse(ExprSet exprs, string pattern, bool anchored)
     {
         ArgumentNullException.ThrowIfNull(pattern);
-        bool start = pattern.StartsWith('^');
-        string body = start ? pattern[1..] : pattern;
-        bool end = body.EndsWith('$') && !EndsWithEscapedDollar(body);
-        if (end)
-            body = body[..^1];
-        var parser = new RegexSyntax(exprs, body);
-        int e = parser.Alternation();
-        if (parser._pos < body.Length)
-            throw parser.Malformed(body[parser._pos] == ')' ? "an unmatched ')'" : $"unexpected '{body[parser._pos]}'");
-        if (!anchored)
+        var parser = new RegexSyntax(exprs, pattern);
+        // Top-level alternatives, each with its own ^ and $ (ECMA-262 reads "^a|b$" as (^a)|(b$)).
+        var alternatives = new List<int>();
+        int anyText = exprs.Star(CodePointSet.Any.ToExpr(exprs));
+        while (true)
         {
-            int anyText = exprs.Star(CodePointSet.Any.ToExpr(exprs));
-            if (!start)
-                e = exprs.Concat(anyText, e);
-            if (!end)
-                e = exprs.Concat(e, anyText);
+            bool start = parser._pos < pattern.Length && pattern[parser._pos] == '^';
+            if (start)
+                parser._pos++;
+            int e = parser.Sequence();
+            bool end = parser._pos < pattern.Length && pattern[parser._pos] == '$';
+            if (end)
+                parser._pos++;
+            if (!anchored)
+            {
+                if (!start)
+                    e = exprs.Concat(anyText, e);
+                if (!end)
+                    e = exprs.Concat(e, anyText);
+            }
+            alternatives.Add(e);
+            if (parser._pos < pattern.Length && pattern[parser._pos] == '|')
+            {
+                parser._pos++;
+                continue;
+            }
+            break;
         }
-        return e;
+        if (parser._pos < pattern.Length)
+            throw parser.Malformed(pattern[parser._pos] == ')' ? "an unmatched ')'" : $"unexpected '{pattern[parser._pos]}'");
+        return exprs.Or(alternatives.ToArray());
     }
 
-    private static bool EndsWithEscapedDollar(string s)
-    {
-        int backslashes = 0;
-        for (int i = s.Length - 2; i >= 0 && s[i] == '\\'; i--)
-            backslashes++;
-        return backslashes % 2 == 1;
-    }
+    private int _depth; // groups open around the current position
+
+    // A $ that ends a top-level alternative (an anchor Parse reads), rather than one inside the pattern.
+    private bool AtTopLevelEnd() =>
+        _depth == 0 && _pattern[_pos] == '$' && (_pos + 1 == _pattern.Length || _pattern[_pos + 1] == '|');
 
     private int Alternation()
     {
@@ -68,7 +79,7 @@ internal ref struct RegexSyntax
     private int Sequence()
     {
         var items = new List<int>();
-        while (_pos < _pattern.Length && _pattern[_pos] is not ('|' or ')'))
+        while (_pos < _pattern.Length && _pattern[_pos] is not ('|' or ')') && !AtTopLevelEnd())
             items.Add(Quantified(Atom()));
         return _exprs.Concat(items.ToArray());
     }
@@ -145,7 +156,7 @@ internal ref struct RegexSyntax
             case '\\':
                 return Escape(inClass: false).ToExpr(_exprs);
             case '^' or '$':
-                throw Error($"the anchor '{c}' inside the pattern (only a leading ^ and a trailing $ can be enforced)");
+                throw Error($"the anchor '{c}' inside the pattern (only a ^ that starts, and a $ that ends, a top-level alternative can be enforced)");
             case '*' or '+' or '?':
                 throw Malformed($"'{c}' has nothing to repeat");
             default:
@@ -174,7 +185,9 @@ internal ref struct RegexSyntax
             else
                 throw Error($"the group syntax '(?{(rest.Length > 1 ? rest[1] : ' ')}'");
         }
+        _depth++;
         int e = Alternation();
+        _depth--;
         if (_pos >= _pattern.Length || _pattern[_pos] != ')')
             throw Malformed("an unclosed '('");
         _pos++;
