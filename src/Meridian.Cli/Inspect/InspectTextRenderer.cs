@@ -15,6 +15,9 @@ internal static class InspectTextRenderer
         Row(w, "format", s.Format == "llama2c" && s.Version == 0 ? "llama2c (legacy)" : s.Version is int v ? $"{s.Format} v{v}" : s.Format);
         Row(w, "file size", Bytes(s.FileSize));
         Row(w, "architecture", s.Architecture);
+        Row(w, "runs here", s.Architecture is null ? null
+            : Meridian.Models.Llama.LlamaConfig.SupportedArchitectures.Contains(s.Architecture) ? "yes"
+            : $"no (this build runs {string.Join(", ", Meridian.Models.Llama.LlamaConfig.SupportedArchitectures)})");
         Row(w, "name", s.Name);
         // Provenance, where the file states it (GGUF general.* keys).
         Row(w, "description", MetadataString(s, "general.description"));

@@ -30,6 +30,23 @@ public class InspectTextOutputTests
         "stories260k/stories260K.bin", "stories260k/stories260K.v1-export.bin");
 
     [SkippableTheory]
+    [InlineData("stories260k/stories260K-F32.gguf", true)]
+    [InlineData("stories260k/qwen2arch/stories260K-qwen2arch-F32.gguf", true)]
+    [InlineData("stories260k/hf", true)]
+    [InlineData("vocab/ggml-vocab-gpt-2.gguf", false)]
+    [InlineData("vocab/ggml-vocab-phi-3.gguf", false)]
+    public void InspectText_SaysWhetherTheBuildRunsTheArchitecture_AndWhichItRuns(string relative, bool runs)
+    {
+        var r = CliRunner.Run("inspect", TestData.Require(relative));
+        Assert.Equal(0, r.ExitCode);
+        string row = Rows(r.Stdout)["runs here"];
+        if (runs)
+            Assert.Equal("yes", row);
+        else
+            Assert.Equal($"no (this build runs {string.Join(", ", Meridian.Models.Llama.LlamaConfig.SupportedArchitectures)})", row);
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(InspectGgufAgreesWithLlamaCppTests.AllGgufFiles), MemberType = typeof(InspectGgufAgreesWithLlamaCppTests))]
     public void InspectText_GgufFile_RowsShowStoredValues(string relative)
     {
