@@ -2,7 +2,6 @@
 // prefix cache and sampling as the HTTP server, without HTTP. ChatOptions map to SamplingOptions the
 // way the OpenAI adapter maps them to request fields.
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Meridian.Engine.Sampling;

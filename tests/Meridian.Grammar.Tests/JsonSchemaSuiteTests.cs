@@ -80,6 +80,13 @@ public sealed class JsonSchemaSuiteTests(ITestOutputHelper output)
         Assert.True(compiled >= 113, $"only {compiled} of {schemas} schemas compiled; 113 did before");
     }
 
+    // Whether the text is a whole sentence of the grammar.
+    internal static bool Accepts(CfgGrammar grammar, LexerStates lexer, string text)
+    {
+        var m = new GrammarMatcher(grammar, lexer);
+        return m.TryBytes(Encoding.UTF8.GetBytes(text)) && m.CanEnd();
+    }
+
     // A random sentence: bytes drawn among those the grammar allows next; past 64 bytes, the shortest way out of the
     // lexeme under way (a key that must end in "bar"), closing bytes first and an end as soon as one is possible.
     internal static string RandomSentence(CfgGrammar grammar, LexerStates lexer, int seed, string where = "")

@@ -3,7 +3,6 @@
 // accepted only when its value meets the bounds, and the grid values strictly inside with at most two decimals are
 // all accepted (the grammar leaves out exponents and values equal to a fractional bound, nothing else).
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Meridian.Grammar.Json;
 using Meridian.Grammar.Matching;
@@ -36,7 +35,7 @@ public sealed class NumberBoundsTests
             bool strictlyInside = (lo is null || v > lo) && (hi is null || v < hi);
             foreach (string text in Spellings(v))
             {
-                bool accepted = Accepts(grammar, lexer, text);
+                bool accepted = JsonSchemaSuiteTests.Accepts(grammar, lexer, text);
                 Assert.False(accepted && !within, $"{schema} accepts {text}");
                 if (strictlyInside && text == Plain(v))
                 {
@@ -57,10 +56,4 @@ public sealed class NumberBoundsTests
     }
 
     private static string Plain(decimal v) => v.ToString("0.##", CultureInfo.InvariantCulture);
-
-    private static bool Accepts(Meridian.Grammar.Cfg.CfgGrammar grammar, LexerStates lexer, string text)
-    {
-        var m = new GrammarMatcher(grammar, lexer);
-        return m.TryBytes(Encoding.UTF8.GetBytes(text)) && m.CanEnd();
-    }
 }

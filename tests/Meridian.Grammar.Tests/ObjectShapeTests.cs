@@ -3,7 +3,6 @@
 // merged allOf branches. Instances
 // the schema rejects are not sentences of the grammar, instances it accepts in the grammar's shape are, and random
 // sentences of the grammar validate.
-using System.Text;
 using System.Text.Json;
 using Json.Schema;
 using Meridian.Grammar.Json;
@@ -28,8 +27,8 @@ public sealed class ObjectShapeTests
         var validator = JsonSchema.FromText(schemaText);
         Assert.True(validator.Evaluate(JsonDocument.Parse(valid).RootElement).IsValid);
         Assert.False(validator.Evaluate(JsonDocument.Parse(invalid).RootElement).IsValid);
-        Assert.True(Accepts(grammar, lexer, valid), $"the grammar refuses {valid}");
-        Assert.False(Accepts(grammar, lexer, invalid), $"the grammar accepts {invalid}");
+        Assert.True(JsonSchemaSuiteTests.Accepts(grammar, lexer, valid), $"the grammar refuses {valid}");
+        Assert.False(JsonSchemaSuiteTests.Accepts(grammar, lexer, invalid), $"the grammar accepts {invalid}");
         for (int seed = 0; seed < 20; seed++)
         {
             string text = JsonSchemaSuiteTests.RandomSentence(grammar, lexer, seed, schemaText);
@@ -45,11 +44,5 @@ public sealed class ObjectShapeTests
         using var doc = JsonDocument.Parse("""{"type":"object","additionalProperties":true,"minProperties":2}""");
         var e = Assert.Throws<GrammarException>(() => JsonSchemaCompiler.Compile(doc.RootElement));
         Assert.Contains("'minProperties' 2", e.Message);
-    }
-
-    private static bool Accepts(Meridian.Grammar.Cfg.CfgGrammar grammar, LexerStates lexer, string text)
-    {
-        var m = new GrammarMatcher(grammar, lexer);
-        return m.TryBytes(Encoding.UTF8.GetBytes(text)) && m.CanEnd();
     }
 }

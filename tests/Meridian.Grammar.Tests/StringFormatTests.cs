@@ -3,7 +3,6 @@
 // IPAddress, DateTime or MailAddress as the format says.
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Meridian.Grammar.Json;
 using Meridian.Grammar.Matching;
@@ -54,9 +53,6 @@ public sealed class StringFormatTests
 
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static bool Accepts(Meridian.Grammar.Cfg.CfgGrammar grammar, LexerStates lexer, string value)
-    {
-        var m = new GrammarMatcher(grammar, lexer);
-        return m.TryBytes(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(value, Relaxed))) && m.CanEnd();
-    }
+    private static bool Accepts(Meridian.Grammar.Cfg.CfgGrammar grammar, LexerStates lexer, string value) =>
+        JsonSchemaSuiteTests.Accepts(grammar, lexer, JsonSerializer.Serialize(value, Relaxed));
 }

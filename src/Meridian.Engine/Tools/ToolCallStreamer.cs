@@ -23,18 +23,20 @@ public sealed class ToolCallStreamer(ToolCallFormat format)
         _text.Append(piece);
         if (_trigger is null || _triggered)
             return "";
-        string text = _text.ToString();
-        int at = text.IndexOf(_trigger, searchFrom, StringComparison.Ordinal);
+        // Only the text not streamed yet (and the tail a trigger may have begun in) is looked at.
+        int from = _sent >= 0 ? Math.Min(_sent, searchFrom) : 0;
+        string text = _text.ToString(from, _text.Length - from);
+        int at = text.IndexOf(_trigger, searchFrom - from, StringComparison.Ordinal);
         int end = at >= 0 ? at : text.Length - TriggerStart(text);
         _triggered = at >= 0;
-        int start = _sent >= 0 ? _sent : FirstNonSpace(text);
+        int start = _sent >= 0 ? _sent - from : FirstNonSpace(text);
         int stop = end;
         while (stop > start && char.IsWhiteSpace(text[stop - 1]))
             stop--;
         if (stop <= start)
             return "";
         string chunk = text[start..stop];
-        _sent = stop;
+        _sent = from + stop;
         _streamed.Append(chunk);
         return chunk;
     }

@@ -180,12 +180,12 @@ public sealed class GrammarConstraint
     private void Watch(ReadOnlySpan<byte> bytes)
     {
         _tail.AddRange(bytes);
-        byte[] tail = [.. _tail];
-        int at = tail.AsSpan().IndexOf(_trigger);
+        var tail = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tail);
+        int at = tail.IndexOf(_trigger);
         if (at >= 0)
         {
             Active = true;
-            if (!_matcher.TryBytes(tail.AsSpan(at)))
+            if (!_matcher.TryBytes(tail[at..]))
             {
                 Active = false;
                 Abandoned = true;

@@ -69,41 +69,40 @@ internal static class GrammarBenchCommand
 
         void Walk(GrammarSpec spec, int seed, bool timed)
         {
+            clock.Restart();
+            var constraint = GrammarConstraint.Create(spec, vocab, tokenizer.EndOfGenerationIds);
+            if (timed)
+                compile.Add(clock.Elapsed.TotalMilliseconds);
+            var rng = new Random(seed);
+            for (int step = 0; step < steps; step++)
             {
+                Array.Clear(logits);
                 clock.Restart();
-                var constraint = GrammarConstraint.Create(spec, vocab, tokenizer.EndOfGenerationIds);
+                constraint.Mask(logits);
                 if (timed)
-                    compile.Add(clock.Elapsed.TotalMilliseconds);
-                var rng = new Random(seed);
-                for (int step = 0; step < steps; step++)
                 {
-                    Array.Clear(logits);
-                    clock.Restart();
-                    constraint.Mask(logits);
-                    if (timed)
-                    {
-                        masks.Add(clock.Elapsed.TotalMicroseconds);
-                        allowed.Add(constraint.AllowedCount);
-                    }
-                    // The walk allocates nothing per step (a list of 150k ids each step would put the harness's own
-                    // garbage collections into the masks' tail).
-                    int count = 0;
-                    bool canEnd = false;
-                    for (int i = 0; i < logits.Length; i++)
-                    {
-                        if (float.IsNegativeInfinity(logits[i]))
-                            continue;
-                        if (tokenizer.IsEndOfGeneration(i))
-                            canEnd = true;
-                        else
-                            ids[count++] = i;
-                    }
-                    if (count == 0 || (canEnd && (step > steps / 2 || rng.Next(4) == 0)))
-                        break;
-                    constraint.Accept(ids[rng.Next(count)]);
+                    masks.Add(clock.Elapsed.TotalMicroseconds);
+                    allowed.Add(constraint.AllowedCount);
                 }
+                // The walk allocates nothing per step (a list of 150k ids each step would put the harness's own
+                // garbage collections into the masks' tail).
+                int count = 0;
+                bool canEnd = false;
+                for (int i = 0; i < logits.Length; i++)
+                {
+                    if (float.IsNegativeInfinity(logits[i]))
+                        continue;
+                    if (tokenizer.IsEndOfGeneration(i))
+                        canEnd = true;
+                    else
+                        ids[count++] = i;
+                }
+                if (count == 0 || (canEnd && (step > steps / 2 || rng.Next(4) == 0)))
+                    break;
+                constraint.Accept(ids[rng.Next(count)]);
             }
         }
+
         compile.Sort();
         masks.Sort();
         allowed.Sort();
