@@ -20,7 +20,8 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     private readonly PagedAttentionJob _pagedAttention;
     private readonly RmsNormJob _rmsNorm = new();
     private readonly RopeJob _rope = new();
-    private readonly SwiGluJob _swiGlu = new();
+    private readonly GluJob<SwiGluOp> _swiGlu = new();
+    private readonly GluJob<GeGluOp> _geGlu = new();
 
     /// <summary>Elements from which a row op is split over the pool (a decode step's rows stay on the caller:
     /// a few thousand elements take less time than waking a worker).</summary>
@@ -153,6 +154,31 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
               && (long)gate.Rows * gate.Cols == n && (long)up.Rows * up.Cols == n, "SwiGlu: shapes");
         _swiGlu.Set(P32(gate), P32(up), P32(dst), dst.Cols);
         Rows(dst.Rows, n, _swiGlu);
+    }
+
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
+    {
+        long n = (long)dst.Rows * dst.Cols;
+        Check(gate.Type == DType.F32 && up.Type == DType.F32 && dst.Type == DType.F32
+              && (long)gate.Rows * gate.Cols == n && (long)up.Rows * up.Cols == n, "GeGlu: shapes");
+        _geGlu.Set(P32(gate), P32(up), P32(dst), dst.Cols);
+        Rows(dst.Rows, n, _geGlu);
+    }
+
+    public void Scale(DeviceTensor x, float scale, DeviceTensor dst)
+    {
+        Check(x.Type == DType.F32 && dst.Type == DType.F32 && x.ByteLength == dst.ByteLength, "Scale: x and dst must be f32 of one size");
+        TensorPrimitives.Multiply(F32(x), scale, F32(dst));
+    }
+
+    public void Softcap(DeviceTensor x, float cap, DeviceTensor dst)
+    {
+        Check(x.Type == DType.F32 && dst.Type == DType.F32 && x.ByteLength == dst.ByteLength && cap > 0 && float.IsFinite(cap),
+            "Softcap: x and dst must be f32 of one size and cap positive and finite");
+        var d = F32(dst);
+        TensorPrimitives.Multiply(F32(x), 1f / cap, d);
+        TensorPrimitives.Tanh(d, d);
+        TensorPrimitives.Multiply(d, cap, d);
     }
 
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)

@@ -11,9 +11,11 @@ internal sealed class ProfilingComputeStream(IComputeStream inner) : IComputeStr
 {
     // Slots: the non-matmul ops, then one matmul slot per weight dtype id (< 64).
     private static readonly string[] OpNames =
-        ["embedding", "rmsnorm", "rope", "attention", "scatter", "gather", "swiglu", "add", "softmax", "copy", "argmax", "write", "read"];
+        ["embedding", "rmsnorm", "rope", "attention", "scatter", "gather", "swiglu", "add", "softmax", "copy", "argmax", "write", "read",
+            "geglu", "scale", "softcap"];
     private const int Embedding = 0, RmsNormSlot = 1, RopeSlot = 2, Attention = 3, Scatter = 4, Gather = 5, SwiGluSlot = 6,
-        AddSlot = 7, SoftmaxSlot = 8, CopySlot = 9, ArgMaxSlot = 10, WriteSlot = 11, ReadSlot = 12;
+        AddSlot = 7, SoftmaxSlot = 8, CopySlot = 9, ArgMaxSlot = 10, WriteSlot = 11, ReadSlot = 12,
+        GeGluSlot = 13, ScaleSlot = 14, SoftcapSlot = 15;
     private const int MatMulBase = 16;
     private readonly long[] _ticks = new long[MatMulBase + 64];
     private readonly long[] _calls = new long[MatMulBase + 64];
@@ -112,6 +114,27 @@ internal sealed class ProfilingComputeStream(IComputeStream inner) : IComputeStr
         long t0 = Stopwatch.GetTimestamp();
         inner.SwiGlu(gate, up, dst);
         Record(SwiGluSlot, t0);
+    }
+
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.GeGlu(gate, up, dst);
+        Record(GeGluSlot, t0);
+    }
+
+    public void Scale(DeviceTensor x, float scale, DeviceTensor dst)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.Scale(x, scale, dst);
+        Record(ScaleSlot, t0);
+    }
+
+    public void Softcap(DeviceTensor x, float cap, DeviceTensor dst)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.Softcap(x, cap, dst);
+        Record(SoftcapSlot, t0);
     }
 
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)

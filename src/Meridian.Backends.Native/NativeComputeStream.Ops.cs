@@ -74,6 +74,20 @@ internal sealed unsafe partial class NativeComputeStream
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst) => Record2(BackendOp.SwiGlu, gate, up, dst);
 
     /// <inheritdoc />
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst) => throw NotInAbi(BackendOp.GeGlu);
+
+    /// <inheritdoc />
+    public void Scale(DeviceTensor x, float scale, DeviceTensor dst) => throw NotInAbi(BackendOp.Scale);
+
+    /// <inheritdoc />
+    public void Softcap(DeviceTensor x, float cap, DeviceTensor dst) => throw NotInAbi(BackendOp.Softcap);
+
+    // Ops of contract 1.1 that plugin ABI 1.0 cannot carry: the device answers Supports false for them, so a model
+    // places them on the fallback device and this is reached only by a caller that did not ask.
+    private static UnsupportedOpException NotInAbi(BackendOp op) =>
+        new($"{op.Name()} is not an op of the plugin ABI 1.0 (contract 1.0); the device reports it unsupported, so run it on a fallback device");
+
+    /// <inheritdoc />
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst) => Record2(BackendOp.Add, a, b, dst);
 
     /// <inheritdoc />

@@ -92,6 +92,8 @@ public sealed unsafe class NativeDevice : IDevice
         {
             if (_supports.TryGetValue((op, type), out bool known))
                 return known;
+            if ((int)op >= MbAbi.OpCount)
+                return _supports[(op, type)] = false; // an op of a later contract minor: ABI 1.0 has no way to ask
             var desc = OpDescriptors.ForSupports(op, type);
             int supported;
             Check(Plugin.Api->DeviceSupports(Handle, &desc, &supported), $"device_supports({op.Name()}, {type.Name()})");

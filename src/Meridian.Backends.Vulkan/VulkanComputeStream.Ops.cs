@@ -192,6 +192,44 @@ internal sealed unsafe partial class VulkanComputeStream
     }
 
     /// <inheritdoc />
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
+    {
+        Require(gate.Type == DType.F32 && up.Type == DType.F32 && dst.Type == DType.F32 && gate.ByteLength == up.ByteLength && dst.ByteLength == gate.ByteLength,
+            $"geglu: gate [{gate.Rows}, {gate.Cols}], up [{up.Rows}, {up.Cols}], dst [{dst.Rows}, {dst.Cols}]");
+        var pc = new PushConstants(stackalloc byte[VulkanDevice.PushConstantBytes]);
+        pc.Address(AddressOf(gate, "geglu", "gate"));
+        pc.Address(AddressOf(up, "geglu", "up"));
+        pc.Address(AddressOf(dst, "geglu", "dst"));
+        long n = (long)gate.Rows * gate.Cols;
+        pc.U32(n);
+        Dispatch("geglu", pc, VulkanKernels.GridGroups(n));
+    }
+
+    /// <inheritdoc />
+    public void Scale(DeviceTensor x, float scale, DeviceTensor dst) => ScaleLike("scale", x, scale, dst);
+
+    /// <inheritdoc />
+    public void Softcap(DeviceTensor x, float cap, DeviceTensor dst)
+    {
+        Require(cap > 0 && float.IsFinite(cap), $"softcap: cap {cap} must be positive and finite");
+        ScaleLike("softcap", x, cap, dst);
+    }
+
+    // scale.comp's two variants: x and dst f32 of one size, one float parameter.
+    private void ScaleLike(string shader, DeviceTensor x, float s, DeviceTensor dst)
+    {
+        Require(x.Type == DType.F32 && dst.Type == DType.F32 && x.ByteLength == dst.ByteLength,
+            $"{shader}: x [{x.Rows}, {x.Cols}] {x.Type.Name()}, dst [{dst.Rows}, {dst.Cols}] {dst.Type.Name()}");
+        var pc = new PushConstants(stackalloc byte[VulkanDevice.PushConstantBytes]);
+        pc.Address(AddressOf(x, shader, "x"));
+        pc.Address(AddressOf(dst, shader, "dst"));
+        long n = (long)x.Rows * x.Cols;
+        pc.U32(n);
+        pc.F32(s);
+        Dispatch(shader, pc, VulkanKernels.GridGroups(n));
+    }
+
+    /// <inheritdoc />
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
     {
         Require(a.Type == DType.F32 && b.Type == DType.F32 && dst.Type == DType.F32 && b.Cols == a.Cols && (b.Rows == a.Rows || b.Rows == 1)

@@ -91,6 +91,9 @@ internal static class VulkanKernels
         BackendOp.Add => "add",
         BackendOp.Softmax => "softmax",
         BackendOp.ArgMax => "argmax",
+        BackendOp.GeGlu => "geglu",
+        BackendOp.Scale => "scale",
+        BackendOp.Softcap => "softcap",
         _ => null,
     };
 

@@ -117,6 +117,9 @@ public static partial class ConformanceKit
         BackendOp.Add when type == DType.F32 => ElementwiseCases.Add(),
         BackendOp.Softmax when type == DType.F32 => ElementwiseCases.Softmax(),
         BackendOp.ArgMax when type == DType.F32 => RowCases.ArgMax(),
+        BackendOp.GeGlu when type == DType.F32 => ElementwiseCases.GeGlu(),
+        BackendOp.Scale when type == DType.F32 => ElementwiseCases.Scale(),
+        BackendOp.Softcap when type == DType.F32 => ElementwiseCases.Softcap(),
         _ => null,
     };
 

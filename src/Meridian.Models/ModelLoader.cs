@@ -7,6 +7,7 @@ using Meridian.Formats.Gguf;
 using Meridian.Formats.HuggingFace;
 using Meridian.Formats.Llama2C;
 using Meridian.Formats.Safetensors;
+using Meridian.Models.Architectures;
 using Meridian.Models.Llama;
 using Meridian.Models.Weights;
 
@@ -58,11 +59,11 @@ public static class ModelLoader
     // that needs more memory than there is). On the CPU that is host RAM: its weights stay in the file's mapping,
     // and a model bigger than RAM would be paged in from disk on every token. Activations and logits (megabytes)
     // are not counted.
-    private static void CheckMemory(IDevice device, IReadOnlyList<PlannedWeight> plan, LlamaConfig config, ModelLoadOptions options, string origin)
+    private static void CheckMemory(IDevice device, IReadOnlyList<PlannedWeight> plan, IModelSpec spec, ModelLoadOptions options, string origin)
     {
         long weights = plan.Sum(p => p.Weight.ByteLength);
-        int context = config.MaxPositionEmbeddings;
-        long kv = options.KvCacheBytes?.Invoke(context, LlamaModel.KvBytesPerTokenOf(config, options.KvType)) ?? 0;
+        int context = spec.ContextLength;
+        long kv = options.KvCacheBytes?.Invoke(context, spec.Shape.KvBytesPerToken(options.KvType)) ?? 0;
         long memory = device.MemoryBytes;
         if (weights + kv <= memory)
             return;
@@ -90,18 +91,9 @@ public static class ModelLoader
         var file = GgufFile.Open(path);
         try
         {
-            var config = LlamaConfig.FromGguf(file);
-            var source = new GgufWeightSource(file);
-            if (source.TryGet("rope_freqs.weight") is { } freqs)
-            {
-                // llama.cpp stores Llama 3.1 rope scaling as per-frequency divisors.
-                var factors = new float[config.HeadDim / 2];
-                if (freqs.Type != Core.Tensors.DType.F32 || freqs.Rows * freqs.Cols != factors.Length)
-                    throw new ModelFormatException($"{path}: tensor 'rope_freqs.weight' must be {factors.Length} f32 values");
-                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(freqs.Span).CopyTo(factors);
-                config = config with { RopeFreqFactors = factors };
-            }
-            return Build(config, source, device, options, file);
+            string arch = file.Architecture ?? throw new ModelFormatException($"{path}: metadata key 'general.architecture' is missing");
+            var spec = Architectures.Architectures.ForGguf(arch, path).FromGguf(file);
+            return Build(spec, new GgufWeightSource(file), device, options, file);
         }
         catch
         {
@@ -115,11 +107,13 @@ public static class ModelLoader
         string configPath = System.IO.Path.Combine(dir, "config.json");
         if (!File.Exists(configPath))
             throw new ModelFormatException($"{dir}: no config.json, so this is not a Hugging Face model directory");
-        var config = LlamaConfig.FromHf(HfConfig.Load(configPath), dir);
+        var hf = HfConfig.Load(configPath);
+        var arch = Architectures.Architectures.ForHf(hf.ModelType ?? throw new ModelFormatException($"{dir}: config.json has no 'model_type'"), dir);
+        var spec = arch.FromHf(hf, dir);
         var model = SafetensorsModel.Open(dir);
         try
         {
-            return Build(config, new SafetensorsWeightSource(model), device, options, model);
+            return Build(spec, new SafetensorsWeightSource(model, arch.HfName), device, options, model);
         }
         catch
         {
@@ -142,14 +136,13 @@ public static class ModelLoader
         }
     }
 
-    private static LlamaModel Build(LlamaConfig config, WeightSource source, IDevice device, ModelLoadOptions options, IDisposable owner)
+    private static ILanguageModel Build(IModelSpec spec, WeightSource source, IDevice device, ModelLoadOptions options, IDisposable owner)
     {
-        config.Validate(source.Origin);
-        var plan = LlamaWeights.Plan(source, config); // headers only
-        var requirements = LlamaModel.RequirementsOf(plan, options.KvType);
+        spec.Validate(source.Origin);
+        var plan = spec.Plan(source); // headers only
+        var requirements = spec.Requirements(plan, options.KvType);
         var placed = Place(device, requirements, options.FallbackDevice, source.Origin);
-        CheckMemory(device, plan, config, options, source.Origin);
-        var weights = LlamaWeights.Load(plan, config, placed, options.Progress);
-        return new LlamaModel(config, weights, placed, options.KvType, owner);
+        CheckMemory(device, plan, spec, options, source.Origin);
+        return spec.Create(plan, placed, options.KvType, owner, options.Progress);
     }
 }

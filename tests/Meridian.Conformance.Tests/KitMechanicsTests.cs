@@ -70,7 +70,7 @@ public sealed class KitMechanicsTests
         using var doc = JsonDocument.Parse(ConformanceJson.Serialize(report));
         var root = doc.RootElement;
         Assert.Equal("meridian.conformance/1", root.GetProperty("schema").GetString());
-        Assert.Equal("1.0", root.GetProperty("contract").GetString());
+        Assert.Equal(BackendContract.Version.ToString(), root.GetProperty("contract").GetString());
         Assert.True(root.GetProperty("passed").GetBoolean());
         Assert.Equal("reference (scalar ReferenceOps)", root.GetProperty("device").GetProperty("name").GetString());
         Assert.Equal("f32", root.GetProperty("device").GetProperty("supports").GetProperty("softmax")[0].GetString());

@@ -1,5 +1,5 @@
 // Test fixture builder: a random-weight Llama-family model (llama, mistral, qwen2 biases, qwen3 q/k
-// norm) held as f32 values, written with our GGUF writer (matrices in any dtype Meridian decodes,
+// norm) or Gemma 2/3 model (sandwich norms, GeGLU, soft-caps, interleaved sliding layers) held as f32 values, written with our GGUF writer (matrices in any dtype Meridian decodes,
 // optionally with a byte-token SPM vocab so llama.cpp can load it) or our safetensors writer.
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
@@ -39,8 +39,29 @@ internal sealed class SyntheticModel
     /// <summary>Every tensor by GGUF name, row-major [Rows, Cols] f32; 1-D tensors have Rows = 1.</summary>
     public Dictionary<string, (int Rows, int Cols, float[] Data)> Weights { get; }
 
-    /// <summary>Sliding window on every layer (0 = full attention): written as mimo2's keys, used by <see cref="ReferenceForward"/>.</summary>
+    /// <summary>
+    /// Sliding window (0 = full attention): on every layer for mimo2 (written as its keys), on Gemma's sliding layers
+    /// (Gemma 2: even layers; Gemma 3: five of six); used by <see cref="ReferenceForward"/>.
+    /// </summary>
     public int SlidingWindow { get; set; }
+
+    /// <summary>Gemma 2's attention score soft-cap (written as gemma2.attn_logit_softcapping).</summary>
+    public float AttnSoftcap { get; set; }
+
+    /// <summary>Gemma 2's final logit soft-cap (written as gemma2.final_logit_softcapping).</summary>
+    public float FinalSoftcap { get; set; }
+
+    /// <summary>RoPE base of Gemma's global layers (its sliding layers use <see cref="RopeTheta"/>, 10000, as llama.cpp fixes it).</summary>
+    public float GlobalRopeTheta { get; set; } = RopeTheta;
+
+    /// <summary>Gemma 3's linear RoPE scaling of the global layers (1 = none).</summary>
+    public float RopeLinearFactor { get; set; } = 1f;
+
+    /// <summary>Gemma 2 or Gemma 3.</summary>
+    public bool IsGemma => Arch is "gemma2" or "gemma3";
+
+    /// <summary>Whether Gemma layer <paramref name="layer"/> slides (llama.cpp's swa pattern: 2 for Gemma 2, 6 for Gemma 3).</summary>
+    public bool Slides(int layer) => SlidingWindow > 0 && (Arch == "gemma2" ? layer % 2 == 0 : Arch == "gemma3" ? layer % 6 < 5 : true);
 
     /// <summary>
     /// Uniform random weights. Matrices are scaled by sqrt(3 / cols) so every projection's output
@@ -62,9 +83,11 @@ internal sealed class SyntheticModel
         void Norm(string name, int width) => Add(name, 1, width, 0.2f, 1f);
 
         int q = s.H * s.Dh, kv = s.Hkv * s.Dh;
-        Add("token_embd.weight", s.V, s.D, 1f);
+        bool gemma = arch is "gemma2" or "gemma3";
+        Add("token_embd.weight", s.V, s.D, gemma ? 1f / MathF.Sqrt(s.D) : 1f); // Gemma scales embeddings by sqrt(D)
         Norm("output_norm.weight", s.D);
-        Matrix("output.weight", s.V, s.D);
+        if (!gemma)
+            Matrix("output.weight", s.V, s.D); // Gemma ties its output to the embedding
         for (int l = 0; l < s.L; l++)
         {
             string b = $"blk.{l}.";
@@ -83,10 +106,15 @@ internal sealed class SyntheticModel
                 Add(b + "attn_k.bias", 1, kv, 0.3f);
                 Add(b + "attn_v.bias", 1, kv, 0.3f);
             }
-            if (arch == "qwen3")
+            if (arch is "qwen3" or "gemma3")
             {
                 Norm(b + "attn_q_norm.weight", s.Dh);
                 Norm(b + "attn_k_norm.weight", s.Dh);
+            }
+            if (gemma)
+            {
+                Norm(b + "post_attention_norm.weight", s.D);
+                Norm(b + "post_ffw_norm.weight", s.D);
             }
         }
         return new SyntheticModel(arch, s, w);
@@ -117,7 +145,7 @@ internal sealed class SyntheticModel
             .Add($"{arch}.attention.value_length", (uint)s.Dh)
             .Add($"{arch}.context_length", (uint)ContextLength)
             .Add($"{arch}.attention.layer_norm_rms_epsilon", RmsEps)
-            .Add($"{arch}.rope.freq_base", RopeTheta);
+            .Add($"{arch}.rope.freq_base", arch == "gemma3" ? GlobalRopeTheta : RopeTheta);
         if (arch == "mimo2")
         {
             // llama.cpp's mimo2 (dense: no experts): a sliding window on every layer (pattern 1 = all layers),
@@ -127,6 +155,19 @@ internal sealed class SyntheticModel
                 .Add($"{arch}.attention.sliding_window_pattern", 1u)
                 .Add($"{arch}.rope.freq_base_swa", RopeTheta)
                 .Add($"{arch}.expert_feed_forward_length", 0u);
+        }
+        if (arch == "gemma2")
+        {
+            writer
+                .Add($"{arch}.attention.sliding_window", (uint)SlidingWindow)
+                .Add($"{arch}.attn_logit_softcapping", AttnSoftcap)
+                .Add($"{arch}.final_logit_softcapping", FinalSoftcap);
+        }
+        if (arch == "gemma3")
+        {
+            writer.Add($"{arch}.attention.sliding_window", (uint)SlidingWindow);
+            if (RopeLinearFactor != 1f)
+                writer.Add($"{arch}.rope.scaling.type", "linear").Add($"{arch}.rope.scaling.factor", RopeLinearFactor);
         }
         if (withVocab)
         {
@@ -165,6 +206,11 @@ internal sealed class SyntheticModel
     /// <summary>Writes config.json and model.safetensors (f32, HF names) into <paramref name="dir"/>.</summary>
     public void WriteHf(string dir)
     {
+        if (IsGemma)
+        {
+            WriteGemmaHf(dir);
+            return;
+        }
         var s = Shape;
         var config = new Dictionary<string, object>
         {
@@ -189,6 +235,45 @@ internal sealed class SyntheticModel
         writer.Write(Path.Combine(dir, "model.safetensors"));
     }
 
+    // Gemma's checkpoint as transformers saves it: model_type gemma2 / gemma3_text, norms stored as w (the model
+    // computes 1 + w, so the GGUF's 1 + w less one), the output tied to the embedding, the layer pattern as layer_types.
+    private void WriteGemmaHf(string dir)
+    {
+        var s = Shape;
+        var config = new Dictionary<string, object?>
+        {
+            ["model_type"] = Arch == "gemma2" ? "gemma2" : "gemma3_text",
+            ["hidden_size"] = s.D,
+            ["intermediate_size"] = s.F,
+            ["num_hidden_layers"] = s.L,
+            ["num_attention_heads"] = s.H,
+            ["num_key_value_heads"] = s.Hkv,
+            ["head_dim"] = s.Dh,
+            ["vocab_size"] = s.V,
+            ["max_position_embeddings"] = ContextLength,
+            ["rms_norm_eps"] = (double)RmsEps,
+            ["rope_theta"] = (double)GlobalRopeTheta,
+            ["rope_local_base_freq"] = (double)RopeTheta,
+            ["rope_scaling"] = RopeLinearFactor == 1f ? null : new Dictionary<string, object> { ["rope_type"] = "linear", ["factor"] = (double)RopeLinearFactor },
+            ["query_pre_attn_scalar"] = s.Dh,
+            ["sliding_window"] = SlidingWindow,
+            ["layer_types"] = Enumerable.Range(0, s.L).Select(l => Slides(l) ? "sliding_attention" : "full_attention").ToArray(),
+            ["attn_logit_softcapping"] = AttnSoftcap > 0 ? (double)AttnSoftcap : null,
+            ["final_logit_softcapping"] = FinalSoftcap > 0 ? (double)FinalSoftcap : null,
+            ["hidden_activation"] = "gelu_pytorch_tanh",
+            ["tie_word_embeddings"] = true,
+        };
+        File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config));
+        var writer = new SafetensorsWriter();
+        foreach (var (name, (rows, cols, data)) in Weights)
+        {
+            var values = name.EndsWith("norm.weight", StringComparison.Ordinal) ? data.Select(v => v - 1f).ToArray() : data;
+            writer.AddTensor(Meridian.Models.Gemma.GemmaConfig.HfName(name)!, SafetensorsDType.F32, rows == 1 ? [cols] : [rows, cols],
+                MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        }
+        writer.Write(Path.Combine(dir, "model.safetensors"));
+    }
+
     /// <summary>
     /// Logits [T, V] of a plain scalar forward pass (Core's ReferenceOps, f32) over <see cref="Weights"/>,
     /// RoPE in <paramref name="layout"/>. With <paramref name="quantizeActivations"/>, each matmul's
@@ -197,6 +282,8 @@ internal sealed class SyntheticModel
     /// </summary>
     public float[] ReferenceForward(int[] tokens, RopeLayout layout, Func<string, int, bool>? quantizeActivations = null)
     {
+        if (IsGemma)
+            return GemmaReferenceForward(tokens, quantizeActivations);
         // T = tokens, D = hidden, H = heads, Hkv = kv heads, Dh = head dim
         var s = Shape;
         var w = Weights;
@@ -254,6 +341,77 @@ internal sealed class SyntheticModel
             x = AddTo(x, Mm(b + "ffn_down.weight", g));
         }
         return Mm("output.weight", Norm("output_norm.weight", x));
+    }
+
+    /// <summary>
+    /// Gemma's forward pass written out from the papers and transformers' Gemma2/Gemma3 modeling (not from Meridian's
+    /// model): embeddings · sqrt(D); per layer norm → q, k, v → (Gemma 3) per-head q/k norms → rotate-half RoPE with
+    /// the local base on sliding layers and the global one (and its linear scaling) elsewhere → attention with scale
+    /// 1/sqrt(Dh), window and soft-cap → output → post-attention norm → residual; norm → GeGLU → post-ffw norm →
+    /// residual; final norm, the tied output product, final soft-cap. Norm weights are the GGUF's (1 + w).
+    /// </summary>
+    private float[] GemmaReferenceForward(int[] tokens, Func<string, int, bool>? quantizeActivations)
+    {
+        var s = Shape;
+        var w = Weights;
+        int t = tokens.Length;
+        float[] Mm(string name, float[] x)
+        {
+            var (rows, cols, data) = w[name];
+            var y = new float[t * rows];
+            if (quantizeActivations?.Invoke(name, cols) == true)
+                x = RoundThroughInt8(x, cols);
+            ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
+            return y;
+        }
+        float[] Norm(string name, float[] x)
+        {
+            var y = new float[x.Length];
+            ReferenceOps.RmsNormReference(x, w[name].Data, RmsEps, y);
+            return y;
+        }
+        float[] AddTo(float[] a, float[] b)
+        {
+            var y = new float[a.Length];
+            ReferenceOps.AddReference(a, b, y);
+            return y;
+        }
+        var x = new float[t * s.D];
+        float embedScale = MathF.Sqrt(s.D);
+        for (int i = 0; i < t; i++)
+        {
+            for (int j = 0; j < s.D; j++)
+                x[i * s.D + j] = w["token_embd.weight"].Data[tokens[i] * s.D + j] * embedScale;
+        }
+        int[] pos = Enumerable.Range(0, t).ToArray();
+        for (int l = 0; l < s.L; l++)
+        {
+            string b = $"blk.{l}.";
+            bool slides = Slides(l);
+            var rope = slides ? new RopeSpec(s.Dh, RopeTheta, RopeLayout.RotateHalf)
+                : new RopeSpec(s.Dh, GlobalRopeTheta, RopeLayout.RotateHalf, RopeLinearFactor == 1f ? null : Enumerable.Repeat(RopeLinearFactor, s.Dh / 2).ToArray());
+            var h = Norm(b + "attn_norm.weight", x);
+            float[] q = Mm(b + "attn_q.weight", h), k = Mm(b + "attn_k.weight", h), v = Mm(b + "attn_v.weight", h);
+            if (Arch == "gemma3")
+            {
+                q = Norm(b + "attn_q_norm.weight", q);
+                k = Norm(b + "attn_k_norm.weight", k);
+            }
+            ReferenceOps.RopeReference(q, pos, rope);
+            ReferenceOps.RopeReference(k, pos, rope);
+            var att = new float[t * s.H * s.Dh];
+            var p = new AttentionParams(s.H, s.Hkv, s.Dh, 1f / MathF.Sqrt(s.Dh), slides ? SlidingWindow : 0, AttnSoftcap);
+            ReferenceOps.AttentionReference(q, k, v, 0, p, att);
+            x = AddTo(x, Norm(b + "post_attention_norm.weight", Mm(b + "attn_output.weight", att)));
+            h = Norm(b + "ffn_norm.weight", x);
+            float[] g = Mm(b + "ffn_gate.weight", h), u = Mm(b + "ffn_up.weight", h);
+            ReferenceOps.GeGluReference(g, u, g);
+            x = AddTo(x, Norm(b + "post_ffw_norm.weight", Mm(b + "ffn_down.weight", g)));
+        }
+        var logits = Mm("token_embd.weight", Norm("output_norm.weight", x));
+        if (FinalSoftcap > 0)
+            ReferenceOps.SoftcapReference(logits, FinalSoftcap, logits);
+        return logits;
     }
 
     // x: [R, cols] f32 → the values int8 codes per 32-block stand for (what an int8 kernel multiplies).

@@ -16,8 +16,8 @@ internal static class InspectTextRenderer
         Row(w, "file size", Bytes(s.FileSize));
         Row(w, "architecture", s.Architecture);
         Row(w, "runs here", s.Architecture is null ? null
-            : Meridian.Models.Llama.LlamaConfig.SupportedArchitectures.Contains(s.Architecture) ? "yes"
-            : $"no (this build runs {string.Join(", ", Meridian.Models.Llama.LlamaConfig.SupportedArchitectures)})");
+            : Meridian.Models.Architectures.Architectures.SupportedNames.Contains(s.Architecture) ? "yes"
+            : $"no (this build runs {string.Join(", ", Meridian.Models.Architectures.Architectures.SupportedNames)})");
         Row(w, "name", s.Name);
         // Provenance, where the file states it (GGUF general.* keys).
         Row(w, "description", MetadataString(s, "general.description"));

@@ -1,5 +1,6 @@
-// SwiGlu, Add and Softmax cases (F32): a single value, ragged widths, a long row, aliasing the output with
-// an input where the contract allows it, Add's row broadcast, and Softmax over logit-sized rows of large
+// SwiGlu, GeGlu, Scale, Softcap, Add and Softmax cases (F32): a single value, ragged widths, a long row, aliasing
+// the output with an input where the contract allows it, Add's row broadcast, GeGLU's gate far into both tails
+// (where tanh saturates), soft-capping of values far past the cap, and Softmax over logit-sized rows of large
 // values (the max must be subtracted first), against the ReferenceOps of each.
 using Meridian.Conformance.Inputs;
 using Meridian.Core.Backends;
@@ -16,6 +17,28 @@ internal static class ElementwiseCases
         yield return SwiGluCase(7, 1000, alias: 0);
         yield return SwiGluCase(61, 257, alias: 1);
         yield return SwiGluCase(3, 5632, alias: 2);
+    }
+
+    public static IEnumerable<OpCase> GeGlu()
+    {
+        yield return GeGluCase(1, 1, alias: 0, range: 4f);
+        yield return GeGluCase(7, 1000, alias: 0, range: 4f);
+        yield return GeGluCase(61, 257, alias: 1, range: 30f);
+        yield return GeGluCase(3, 6912, alias: 2, range: 12f);
+    }
+
+    public static IEnumerable<OpCase> Scale()
+    {
+        yield return ScaleCase(BackendOp.Scale, 1, 1, 33.941125f, inPlace: false, range: 1f);
+        yield return ScaleCase(BackendOp.Scale, 7, 1152, 33.941125f, inPlace: true, range: 1f);
+        yield return ScaleCase(BackendOp.Scale, 61, 257, -0.125f, inPlace: false, range: 100f);
+    }
+
+    public static IEnumerable<OpCase> Softcap()
+    {
+        yield return ScaleCase(BackendOp.Softcap, 1, 1, 30f, inPlace: false, range: 10f);
+        yield return ScaleCase(BackendOp.Softcap, 7, 1000, 30f, inPlace: true, range: 200f);
+        yield return ScaleCase(BackendOp.Softcap, 3, 32000, 50f, inPlace: false, range: 1000f);
     }
 
     public static IEnumerable<OpCase> Add()
@@ -46,6 +69,42 @@ internal static class ElementwiseCases
             c.Step(s => s.SwiGlu(gate.Tensor, up.Tensor, dst.Tensor));
             var expected = new float[rows * cols];
             ReferenceOps.SwiGluReference(g, u, expected);
+            c.ExpectClose("dst", c.ReadF32(dst), expected, cols, Tolerances.Default);
+        });
+
+    // alias 0: separate dst; 1: dst = gate; 2: dst = up. Gate values in [-range, range].
+    private static OpCase GeGluCase(int rows, int cols, int alias, float range) =>
+        new(BackendOp.GeGlu, DType.F32, $"[{rows}, {cols}] gate in ±{range}{(alias == 1 ? " dst=gate" : alias == 2 ? " dst=up" : "")}", c =>
+        {
+            var g = InputData.Uniform(c.Rng, rows * cols, -range, range);
+            var u = InputData.Uniform(c.Rng, rows * cols);
+            var gate = c.InputF32("gate", rows, cols, g);
+            var up = c.InputF32("up", rows, cols, u);
+            var dst = alias == 1 ? c.Written(gate) : alias == 2 ? c.Written(up) : c.OutputF32("dst", rows, cols);
+            c.Step(s => s.GeGlu(gate.Tensor, up.Tensor, dst.Tensor));
+            var expected = new float[rows * cols];
+            ReferenceOps.GeGluReference(g, u, expected);
+            c.ExpectClose("dst", c.ReadF32(dst), expected, cols, Tolerances.Default);
+        });
+
+    // Scale (dst = x · s) or Softcap (dst = s · tanh(x / s)), x in [-range, range].
+    private static OpCase ScaleCase(BackendOp op, int rows, int cols, float s, bool inPlace, float range) =>
+        new(op, DType.F32, $"[{rows}, {cols}] {(op == BackendOp.Scale ? "scale" : "cap")} {s} x in ±{range}{(inPlace ? " dst=x" : "")}", c =>
+        {
+            var xv = InputData.Uniform(c.Rng, rows * cols, -range, range);
+            var x = c.InputF32("x", rows, cols, xv);
+            var dst = inPlace ? c.Written(x) : c.OutputF32("dst", rows, cols);
+            var expected = new float[rows * cols];
+            if (op == BackendOp.Scale)
+            {
+                c.Step(st => st.Scale(x.Tensor, s, dst.Tensor));
+                ReferenceOps.ScaleReference(xv, s, expected);
+            }
+            else
+            {
+                c.Step(st => st.Softcap(x.Tensor, s, dst.Tensor));
+                ReferenceOps.SoftcapReference(xv, s, expected);
+            }
             c.ExpectClose("dst", c.ReadF32(dst), expected, cols, Tolerances.Default);
         });
 

@@ -118,6 +118,27 @@ internal sealed partial class ReferenceComputeStream(ReferenceDevice device) : I
             Floats(dst, op, "dst", gate.Rows, gate.Cols));
     }
 
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
+    {
+        const string op = "GeGlu";
+        ReferenceOps.GeGluReference(Floats(gate, op, "gate", dst.Rows, dst.Cols), Floats(up, op, "up", dst.Rows, dst.Cols),
+            Floats(dst, op, "dst", gate.Rows, gate.Cols));
+    }
+
+    public void Scale(DeviceTensor x, float scale, DeviceTensor dst)
+    {
+        const string op = "Scale";
+        ReferenceOps.ScaleReference(Floats(x, op, "x", dst.Rows, dst.Cols), scale, Floats(dst, op, "dst", x.Rows, x.Cols));
+    }
+
+    public void Softcap(DeviceTensor x, float cap, DeviceTensor dst)
+    {
+        const string op = "Softcap";
+        if (!(cap > 0) || !float.IsFinite(cap))
+            throw new ArgumentException($"{op}: cap {cap} must be positive and finite");
+        ReferenceOps.SoftcapReference(Floats(x, op, "x", dst.Rows, dst.Cols), cap, Floats(dst, op, "dst", x.Rows, x.Cols));
+    }
+
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
     {
         const string op = "Add";

@@ -17,8 +17,11 @@ public static class BackendContract
     /// 1.0: one step (BeginStep/SubmitStep), per-step integers as i32 device tensors, weights by (memory or file,
     /// offset, length) of any size, F32/F16 KV caches, one paged attention op (scale, sliding window, softcap),
     /// every op declarable through <see cref="IDevice.Supports"/>.
+    /// 1.1: the ops of the Gemma family, <see cref="BackendOp.GeGlu"/>, <see cref="BackendOp.Scale"/> and
+    /// <see cref="BackendOp.Softcap"/>. A device that does not run them answers Supports false, and a model that
+    /// needs them runs them on the fallback device.
     /// </summary>
-    public static readonly ContractVersion Version = new(1, 0);
+    public static readonly ContractVersion Version = new(1, 1);
 
     /// <summary>
     /// Refuses a provider built for another major version, naming both. A provider with a newer minor is accepted

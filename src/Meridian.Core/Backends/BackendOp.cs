@@ -40,6 +40,15 @@ public enum BackendOp
 
     /// <summary>Index of each row's largest value, ties to the lowest index (greedy decoding on the device). Keyed on F32.</summary>
     ArgMax,
+
+    /// <summary>gelu_tanh(gate) · up (Gemma's feed-forward). Keyed on F32. Contract 1.1.</summary>
+    GeGlu,
+
+    /// <summary>x · s (Gemma's embedding scale). Keyed on F32. Contract 1.1.</summary>
+    Scale,
+
+    /// <summary>cap · tanh(x / cap) (Gemma 2's final logits). Keyed on F32. Contract 1.1.</summary>
+    Softcap,
 }
 
 /// <summary>Every <see cref="BackendOp"/>, in declaration order.</summary>
@@ -63,6 +72,9 @@ public static class BackendOps
         BackendOp.Softmax => "softmax",
         BackendOp.Copy => "copy",
         BackendOp.ArgMax => "argmax",
+        BackendOp.GeGlu => "geglu",
+        BackendOp.Scale => "scale",
+        BackendOp.Softcap => "softcap",
         _ => op.ToString().ToLowerInvariant(),
     };
 }

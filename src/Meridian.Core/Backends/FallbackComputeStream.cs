@@ -158,6 +158,30 @@ internal sealed partial class FallbackComputeStream : IComputeStream
         Finish();
     }
 
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
+    {
+        Begin();
+        int g = Use(gate, Access.Read), u = Use(up, Access.Read), d = Use(dst, Access.Write);
+        Target(BackendOp.GeGlu, DType.F32).GeGlu(Arg(g), Arg(u), Arg(d));
+        Finish();
+    }
+
+    public void Scale(DeviceTensor x, float scale, DeviceTensor dst)
+    {
+        Begin();
+        int ix = Use(x, Access.Read), d = Use(dst, Access.Write);
+        Target(BackendOp.Scale, DType.F32).Scale(Arg(ix), scale, Arg(d));
+        Finish();
+    }
+
+    public void Softcap(DeviceTensor x, float cap, DeviceTensor dst)
+    {
+        Begin();
+        int ix = Use(x, Access.Read), d = Use(dst, Access.Write);
+        Target(BackendOp.Softcap, DType.F32).Softcap(Arg(ix), cap, Arg(d));
+        Finish();
+    }
+
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
     {
         Begin();

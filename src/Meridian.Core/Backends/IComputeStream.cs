@@ -80,6 +80,21 @@ public interface IComputeStream : IDisposable
     /// <summary>dst = silu(gate) · up, element-wise. All [T, F] f32; dst may alias either input.</summary>
     void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst);
 
+    /// <summary>
+    /// dst = gelu(gate) · up, element-wise, with GELU's tanh form (Gemma's gelu_pytorch_tanh):
+    /// gelu(x) = x/2 · (1 + tanh(sqrt(2/π) · (x + 0.044715 x³))). All [T, F] f32; dst may alias either input. Contract 1.1.
+    /// </summary>
+    void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst);
+
+    /// <summary>dst = x · scale, element-wise (Gemma's embedding scale). x, dst: [R, C] f32; dst may be x. Contract 1.1.</summary>
+    void Scale(DeviceTensor x, float scale, DeviceTensor dst);
+
+    /// <summary>
+    /// dst = cap · tanh(x / cap), element-wise (Gemma 2's final logit soft-capping); cap &gt; 0 and finite. x, dst: [R, C] f32;
+    /// dst may be x. Contract 1.1.
+    /// </summary>
+    void Softcap(DeviceTensor x, float cap, DeviceTensor dst);
+
     /// <summary>dst = a + b; b is [a.Rows, C] or [1, C] (broadcast over rows). dst may alias a.</summary>
     void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst);
 

@@ -151,8 +151,24 @@ public sealed record HfConfig
             SlidingWindow = f.OptionalInt("sliding_window"),
             UseSlidingWindow = f.OptionalBool("use_sliding_window"),
             Raw = root,
+            Source = source,
         };
     }
+
+    /// <summary>Where the config came from, for messages.</summary>
+    public string Source { get; init; } = "config.json";
+
+    /// <summary>An architecture-specific number field of <see cref="Raw"/>, or null when absent; a wrong type is an error naming it.</summary>
+    public double? OptionalDouble(string name) => new HfJsonFields(Source, Raw).OptionalDouble(name);
+
+    /// <summary>An architecture-specific integer field of <see cref="Raw"/>, or null when absent.</summary>
+    public int? OptionalInt(string name) => new HfJsonFields(Source, Raw).OptionalInt(name);
+
+    /// <summary>An architecture-specific string field of <see cref="Raw"/>, or null when absent.</summary>
+    public string? OptionalString(string name) => new HfJsonFields(Source, Raw).OptionalString(name);
+
+    /// <summary>An architecture-specific list of strings of <see cref="Raw"/> (empty when absent).</summary>
+    public IReadOnlyList<string> StringList(string name) => new HfJsonFields(Source, Raw).StringList(name);
 
     /// <summary>"rope_scaling", or a non-default "rope_parameters" block (transformers v5 merged the two).</summary>
     private static HfRopeScaling? ReadRopeScaling(string source, HfJsonFields f, JsonElement? ropeParameters)

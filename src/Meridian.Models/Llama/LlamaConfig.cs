@@ -6,14 +6,21 @@ using Meridian.Core.Backends;
 using Meridian.Formats.Gguf;
 using Meridian.Formats.HuggingFace;
 using Meridian.Formats.Llama2C;
+using Meridian.Core.Tensors;
+using Meridian.Models.Architectures;
+using Meridian.Models.Weights;
 
 namespace Meridian.Models.Llama;
 
 /// <summary>Immutable config of a Llama-family model.</summary>
-public sealed record LlamaConfig
+public sealed record LlamaConfig : IModelSpec
 {
     /// <summary>Architectures this code path runs (GGUF general.architecture / HF model_type).</summary>
     public static readonly IReadOnlyList<string> SupportedArchitectures = ["llama", "mistral", "qwen2", "qwen3", "mimo2"];
+
+    /// <summary>The Llama family in the architecture registry.</summary>
+    public static ModelArchitecture Definition { get; } = new(SupportedArchitectures, ["llama", "mistral", "qwen2", "qwen3"],
+        FromGguf, FromHf, SafetensorsWeightSource.HfName);
 
     /// <summary>"llama", "mistral", "qwen2", "qwen3" or "mimo2" (dense only: llama.cpp's arch with per-layer sliding windows).</summary>
     public required string Architecture { get; init; }
@@ -63,11 +70,41 @@ public sealed record LlamaConfig
     /// <summary>The window of layer <paramref name="layer"/>: <see cref="SlidingWindow"/>, or 0 for a full-attention layer.</summary>
     public int WindowOf(int layer) => SlidingWindowLayers is { } layers && !layers[layer] ? 0 : SlidingWindow;
 
+    /// <summary>The sizes the KV cache and workspace are made for.</summary>
+    public DecoderShape Shape => new(HiddenSize, IntermediateSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, HeadDim, VocabSize);
+
     /// <summary>The RoPE parameters of this model.</summary>
     public RopeSpec Rope => new(HeadDim, RopeTheta, RopeLayout, RopeFreqFactors);
 
-    /// <summary>Reads the config from GGUF metadata (llama.cpp's llm_load_hparams keys).</summary>
+    int IModelSpec.ContextLength => MaxPositionEmbeddings;
+
+    IReadOnlyList<PlannedWeight> IModelSpec.Plan(WeightSource source) => LlamaWeights.Plan(source, this);
+
+    IReadOnlyList<OpRequirement> IModelSpec.Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType) => LlamaModel.RequirementsOf(plan, kvType);
+
+    ILanguageModel IModelSpec.Create(IReadOnlyList<PlannedWeight> plan, IDevice device, DType kvType, IDisposable? owner, IProgress<long>? progress) =>
+        new LlamaModel(this, LlamaWeights.Load(plan, this, device, progress), device, kvType, owner);
+
+    /// <summary>Reads the config from GGUF metadata (llama.cpp's llm_load_hparams keys) and Llama 3.1's rope_freqs tensor.</summary>
     public static LlamaConfig FromGguf(GgufFile file)
+    {
+        var config = FromGgufMetadata(file);
+        if (file.TryGetTensor("rope_freqs.weight", out var info))
+        {
+            // llama.cpp stores Llama 3.1 rope scaling as per-frequency divisors.
+            var factors = new float[config.HeadDim / 2];
+            if (info.Type != DType.F32 || info.ElementCount != factors.Length)
+                throw new ModelFormatException($"{file.Path}: tensor 'rope_freqs.weight' must be {factors.Length} f32 values");
+            unsafe
+            {
+                new ReadOnlySpan<float>(file.GetTensorPointer(info), factors.Length).CopyTo(factors);
+            }
+            config = config with { RopeFreqFactors = factors };
+        }
+        return config;
+    }
+
+    private static LlamaConfig FromGgufMetadata(GgufFile file)
     {
         string arch = file.Architecture ?? throw new ModelFormatException($"{file.Path}: metadata key 'general.architecture' is missing");
         CheckArchitecture(file.Path, arch);
@@ -123,7 +160,9 @@ public sealed record LlamaConfig
     }
 
     /// <summary>Reads the config from a Hugging Face config.json (transformers LlamaConfig / Qwen2Config / Qwen3Config).</summary>
-    public static LlamaConfig FromHf(HfConfig hf, string origin)
+    public static LlamaConfig FromHf(HfConfig hf, string origin) => FromHfConfig(hf, origin);
+
+    private static LlamaConfig FromHfConfig(HfConfig hf, string origin)
     {
         string arch = hf.ModelType ?? throw new ModelFormatException($"{origin}: config.json has no 'model_type'");
         CheckArchitecture(origin, arch);
@@ -195,7 +234,9 @@ public sealed record LlamaConfig
     private static void CheckArchitecture(string origin, string arch)
     {
         if (!SupportedArchitectures.Contains(arch))
-            throw new ModelFormatException($"{origin}: architecture '{arch}' is not supported (supported: {string.Join(", ", SupportedArchitectures)})");
+            Architectures.Architectures.ForGguf(arch, origin); // names the architectures the build runs (and throws)
+        if (!SupportedArchitectures.Contains(arch))
+            throw new ModelFormatException($"{origin}: architecture '{arch}' is not a Llama-family one; load it through ModelLoader");
     }
 
     /// <summary>Checks the sizes are positive and consistent; a bad file gets a message naming the field.</summary>

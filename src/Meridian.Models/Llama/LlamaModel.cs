@@ -2,9 +2,9 @@
 // q/k norm) over the backend contract: one step over a batch of sequence chunks and the paged KV cache.
 // Reads as llama2.c run.c forward() and candle llama.rs Block::forward.
 // Paper: https://arxiv.org/abs/2302.13971 ; reference: https://github.com/karpathy/llama2.c/blob/master/run.c
-using System.Runtime.InteropServices;
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
+using Meridian.Models.Architectures;
 
 namespace Meridian.Models.Llama;
 
@@ -48,10 +48,10 @@ public sealed class LlamaModel : ILanguageModel
     public long KvBytesPerToken => KvBytesPerTokenOf(Config, KvType);
 
     /// <summary>Key and value bytes of one position over every layer.</summary>
-    public static long KvBytesPerTokenOf(LlamaConfig c, DType kvType) => 2L * c.NumHiddenLayers * kvType.ByteSize(c.NumKeyValueHeads * c.HeadDim);
+    public static long KvBytesPerTokenOf(LlamaConfig c, DType kvType) => c.Shape.KvBytesPerToken(kvType);
 
     public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) =>
-        new LlamaBatchState(Config, KvType, Device, numBlocks, blockSize, maxTokens);
+        new DecoderBatchState(Config.Shape, KvType, Device, numBlocks, blockSize, maxTokens);
 
     /// <summary>
     /// Every (op, dtype) the forward pass runs: a matmul per stored matrix type and the lookup on the embedding's
@@ -60,27 +60,15 @@ public sealed class LlamaModel : ILanguageModel
     public static IReadOnlyList<OpRequirement> RequirementsOf(IReadOnlyList<PlannedWeight> plan, DType kvType)
     {
         var list = new List<OpRequirement>();
-        void Need(BackendOp op, DType type, string use)
-        {
-            if (!list.Any(r => r.Op == op && r.Type == type))
-                list.Add(new OpRequirement(op, type, use));
-        }
-        bool tied = !plan.Any(p => p.Key == "output.weight");
-        foreach (var (_, w, role) in plan)
-        {
-            if (role == LlamaWeights.Role.Table)
-                Need(BackendOp.EmbeddingLookup, w.Type, w.Name);
-            if (role == LlamaWeights.Role.Matrix || (role == LlamaWeights.Role.Table && tied))
-                Need(BackendOp.MatMul, w.Type, w.Name);
-        }
-        Need(BackendOp.RmsNorm, DType.F32, "norms");
-        Need(BackendOp.Rope, DType.F32, "rotary embedding");
-        Need(BackendOp.ScatterRows, kvType, "KV cache");
-        Need(BackendOp.PagedAttention, kvType, "KV cache");
-        Need(BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");
-        Need(BackendOp.SwiGlu, DType.F32, "feed-forward");
-        Need(BackendOp.Add, DType.F32, "residuals and biases");
-        Need(BackendOp.GatherRows, DType.F32, "logit rows");
+        ArchWeights.AddRequirements(plan, "output.weight", list);
+        ArchWeights.Need(list, BackendOp.RmsNorm, DType.F32, "norms");
+        ArchWeights.Need(list, BackendOp.Rope, DType.F32, "rotary embedding");
+        ArchWeights.Need(list, BackendOp.ScatterRows, kvType, "KV cache");
+        ArchWeights.Need(list, BackendOp.PagedAttention, kvType, "KV cache");
+        ArchWeights.Need(list, BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");
+        ArchWeights.Need(list, BackendOp.SwiGlu, DType.F32, "feed-forward");
+        ArchWeights.Need(list, BackendOp.Add, DType.F32, "residuals and biases");
+        ArchWeights.Need(list, BackendOp.GatherRows, DType.F32, "logit rows");
         return list;
     }
 
@@ -91,12 +79,12 @@ public sealed class LlamaModel : ILanguageModel
     // else is in the step and however its prompt was chunked.
     public void ForwardBatch(BatchState state, BatchInput input, Span<float> logits)
     {
-        var s = state as LlamaBatchState ?? throw new ArgumentException($"ForwardBatch needs a LlamaBatchState from this model, not {state.GetType().Name}", nameof(state));
+        var s = DecoderBlocks.StateOf(state);
         var c = Config;
         var w = Weights;
         var op = s.Stream;
-        int t = input.TokenCount, n = input.LogitCount;
-        CheckBatch(s, input, logits);
+        int t = input.TokenCount;
+        DecoderBlocks.CheckBatch(s, input, c.VocabSize, logits);
         if (t == 0)
             return;
         var ws = s.Work;
@@ -108,91 +96,25 @@ public sealed class LlamaModel : ILanguageModel
         var att = ws.Att.SliceRows(0, t);  // [T, H·Dh]
 
         op.BeginStep();
-        var (tokens, positions, slots, batch) = WriteInputs(s, input);
-        op.EmbeddingLookup(w.TokenEmbedding, tokens, x);
+        var inputs = DecoderBlocks.WriteInputs(s, input);
+        op.EmbeddingLookup(w.TokenEmbedding, inputs.Tokens, x);
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
             var b = w.Layers[l];
 
             // Attention: x += Wo · paged_attention(q, cache ← k, cache ← v)
             op.RmsNorm(x, b.AttnNorm, c.RmsNormEps, xn);
-            QueryKeyValue(op, b, xn, q, k, val, positions);
-            op.ScatterRows(k, slots, s.KeyCache[l]);
-            op.ScatterRows(val, slots, s.ValueCache[l]);
-            op.PagedAttention(q, s.KeyCache[l], s.ValueCache[l], batch, _attention[l], att);
+            QueryKeyValue(op, b, xn, q, k, val, inputs.Positions);
+            DecoderBlocks.CachedAttention(op, s, l, inputs, q, k, val, _attention[l], att);
             op.MatMul(b.Wo, att, xn);
             op.Add(x, xn, x);
 
-            FeedForward(op, b, ws, t);
+            // Feed-forward: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x))
+            op.RmsNorm(x, b.FfnNorm, c.RmsNormEps, xn);
+            DecoderBlocks.GatedFeedForward(op, ws, xn, b.WGate, b.WUp, b.WDown, GluKind.SwiGlu, xn);
+            op.Add(x, xn, x);
         }
-        if (n == 0)
-        {
-            op.SubmitStep();
-            return; // only middle chunks of long prompts: the KV cache is all that mattered
-        }
-
-        // Logits for the rows asked for only: gathered into the first n rows of xn, normed, one output matmul.
-        var gathered = ws.Xn.SliceRows(0, n);  // [n, D]
-        var result = ws.Logits.SliceRows(0, n); // [n, V]
-        op.GatherRows(x, s.LogitRows.SliceRows(0, n), gathered);
-        op.RmsNorm(gathered, w.OutputNorm, c.RmsNormEps, gathered);
-        op.MatMul(w.Output, gathered, result);
-        op.SubmitStep();
-        op.Download(result, logits);
-    }
-
-    // The step's integers, written to the device once: token ids, positions, KV slots, logit rows, and the
-    // sequences with their block tables (every layer's attention reads the same two tensors).
-    private static (DeviceTensor Tokens, DeviceTensor Positions, DeviceTensor Slots, PagedAttentionBatch Batch) WriteInputs(LlamaBatchState s, BatchInput input)
-    {
-        var op = s.Stream;
-        int t = input.TokenCount, n = input.LogitCount, seqs = input.SequenceCount, tables = input.BlockTableLength;
-        s.EnsureBlockTables(Math.Max(1, tables));
-        var tokens = s.Tokens.SliceRows(0, t);
-        var positions = s.Positions.SliceRows(0, t);
-        var slots = s.Slots.SliceRows(0, t);
-        op.Upload(input.Tokens.AsSpan(0, t), tokens);
-        op.Upload(input.Positions.AsSpan(0, t), positions);
-        op.Upload(input.Slots.AsSpan(0, t), slots);
-        if (n > 0)
-            op.Upload(input.LogitRows.AsSpan(0, n), s.LogitRows.SliceRows(0, n));
-        var sequences = s.Sequences.SliceRows(0, seqs);
-        op.Write(MemoryMarshal.AsBytes(input.Sequences.AsSpan(0, seqs)), sequences);
-        var blockTables = s.BlockTables.SliceRows(0, Math.Max(1, tables));
-        op.Upload(input.BlockTables.AsSpan(0, blockTables.Rows), blockTables);
-        int maxContext = 0;
-        foreach (var seq in input.Sequences.AsSpan(0, seqs))
-            maxContext = Math.Max(maxContext, seq.ContextLength);
-        return (tokens, positions, slots, new PagedAttentionBatch(sequences, blockTables, s.BlockSize, maxContext));
-    }
-
-    // The step's input against the state, before any op writes: sizes, block ids and slots inside the
-    // cache, logit rows inside the step. Messages are built only on failure.
-    private void CheckBatch(LlamaBatchState s, BatchInput input, Span<float> logits)
-    {
-        int t = input.TokenCount, v = Config.VocabSize;
-        if (input.BlockSize != s.BlockSize)
-            throw new ArgumentException($"the batch was built for blocks of {input.BlockSize} positions, the KV cache has blocks of {s.BlockSize}", nameof(input));
-        if (t > s.MaxTokens)
-            throw new ArgumentException($"the step has {t} tokens, the batch state was made for at most {s.MaxTokens}", nameof(input));
-        if (logits.Length != (long)input.LogitCount * v)
-            throw new ArgumentException($"logits must hold {input.LogitCount}×{v} values (LogitCount × vocab), not {logits.Length}", nameof(logits));
-        for (int i = 0; i < input.SequenceCount; i++)
-        {
-            var seq = input.Sequences[i];
-            int blocks = (seq.ContextLength + s.BlockSize - 1) / s.BlockSize;
-            for (int j = 0; j < blocks; j++)
-            {
-                int id = input.BlockTables[seq.BlockTableOffset + j];
-                if ((uint)id >= (uint)s.NumBlocks)
-                    throw new ArgumentException($"sequence {i}, position {j * s.BlockSize}: block id {id} is outside the KV cache of {s.NumBlocks} blocks", nameof(input));
-            }
-        }
-        for (int i = 0; i < input.LogitCount; i++)
-        {
-            if ((uint)input.LogitRows[i] >= (uint)t)
-                throw new ArgumentException($"logit row {input.LogitRows[i]} is outside the step's {t} tokens", nameof(input));
-        }
+        DecoderBlocks.Logits(op, s, x, w.OutputNorm, c.RmsNormEps, w.Output, input.LogitCount, logits);
     }
 
     // q, k, v [T, ·] of one layer from its normed input xn [T, D]: the projections (one shared-input
@@ -201,8 +123,7 @@ public sealed class LlamaModel : ILanguageModel
         DeviceTensor positions)
     {
         var c = Config;
-        int t = xn.Rows;
-        MatMul3(op, xn, b.Wq, q, b.Wk, k, b.Wv, val);
+        DecoderBlocks.MatMulShared(op, xn, b.Wq, q, b.Wk, k, b.Wv, val);
         if (b.Bq is { } bq)
         {
             op.Add(q, bq, q);
@@ -211,47 +132,11 @@ public sealed class LlamaModel : ILanguageModel
         }
         if (b.QNorm is { } qNorm)
         {
-            op.RmsNorm(q.Reshape(t * c.NumAttentionHeads, c.HeadDim), qNorm, c.RmsNormEps, q.Reshape(t * c.NumAttentionHeads, c.HeadDim));
-            op.RmsNorm(k.Reshape(t * c.NumKeyValueHeads, c.HeadDim), b.KNorm!.Value, c.RmsNormEps, k.Reshape(t * c.NumKeyValueHeads, c.HeadDim));
+            DecoderBlocks.HeadNorm(op, q, qNorm, c.NumAttentionHeads, c.RmsNormEps);
+            DecoderBlocks.HeadNorm(op, k, b.KNorm!.Value, c.NumKeyValueHeads, c.RmsNormEps);
         }
         op.Rope(q, positions, _rope);
         op.Rope(k, positions, _rope);
-    }
-
-    // Feed-forward on the first t rows: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x)).
-    private void FeedForward(IComputeStream op, LlamaLayerWeights b, LlamaWorkspace ws, int t)
-    {
-        var x = ws.X.SliceRows(0, t);        // [T, D]
-        var xn = ws.Xn.SliceRows(0, t);      // [T, D]
-        var gate = ws.Gate.SliceRows(0, t);  // [T, F]
-        var up = ws.Up.SliceRows(0, t);      // [T, F]
-        op.RmsNorm(x, b.FfnNorm, Config.RmsNormEps, xn);
-        MatMul3(op, xn, b.WGate, gate, b.WUp, up);
-        op.SwiGlu(gate, up, gate);
-        op.MatMul(b.WDown, gate, xn);
-        op.Add(x, xn, x);
-    }
-
-    // Two or three weights on one input as one backend call (one activation pass, one dispatch).
-    private static void MatMul3(IComputeStream op, DeviceTensor x, DeviceTensor w0, DeviceTensor y0, DeviceTensor w1, DeviceTensor y1,
-        DeviceTensor? w2 = null, DeviceTensor? y2 = null)
-    {
-        var ws = new Tensors3();
-        var ys = new Tensors3();
-        (ws[0], ys[0], ws[1], ys[1]) = (w0, y0, w1, y1);
-        int n = 2;
-        if (w2 is { } w && y2 is { } y)
-        {
-            (ws[2], ys[2]) = (w, y);
-            n = 3;
-        }
-        op.MatMulShared(x, ((ReadOnlySpan<DeviceTensor>)ws)[..n], ((ReadOnlySpan<DeviceTensor>)ys)[..n]);
-    }
-
-    [System.Runtime.CompilerServices.InlineArray(3)]
-    private struct Tensors3
-    {
-        private DeviceTensor _element;
     }
 
     public void Dispose()

@@ -4,6 +4,7 @@
 // weight's bytes are touched; Load then puts each weight on the device.
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
+using Meridian.Models.Architectures;
 using Meridian.Models.Weights;
 
 namespace Meridian.Models.Llama;
@@ -24,9 +25,6 @@ public sealed record LlamaLayerWeights(
     DeviceTensor WGate,        // [F, D]
     DeviceTensor WUp,          // [F, D]
     DeviceTensor WDown);       // [D, F]
-
-/// <summary>One weight the model reads: its GGUF-style <paramref name="Key"/>, the stored tensor (named as the file names it) and its use.</summary>
-public sealed record PlannedWeight(string Key, WeightData Weight, LlamaWeights.Role Role);
 
 /// <summary>All weights of a Llama-family model.</summary>
 public sealed record LlamaWeights(
@@ -55,14 +53,6 @@ public sealed record LlamaWeights(
             b.Dispose();
     }
 
-    /// <summary>How each stored weight is used: a matrix, a lookup table, or a vector decoded to f32 at load.</summary>
-    public enum Role
-    {
-        Matrix,
-        Table,
-        Vector,
-    }
-
     /// <summary>
     /// Every weight <paramref name="c"/> names, from the file's headers only (no weight bytes are read), checked
     /// for presence and shape: the loader's list for the device check and for <see cref="Load"/>.
@@ -72,40 +62,40 @@ public sealed record LlamaWeights(
         // D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim
         int d = c.HiddenSize, f = c.IntermediateSize, v = c.VocabSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
         var plan = new List<PlannedWeight>();
-        void Add(string scope, string name, int rows, int cols, Role role)
+        void Add(string scope, string name, int rows, int cols, WeightRole role)
         {
             var s = scope.Length == 0 ? source : source.Pp(scope);
             plan.Add(new PlannedWeight(scope.Length == 0 ? name : $"{scope}.{name}", s.Get(name, rows, cols), role));
         }
         string top = "";
-        Add(top, "token_embd.weight", v, d, Role.Table);
+        Add(top, "token_embd.weight", v, d, WeightRole.Table);
         for (int i = 0; i < c.NumHiddenLayers; i++)
         {
             string b = $"blk.{i}";
-            Add(b, "attn_norm.weight", 1, d, Role.Vector);
-            Add(b, "attn_q.weight", q, d, Role.Matrix);
-            Add(b, "attn_k.weight", kv, d, Role.Matrix);
-            Add(b, "attn_v.weight", kv, d, Role.Matrix);
-            Add(b, "attn_output.weight", d, q, Role.Matrix);
+            Add(b, "attn_norm.weight", 1, d, WeightRole.Vector);
+            Add(b, "attn_q.weight", q, d, WeightRole.Matrix);
+            Add(b, "attn_k.weight", kv, d, WeightRole.Matrix);
+            Add(b, "attn_v.weight", kv, d, WeightRole.Matrix);
+            Add(b, "attn_output.weight", d, q, WeightRole.Matrix);
             if (c.AttentionBias)
             {
-                Add(b, "attn_q.bias", 1, q, Role.Vector);
-                Add(b, "attn_k.bias", 1, kv, Role.Vector);
-                Add(b, "attn_v.bias", 1, kv, Role.Vector);
+                Add(b, "attn_q.bias", 1, q, WeightRole.Vector);
+                Add(b, "attn_k.bias", 1, kv, WeightRole.Vector);
+                Add(b, "attn_v.bias", 1, kv, WeightRole.Vector);
             }
             if (c.QkNorm)
             {
-                Add(b, "attn_q_norm.weight", 1, c.HeadDim, Role.Vector);
-                Add(b, "attn_k_norm.weight", 1, c.HeadDim, Role.Vector);
+                Add(b, "attn_q_norm.weight", 1, c.HeadDim, WeightRole.Vector);
+                Add(b, "attn_k_norm.weight", 1, c.HeadDim, WeightRole.Vector);
             }
-            Add(b, "ffn_norm.weight", 1, d, Role.Vector);
-            Add(b, "ffn_gate.weight", f, d, Role.Matrix);
-            Add(b, "ffn_up.weight", f, d, Role.Matrix);
-            Add(b, "ffn_down.weight", d, f, Role.Matrix);
+            Add(b, "ffn_norm.weight", 1, d, WeightRole.Vector);
+            Add(b, "ffn_gate.weight", f, d, WeightRole.Matrix);
+            Add(b, "ffn_up.weight", f, d, WeightRole.Matrix);
+            Add(b, "ffn_down.weight", d, f, WeightRole.Matrix);
         }
-        Add(top, "output_norm.weight", 1, d, Role.Vector);
+        Add(top, "output_norm.weight", 1, d, WeightRole.Vector);
         if (source.TryGet("output.weight") is not null)
-            Add(top, "output.weight", v, d, Role.Matrix);
+            Add(top, "output.weight", v, d, WeightRole.Matrix);
         return plan;
     }
 
@@ -117,9 +107,9 @@ public sealed record LlamaWeights(
     {
         long done = 0;
         var byName = new Dictionary<string, DeviceTensor>(StringComparer.Ordinal);
-        foreach (var (key, w, role) in plan)
+        foreach (var (key, w, role, _) in plan)
         {
-            byName[key] = role == Role.Vector ? Vector(device, w) : Matrix(device, w, role);
+            byName[key] = role == WeightRole.Vector ? ArchWeights.Vector(device, w, 0) : ArchWeights.Matrix(device, w, role);
             done += w.ByteLength;
             progress?.Report(done);
         }
@@ -148,26 +138,5 @@ public sealed record LlamaWeights(
         }
         var embedding = Get("token_embd.weight");
         return new LlamaWeights(embedding, layers, Get("output_norm.weight"), Opt("output.weight") ?? embedding);
-    }
-
-    // A matrix only ever multiplied may be kept in the device's own layout; a lookup table may not.
-    private static DeviceTensor Matrix(IDevice device, WeightData w, Role role)
-    {
-        var buffer = device.LoadWeights(w, role == Role.Matrix ? WeightUse.MatMulOnly : WeightUse.Any);
-        return new DeviceTensor(buffer, 0, w.Type, w.Rows, w.Cols);
-    }
-
-    // Norm weights and biases are small; GGUF stores them f32, HF may store f16/bf16, so decode once.
-    private static DeviceTensor Vector(IDevice device, WeightData w)
-    {
-        int n = w.Rows * w.Cols;
-        var values = new float[n];
-        Core.Quant.QuantCodecs.DequantizeReference(w.Type, w.Span, values);
-        var buffer = device.Allocate(n * sizeof(float), BufferUsage.Weights);
-        var t = DeviceTensor.F32(buffer, 1, n);
-        using var stream = device.CreateStream();
-        stream.Upload(values, t);
-        stream.Synchronize();
-        return t;
     }
 }

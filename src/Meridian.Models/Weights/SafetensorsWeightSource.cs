@@ -1,5 +1,5 @@
-// Hugging Face safetensors weights, asked for by GGUF names: the HF name of each weight is written
-// here once (transformers modeling_llama / modeling_qwen2 / modeling_qwen3 parameter names).
+// Hugging Face safetensors weights, asked for by GGUF names: each architecture says its HF names (the Llama
+// family's are written here once: transformers modeling_llama / modeling_qwen2 / modeling_qwen3 parameter names).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
@@ -10,9 +10,14 @@ using Meridian.Formats.Safetensors;
 
 namespace Meridian.Models.Weights;
 
-/// <summary>Weights of an HF safetensors directory (sharded or not), in place in the memory maps.</summary>
-public sealed partial class SafetensorsWeightSource(SafetensorsModel model) : WeightSource
+/// <summary>
+/// Weights of an HF safetensors directory (sharded or not), in place in the memory maps; <paramref name="names"/>
+/// gives the HF name of a GGUF name (the architecture's; the Llama family's <see cref="HfName"/> when null).
+/// </summary>
+public sealed partial class SafetensorsWeightSource(SafetensorsModel model, Func<string, string?>? names = null) : WeightSource
 {
+    private readonly Func<string, string?> _names = names ?? HfName;
+
     private static readonly Dictionary<string, string> LayerNames = new()
     {
         ["attn_norm"] = "input_layernorm",
@@ -39,22 +44,28 @@ public sealed partial class SafetensorsWeightSource(SafetensorsModel model) : We
     public override string Origin => model.Directory;
 
     /// <inheritdoc />
-    protected internal override string StoredName(string fullName) => HfName(fullName) ?? fullName;
+    protected internal override string StoredName(string fullName) => _names(fullName) ?? fullName;
 
-    /// <summary>The HF name of a GGUF-style name, or null when the model has no such weight.</summary>
-    public static string? HfName(string ggufName)
+    /// <summary>The HF name of a GGUF-style name in the Llama family, or null when the model has no such weight.</summary>
+    public static string? HfName(string ggufName) => MapName(ggufName, LayerNames, GlobalNames);
+
+    /// <summary>
+    /// The HF name of a GGUF-style name through an architecture's tables: per-layer names ("attn_q" →
+    /// "self_attn.q_proj" under model.layers.N) and global ones ("token_embd" → "model.embed_tokens"); null when neither has it.
+    /// </summary>
+    public static string? MapName(string ggufName, IReadOnlyDictionary<string, string> layerNames, IReadOnlyDictionary<string, string> globalNames)
     {
         var m = LayerName().Match(ggufName);
         if (m.Success)
-            return LayerNames.TryGetValue(m.Groups[2].Value, out var n) ? $"model.layers.{m.Groups[1].Value}.{n}.{m.Groups[3].Value}" : null;
+            return layerNames.TryGetValue(m.Groups[2].Value, out var n) ? $"model.layers.{m.Groups[1].Value}.{n}.{m.Groups[3].Value}" : null;
         int dot = ggufName.LastIndexOf('.');
-        return dot > 0 && GlobalNames.TryGetValue(ggufName[..dot], out var g) ? g + ggufName[dot..] : null;
+        return dot > 0 && globalNames.TryGetValue(ggufName[..dot], out var g) ? g + ggufName[dot..] : null;
     }
 
     /// <inheritdoc />
     protected internal override unsafe WeightData? Find(string fullName)
     {
-        string? hf = HfName(fullName);
+        string? hf = _names(fullName);
         if (hf is null || !model.TryGetTensor(hf, out var info))
             return null;
         var type = info.DType switch

@@ -111,6 +111,24 @@ internal sealed class RestrictedDevice(CpuDevice inner, IReadOnlyCollection<(Bac
             inner.SwiGlu(Mine(gate), Mine(up), Mine(dst));
         }
 
+        public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst)
+        {
+            Op(BackendOp.GeGlu, DType.F32);
+            inner.GeGlu(Mine(gate), Mine(up), Mine(dst));
+        }
+
+        public void Scale(DeviceTensor x, float scale, DeviceTensor dst)
+        {
+            Op(BackendOp.Scale, DType.F32);
+            inner.Scale(Mine(x), scale, Mine(dst));
+        }
+
+        public void Softcap(DeviceTensor x, float cap, DeviceTensor dst)
+        {
+            Op(BackendOp.Softcap, DType.F32);
+            inner.Softcap(Mine(x), cap, Mine(dst));
+        }
+
         public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
         {
             Op(BackendOp.Add, DType.F32);

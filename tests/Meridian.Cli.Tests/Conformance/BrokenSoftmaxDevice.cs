@@ -52,6 +52,9 @@ internal sealed class BrokenSoftmaxDevice(IDevice inner) : IDevice
         public void PagedAttention(DeviceTensor q, DeviceTensor keyCache, DeviceTensor valueCache, in PagedAttentionBatch batch, in AttentionParams p, DeviceTensor dst) =>
             inner.PagedAttention(q, keyCache, valueCache, batch, p, dst);
         public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst) => inner.SwiGlu(gate, up, dst);
+        public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst) => inner.GeGlu(gate, up, dst);
+        public void Scale(DeviceTensor x, float scale, DeviceTensor dst) => inner.Scale(x, scale, dst);
+        public void Softcap(DeviceTensor x, float cap, DeviceTensor dst) => inner.Softcap(x, cap, dst);
         public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst) => inner.Add(a, b, dst);
         public void Copy(DeviceTensor src, DeviceTensor dst) => inner.Copy(src, dst);
         public void ArgMax(DeviceTensor x, DeviceTensor dst) => inner.ArgMax(x, dst);

@@ -43,7 +43,7 @@ public class InspectTextOutputTests
         if (runs)
             Assert.Equal("yes", row);
         else
-            Assert.Equal($"no (this build runs {string.Join(", ", Meridian.Models.Llama.LlamaConfig.SupportedArchitectures)})", row);
+            Assert.Equal($"no (this build runs {string.Join(", ", Meridian.Models.Architectures.Architectures.SupportedNames)})", row);
     }
 
     [SkippableTheory]

@@ -43,6 +43,12 @@ internal class DelegatingStream(IDevice device, IComputeStream inner) : ICompute
 
     public virtual void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst) => inner.SwiGlu(gate, up, dst);
 
+    public virtual void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst) => inner.GeGlu(gate, up, dst);
+
+    public virtual void Scale(DeviceTensor x, float scale, DeviceTensor dst) => inner.Scale(x, scale, dst);
+
+    public virtual void Softcap(DeviceTensor x, float cap, DeviceTensor dst) => inner.Softcap(x, cap, dst);
+
     public virtual void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst) => inner.Add(a, b, dst);
 
     public virtual void Softmax(DeviceTensor x) => inner.Softmax(x);

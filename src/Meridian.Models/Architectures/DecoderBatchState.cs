@@ -1,23 +1,23 @@
-// Paged KV cache, step inputs and step workspace of the Llama forward pass (vLLM's KV cache tensors plus the
+// Paged KV cache, step inputs and step workspace of a decoder's forward pass (every architecture) (vLLM's KV cache tensors plus the
 // model runner's input buffers): allocated once for the engine's lifetime, reused by every step. The step's
 // integers (token ids, positions, slots, logit rows, sequences, block tables) live on the device as i32
 // tensors, written once per step.
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
 
-namespace Meridian.Models.Llama;
+namespace Meridian.Models.Architectures;
 
 /// <summary>
-/// Buffers of <see cref="LlamaModel.ForwardBatch"/>. Per layer the keys and values of every block live in one
+/// Buffers of a decoder's <see cref="ILanguageModel.ForwardBatch"/>. Per layer the keys and values of every block live in one
 /// [NumBlocks·BlockSize, Hkv·Dh] tensor each, of the model's KV dtype: position p of a sequence is row
 /// table[p / BlockSize]·BlockSize + p % BlockSize. Workspace rows: MaxTokens.
 /// </summary>
-public sealed class LlamaBatchState : BatchState
+public sealed class DecoderBatchState : BatchState
 {
     private readonly List<IDeviceBuffer> _buffers = [];
     private readonly IDevice _device;
 
-    internal LlamaBatchState(LlamaConfig c, DType kvType, IDevice device, int numBlocks, int blockSize, int maxTokens)
+    internal DecoderBatchState(DecoderShape c, DType kvType, IDevice device, int numBlocks, int blockSize, int maxTokens)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numBlocks, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
@@ -29,16 +29,16 @@ public sealed class LlamaBatchState : BatchState
         BlockSize = blockSize;
         MaxTokens = maxTokens;
         Stream = device.CreateStream();
-        int kv = c.NumKeyValueHeads * c.HeadDim, rows = numBlocks * blockSize;
-        Work = new LlamaWorkspace(c, device, maxTokens, _buffers);
+        int kv = c.KvHeads * c.HeadDim, rows = numBlocks * blockSize;
+        Work = new DecoderWorkspace(c, device, maxTokens, _buffers);
         Tokens = Allocate(maxTokens, 1, DType.I32, BufferUsage.Scratch);
         Positions = Allocate(maxTokens, 1, DType.I32, BufferUsage.Scratch);
         Slots = Allocate(maxTokens, 1, DType.I32, BufferUsage.Scratch);
         LogitRows = Allocate(maxTokens, 1, DType.I32, BufferUsage.Scratch);
         Sequences = Allocate(maxTokens, 4, DType.I32, BufferUsage.Scratch); // a sequence has at least one token
         EnsureBlockTables(Math.Min(numBlocks, 64));
-        KeyCache = new DeviceTensor[c.NumHiddenLayers];
-        ValueCache = new DeviceTensor[c.NumHiddenLayers];
+        KeyCache = new DeviceTensor[c.Layers];
+        ValueCache = new DeviceTensor[c.Layers];
         for (int l = 0; l < KeyCache.Length; l++)
         {
             KeyCache[l] = Allocate(rows, kv, kvType, BufferUsage.KvCache);
@@ -54,7 +54,7 @@ public sealed class LlamaBatchState : BatchState
 
     public override IComputeStream Stream { get; }
 
-    internal LlamaWorkspace Work { get; }        // [MaxTokens, ·] activations of a step
+    internal DecoderWorkspace Work { get; }        // [MaxTokens, ·] activations of a step
     internal DeviceTensor Tokens { get; }        // [MaxTokens, 1] i32 token ids
     internal DeviceTensor Positions { get; }     // [MaxTokens, 1] i32 position of each token in its sequence
     internal DeviceTensor Slots { get; }         // [MaxTokens, 1] i32 KV cache row of each token

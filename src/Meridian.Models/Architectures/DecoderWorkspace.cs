@@ -1,13 +1,13 @@
-// The activation buffers one Llama step writes, for up to Rows tokens.
+// The activation buffers one decoder step writes, for up to Rows tokens.
 using Meridian.Core.Backends;
 
-namespace Meridian.Models.Llama;
+namespace Meridian.Models.Architectures;
 
 /// <summary>[Rows, width] f32 buffers. T = rows, D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim.</summary>
-internal sealed class LlamaWorkspace
+internal sealed class DecoderWorkspace
 {
     /// <summary>Allocates every buffer on <paramref name="device"/>, adding each to <paramref name="owned"/> (the state disposes them).</summary>
-    public LlamaWorkspace(LlamaConfig c, IDevice device, int rows, List<IDeviceBuffer> owned)
+    public DecoderWorkspace(DecoderShape c, IDevice device, int rows, List<IDeviceBuffer> owned)
     {
         DeviceTensor allocate(int r, int cols)
         {
@@ -15,16 +15,16 @@ internal sealed class LlamaWorkspace
             owned.Add(buffer);
             return DeviceTensor.F32(buffer, r, cols);
         }
-        int d = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
+        int d = c.Hidden, q = c.Heads * c.HeadDim, kv = c.KvHeads * c.HeadDim;
         X = allocate(rows, d);
         Xn = allocate(rows, d);
         Q = allocate(rows, q);
         K = allocate(rows, kv);
         V = allocate(rows, kv);
         Att = allocate(rows, q);
-        Gate = allocate(rows, c.IntermediateSize);
-        Up = allocate(rows, c.IntermediateSize);
-        Logits = allocate(rows, c.VocabSize);
+        Gate = allocate(rows, c.Ffn);
+        Up = allocate(rows, c.Ffn);
+        Logits = allocate(rows, c.Vocab);
     }
 
     public DeviceTensor X { get; }       // [T, D] residual stream
