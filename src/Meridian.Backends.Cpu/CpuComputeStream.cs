@@ -141,8 +141,10 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
     public void Rope(DeviceTensor x, DeviceTensor positions, RopeSpec spec)
     {
         Check(x.Type == DType.F32 && positions.Type == DType.I32 && positions.Cols == 1 && x.Rows == positions.Rows
-              && spec.HeadDim > 0 && x.Cols % spec.HeadDim == 0 && spec.HeadDim % 2 == 0,
-              "Rope: x must be [T, H·Dh] f32 with even Dh and positions [T, 1] i32");
+              && spec.HeadDim > 0 && x.Cols % spec.HeadDim == 0 && spec.HeadDim % 2 == 0
+              && spec.RotaryDims > 0 && spec.RotaryDims % 2 == 0 && spec.RotaryDims <= spec.HeadDim
+              && (spec.FreqFactors is null || spec.FreqFactors.Length == spec.RotaryDims / 2),
+              "Rope: x must be [T, H·Dh] f32 with even Dh, an even rotary width up to Dh, R/2 frequency factors and positions [T, 1] i32");
         _rope.Set(P32(x), x.Cols, I32(positions), spec);
         Rows(x.Rows, (long)x.Rows * x.Cols, _rope);
     }

@@ -53,6 +53,10 @@ public sealed class CpuDevice : IDevice
         _ => false,
     };
 
+    /// <inheritdoc />
+    /// <remarks>Partial rotation and the attention factor of RoPE (contract 1.1).</remarks>
+    public bool SupportsVariant(BackendOp op, string variant) => op == BackendOp.Rope && variant == RopeSpec.ExtendedVariant;
+
     /// <summary>
     /// True when this backend's matmuls with <paramref name="weightType"/> weights of <paramref name="k"/>
     /// columns quantize the activations to int8 per block of 32 (scale max|x|/127, round half to even:

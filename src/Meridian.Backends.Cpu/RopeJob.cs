@@ -1,5 +1,6 @@
 // RoPE (https://arxiv.org/abs/2104.09864; ReferenceOps.RopeReference is the oracle) for both pairings.
-// Frequencies follow ggml's rope: the angle for pair i is pos · θ^(-2i/Dh) / factor[i], in f32 as ggml.
+// Frequencies follow ggml's rope: the angle for pair i is pos · θ^(-2i/R) / factor[i], in f32 as ggml, over
+// the first R (rotary) dimensions of each head; cos and sin carry the spec's attention factor.
 // cos/sin are tabulated once per set of positions and kept: a forward pass rotates q and k of every
 // layer at the same positions, so all but the first call of a step reuse the table.
 using System.Diagnostics;
@@ -14,7 +15,7 @@ internal sealed unsafe class RopeJob : IParallelJob
     // Per token, laid out so every element j is out[j] = x[j] · C[j] + x[partner(j)] · S[j]:
     // interleaved, partner(2i) = 2i+1 and C = (c0, c0, c1, c1, ...), S = (-s0, s0, -s1, s1, ...);
     // rotate-half, partner(i) = i ± Dh/2 and C = (c0..c_{h-1}, c0..c_{h-1}), S = (-s0..-s_{h-1}, s0..s_{h-1}).
-    private float[] _cos = [], _sin = []; // [T, Dh] f32
+    private float[] _cos = [], _sin = []; // [T, R] f32
     private int[] _positions = [];         // the positions the table holds, [T]
     private int _count = -1;
     private RopeSpec? _spec;               // the spec the table was built for (record equality)
@@ -28,7 +29,8 @@ internal sealed unsafe class RopeJob : IParallelJob
         _width = width;
         if (_count == positions.Length && spec.Equals(_spec) && positions.SequenceEqual(_positions.AsSpan(0, _count)))
             return;
-        int dh = spec.HeadDim, half = dh / 2, t = positions.Length;
+        int dh = spec.RotaryDims, half = dh / 2, t = positions.Length;
+        float m = spec.AttnFactor;
         if (_cos.Length < t * dh)
         {
             _cos = new float[t * dh]; // grows to the longest batch once; decoding reuses it
@@ -52,6 +54,8 @@ internal sealed unsafe class RopeJob : IParallelJob
             {
                 float angle = positions[p] * freq[i];
                 float cos = MathF.Cos(angle), sin = MathF.Sin(angle);
+                if (m != 1f)
+                    (cos, sin) = (cos * m, sin * m);
                 int a = interleaved ? 2 * i : i, b = interleaved ? 2 * i + 1 : i + half;
                 (c[a], c[b], s[a], s[b]) = (cos, cos, -sin, sin);
             }
@@ -64,19 +68,19 @@ internal sealed unsafe class RopeJob : IParallelJob
     public void Run(int start, int end, int worker)
     {
         Debug.Assert(_spec != null);
-        int dh = _spec.HeadDim;
+        int dh = _spec.HeadDim, rot = _spec.RotaryDims;
         fixed (float* cos = _cos, sin = _sin)
         {
             for (int t = start; t < end; t++)
             {
-                float* c = cos + (long)t * dh, s = sin + (long)t * dh;
+                float* c = cos + (long)t * rot, s = sin + (long)t * rot;
                 for (int h = 0; h < _width / dh; h++)
                 {
                     float* head = _x + (long)t * _width + h * dh;
                     if (_spec.Layout == RopeLayout.Interleaved)
-                        Interleaved(head, c, s, dh);
+                        Interleaved(head, c, s, rot);
                     else
-                        RotateHalf(head, c, s, dh / 2);
+                        RotateHalf(head, c, s, rot / 2);
                 }
             }
         }

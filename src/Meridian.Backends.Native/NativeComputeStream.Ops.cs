@@ -27,6 +27,9 @@ internal sealed unsafe partial class NativeComputeStream
     public void Rope(DeviceTensor x, DeviceTensor positions, RopeSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.IsExtended)
+            throw new UnsupportedOpException($"rope with a rotary width of {spec.RotaryDims} of {spec.HeadDim} or an attention factor of {spec.AttnFactor} " +
+                "is contract 1.1; the plugin ABI 1.0 cannot carry it (the device reports the variant unsupported, so run rope on a fallback device)");
         ref var op = ref spec.FreqFactors is { } factors
             ? ref Op(BackendOp.Rope, x, x, positions, FactorsTensor(factors))
             : ref Op(BackendOp.Rope, x, x, positions);

@@ -65,11 +65,12 @@ internal sealed unsafe partial class VulkanComputeStream
     {
         ArgumentNullException.ThrowIfNull(spec);
         Require(x.Type == DType.F32 && positions.Type == DType.I32 && positions.Rows == x.Rows && spec.HeadDim > 0 && spec.HeadDim % 2 == 0
-            && x.Cols % spec.HeadDim == 0, $"rope: x [{x.Rows}, {x.Cols}], positions [{positions.Rows}, {positions.Cols}], head dim {spec.HeadDim}");
+            && x.Cols % spec.HeadDim == 0 && spec.RotaryDims > 0 && spec.RotaryDims % 2 == 0 && spec.RotaryDims <= spec.HeadDim,
+            $"rope: x [{x.Rows}, {x.Cols}], positions [{positions.Rows}, {positions.Cols}], head dim {spec.HeadDim}, rotary width {spec.RotaryDims}");
         ulong factors = 0;
         if (spec.FreqFactors is { } f)
         {
-            Require(f.Length == spec.HeadDim / 2, $"rope: {f.Length} frequency factors for head dim {spec.HeadDim}");
+            Require(f.Length == spec.RotaryDims / 2, $"rope: {f.Length} frequency factors for rotary width {spec.RotaryDims}");
             factors = FactorsBuffer(f).Address;
         }
         var pc = new PushConstants(stackalloc byte[VulkanDevice.PushConstantBytes]);
@@ -82,7 +83,9 @@ internal sealed unsafe partial class VulkanComputeStream
         pc.U32(spec.Layout == RopeLayout.RotateHalf ? 1 : 0);
         pc.U32(spec.FreqFactors is null ? 0 : 1);
         pc.F32(spec.Theta);
-        Dispatch("rope", pc, VulkanKernels.GridGroups((long)x.Rows * x.Cols / 2));
+        pc.U32(spec.RotaryDims);
+        pc.F32(spec.AttnFactor);
+        Dispatch("rope", pc, VulkanKernels.GridGroups((long)x.Rows * (x.Cols / spec.HeadDim) * spec.RotaryDims / 2));
     }
 
     /// <inheritdoc />

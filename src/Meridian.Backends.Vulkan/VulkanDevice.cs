@@ -113,6 +113,10 @@ public sealed unsafe class VulkanDevice : IDevice, IDeviceFeatures
         .Where(n => n.EndsWith(".spv", StringComparison.Ordinal)).Select(n => n[..^4]).ToHashSet(StringComparer.Ordinal);
 
     /// <inheritdoc />
+    /// <remarks>Partial rotation and the attention factor of RoPE (contract 1.1: rope.comp's rot_dim and attn_factor).</remarks>
+    public bool SupportsVariant(BackendOp op, string variant) => op == BackendOp.Rope && variant == RopeSpec.ExtendedVariant && Supports(op, DType.F32);
+
+    /// <inheritdoc />
     public bool Supports(BackendOp op, DType type) => op switch
     {
         BackendOp.MatMul => Shaders.Contains(VulkanKernels.MatMulShader(MatMul, type, 1)) && Shaders.Contains(VulkanKernels.MatMulShader(MatMul, type, 2)),

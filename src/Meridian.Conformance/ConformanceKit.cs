@@ -111,7 +111,7 @@ public static partial class ConformanceKit
         BackendOp.ScatterRows when type is DType.F32 or DType.F16 => RowCases.ScatterRows(type),
         BackendOp.Copy => RowCases.Copy(type),
         BackendOp.RmsNorm when type == DType.F32 => NormCases.All(),
-        BackendOp.Rope when type == DType.F32 => RopeCases.All(),
+        BackendOp.Rope when type == DType.F32 => RopeCases.All(device.SupportsVariant(BackendOp.Rope, RopeSpec.ExtendedVariant)),
         BackendOp.GatherRows when type == DType.F32 => RowCases.GatherRows(),
         BackendOp.SwiGlu when type == DType.F32 => ElementwiseCases.SwiGlu(),
         BackendOp.Add when type == DType.F32 => ElementwiseCases.Add(),

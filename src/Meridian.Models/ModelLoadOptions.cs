@@ -25,6 +25,13 @@ public sealed record ModelLoadOptions
     /// </summary>
     public Func<int, long, long>? KvCacheBytes { get; init; }
 
+    /// <summary>
+    /// The longest sequence (prompt and output) the caller will run; null means the model's trained context. A model with
+    /// two RoPE scalings (Phi-3's LongRoPE) uses its long factors when this exceeds its original context, as llama.cpp
+    /// does with its context size.
+    /// </summary>
+    public int? MaxContext { get; init; }
+
     /// <summary>Bytes of weights loaded so far (of the model's total), as the device takes them.</summary>
     public IProgress<long>? Progress { get; init; }
 }

@@ -41,19 +41,21 @@ public static class ModelLoader
     /// </summary>
     private static IDevice Place(IDevice device, IReadOnlyList<OpRequirement> requirements, IDevice? fallback, string origin)
     {
-        var missing = requirements.Where(r => !device.Supports(r.Op, r.Type)).ToList();
+        var missing = requirements.Where(r => !r.IsMetBy(device)).ToList();
         if (missing.Count == 0)
             return device;
         if (fallback is null)
         {
             var first = missing[0];
             throw new UnsupportedOpException(
-                $"{origin}: device {device.Name} does not support {first.Op.Name()} on {first.Type.Name()} (needed by {first.Use})" +
-                (missing.Count > 1 ? $", nor {string.Join(", ", missing.Skip(1).Select(m => $"{m.Op.Name()} on {m.Type.Name()}"))}" : "") +
+                $"{origin}: device {device.Name} does not support {Describe(first)} (needed by {first.Use})" +
+                (missing.Count > 1 ? $", nor {string.Join(", ", missing.Skip(1).Select(Describe))}" : "") +
                 "; run with --allow-fallback to run these ops on the CPU");
         }
         return new FallbackDevice(device, fallback, missing.Select(m => (m.Op, m.Type)).ToList());
     }
+
+    private static string Describe(OpRequirement r) => $"{r.Op.Name()}{(r.Variant is null ? "" : $" ({r.Variant})")} on {r.Type.Name()}";
 
     // Weights plus the caller's KV cache against the device's memory, before any upload (as Ollama refuses a model
     // that needs more memory than there is). On the CPU that is host RAM: its weights stay in the file's mapping,
@@ -143,6 +145,6 @@ public static class ModelLoader
         var requirements = spec.Requirements(plan, options.KvType);
         var placed = Place(device, requirements, options.FallbackDevice, source.Origin);
         CheckMemory(device, plan, spec, options, source.Origin);
-        return spec.Create(plan, placed, options.KvType, owner, options.Progress);
+        return spec.Create(plan, placed, options, owner);
     }
 }

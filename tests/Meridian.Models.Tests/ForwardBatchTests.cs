@@ -25,6 +25,7 @@ public sealed class ForwardBatchTests
     [InlineData("qwen3", DType.Q8_0)]
     [InlineData("gemma2", DType.F32)] // sandwich norms, GeGLU, soft-caps, alternating windows
     [InlineData("gemma3", DType.Q4_0)] // q/k norms, five sliding layers to one global
+    [InlineData("phi3", DType.Q8_0)]   // fused weights split at load, partial rotation
     public void ForwardBatch_MixedSequences_MatchesForwardPerSequence(string arch, DType type)
     {
         const float tolerance = 0f; // batch invariance: the same bits
@@ -91,6 +92,7 @@ public sealed class ForwardBatchTests
     [InlineData("llama", DType.Q8_0)]
     [InlineData("gemma2", DType.Q8_0)]
     [InlineData("gemma3", DType.F16)]
+    [InlineData("phi3", DType.F32)]
     public void ForwardBatch_ChunkingBatchingAndBlocks_BitwiseInvariant(string arch, DType type)
     {
         using var dir = new TempDir();
@@ -210,6 +212,14 @@ public sealed class ForwardBatchTests
             model.SlidingWindow = 5;
             model.AttnSoftcap = arch == "gemma2" ? 1.5f : 0f;
             model.FinalSoftcap = arch == "gemma2" ? 2f : 0f;
+        }
+        if (arch == "phi3")
+        {
+            model.RotaryDim = 12; // of 16
+            model.ShortFactors = Enumerable.Range(0, 6).Select(i => 1f + 0.1f * i).ToArray();
+            model.LongFactors = Enumerable.Range(0, 6).Select(i => 1f + 3f * i).ToArray();
+            model.OriginalContext = 16;
+            model.AttnFactor = 1.2f;
         }
         model.WriteGguf(path, type);
         return ModelLoader.Load(path, device);

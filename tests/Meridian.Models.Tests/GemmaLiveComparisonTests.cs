@@ -4,7 +4,6 @@
 // layer), soft-caps that bite (Gemma 2), q/k norms (Gemma 3), tied output. Also held to a scalar forward pass
 // written from the papers (SyntheticModel.GemmaReferenceForward), and the Hugging Face directory route to the
 // GGUF route.
-using System.Text;
 using Meridian.Backends.Cpu;
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
@@ -15,8 +14,7 @@ namespace Meridian.Models.Tests;
 
 public sealed class GemmaLiveComparisonTests(ITestOutputHelper output)
 {
-    // BOS then the byte tokens of a 31-character text (byte b is token 3 + b): 32 positions.
-    private static readonly int[] Prompt = [1, .. Encoding.ASCII.GetBytes("Once upon a time, in a far land").Select(b => 3 + b)];
+    private static readonly int[] Prompt = ArchitectureRuns.Prompt;
 
     private static SyntheticModel Model(string arch, int seed = 5)
     {
@@ -120,6 +118,32 @@ public sealed class GemmaLiveComparisonTests(ITestOutputHelper output)
         Assert.True(worst <= 1e-4f, $"{arch}: HF directory vs GGUF differ by {worst} at position {at / v}");
     }
 
+    // `meridian convert` of the Hugging Face directory (norms get their 1 back, Gemma's keys, the tied output left
+    // out): Meridian reads the converted file as it reads the directory, and llama.cpp runs it with the same logits.
+    [Theory]
+    [InlineData("gemma2", DType.F32)]
+    [InlineData("gemma3", DType.F32)]
+    [InlineData("gemma3", DType.Q8_0)]
+    public void Convert_HfDirectory_RunsInLlamaCppAndMeridianAlike(string arch, DType type)
+    {
+        using var dir = new TempDir();
+        var synthetic = Model(arch);
+        string hf = Directory.CreateDirectory(dir.File($"{arch}-hf")).FullName;
+        synthetic.WriteHf(hf);
+        // The byte-token vocabulary llama.cpp needs, taken from the fixture's own GGUF (the directory has no tokenizer.json).
+        string withVocab = dir.File($"{arch}-vocab.gguf");
+        synthetic.WriteGguf(withVocab, DType.F32, withVocab: true);
+        string gguf = dir.File($"{arch}-{type.Name()}.gguf");
+        Conversion.HfToGguf.Convert(hf, gguf, new Conversion.HfToGgufOptions { Type = type, Tokenizer = Tokenizers.TokenizerLoader.LoadSpec(withVocab) });
+        int v = synthetic.Shape.V;
+        float[] fromHf = Run(hf, v), converted = Run(gguf, v);
+        float meridian = MaxAbsDiff(fromHf, converted, out _);
+        float llamaCpp = MaxAbsDiff(LlamaCppLiveComparisonTests.LlamaCppLogits(gguf, Prompt, v), converted, out _);
+        output.WriteLine($"{arch} {type.Name()} converted: vs the HF directory {meridian:G3}; llama.cpp vs Meridian on the file {llamaCpp:G3}");
+        Assert.True(meridian <= (type == DType.F32 ? 1e-5f : 0.2f), $"{arch} {type.Name()}: the converted file differs from the HF directory by {meridian}");
+        Assert.True(llamaCpp <= Tolerance(type), $"{arch} {type.Name()}: llama.cpp on the converted file differs by {llamaCpp}");
+    }
+
     // Measured maxima (llama.cpp of LLamaSharp 0.30.0, this machine: f32 8.8e-4, Q8_0 0.055, Q4_K 0.082), each bound about
     // twice the measurement or the Llama family's (LlamaCppLiveComparisonTests) where that is larger. f32 is above the
     // Llama family's 1e-4: ggml's GELU rounds its input and output through f16 (a lookup table), so even f32 weights
@@ -131,26 +155,7 @@ public sealed class GemmaLiveComparisonTests(ITestOutputHelper output)
         _ => 0.25f,
     };
 
-    private static float[] Run(string path, int vocab)
-    {
-        var logits = new float[Prompt.Length * vocab];
-        using var device = new CpuDevice(threads: 1);
-        using var model = ModelLoader.Load(path, device);
-        using var state = new SequenceState(model, capacity: 64);
-        state.Forward(Prompt, 0, logits);
-        return logits;
-    }
+    private static float[] Run(string path, int vocab) => ArchitectureRuns.Run(path, vocab);
 
-    private static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b, out int at)
-    {
-        float worst = 0;
-        at = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            float d = MathF.Abs(a[i] - b[i]);
-            if (!(d <= worst))
-                (worst, at) = (d, i);
-        }
-        return worst;
-    }
+    private static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b, out int at) => ArchitectureRuns.MaxAbsDiff(a, b, out at);
 }

@@ -57,6 +57,18 @@ internal sealed class SyntheticModel
     /// <summary>Gemma 3's linear RoPE scaling of the global layers (1 = none).</summary>
     public float RopeLinearFactor { get; set; } = 1f;
 
+    /// <summary>Phi-3's rotated width per head (0 = all of it), written as phi3.rope.dimension_count.</summary>
+    public int RotaryDim { get; set; }
+
+    /// <summary>Phi-3's LongRoPE: divisors for short and long contexts ([R/2] each, null = none), the original context and the attention factor.</summary>
+    public float[]? ShortFactors { get; set; }
+
+    public float[]? LongFactors { get; set; }
+
+    public int OriginalContext { get; set; }
+
+    public float AttnFactor { get; set; } = 1f;
+
     /// <summary>Gemma 2 or Gemma 3.</summary>
     public bool IsGemma => Arch is "gemma2" or "gemma3";
 
@@ -83,7 +95,7 @@ internal sealed class SyntheticModel
         void Norm(string name, int width) => Add(name, 1, width, 0.2f, 1f);
 
         int q = s.H * s.Dh, kv = s.Hkv * s.Dh;
-        bool gemma = arch is "gemma2" or "gemma3";
+        bool gemma = arch is "gemma2" or "gemma3", phi = arch == "phi3";
         Add("token_embd.weight", s.V, s.D, gemma ? 1f / MathF.Sqrt(s.D) : 1f); // Gemma scales embeddings by sqrt(D)
         Norm("output_norm.weight", s.D);
         if (!gemma)
@@ -92,13 +104,27 @@ internal sealed class SyntheticModel
         {
             string b = $"blk.{l}.";
             Norm(b + "attn_norm.weight", s.D);
-            Matrix(b + "attn_q.weight", q, s.D);
-            Matrix(b + "attn_k.weight", kv, s.D);
-            Matrix(b + "attn_v.weight", kv, s.D);
+            if (phi)
+            {
+                Matrix(b + "attn_qkv.weight", q + 2 * kv, s.D); // Q rows, then K, then V
+            }
+            else
+            {
+                Matrix(b + "attn_q.weight", q, s.D);
+                Matrix(b + "attn_k.weight", kv, s.D);
+                Matrix(b + "attn_v.weight", kv, s.D);
+            }
             Matrix(b + "attn_output.weight", s.D, q);
             Norm(b + "ffn_norm.weight", s.D);
-            Matrix(b + "ffn_gate.weight", s.F, s.D);
-            Matrix(b + "ffn_up.weight", s.F, s.D);
+            if (phi)
+            {
+                Matrix(b + "ffn_up.weight", 2 * s.F, s.D); // gate rows, then up
+            }
+            else
+            {
+                Matrix(b + "ffn_gate.weight", s.F, s.D);
+                Matrix(b + "ffn_up.weight", s.F, s.D);
+            }
             Matrix(b + "ffn_down.weight", s.D, s.F);
             if (arch == "qwen2")
             {
@@ -169,6 +195,16 @@ internal sealed class SyntheticModel
             if (RopeLinearFactor != 1f)
                 writer.Add($"{arch}.rope.scaling.type", "linear").Add($"{arch}.rope.scaling.factor", RopeLinearFactor);
         }
+        if (arch == "phi3")
+        {
+            writer.Add($"{arch}.rope.dimension_count", (uint)(RotaryDim == 0 ? s.Dh : RotaryDim));
+            if (ShortFactors != null)
+            {
+                writer.Add($"{arch}.rope.scaling.attn_factor", AttnFactor).Add($"{arch}.rope.scaling.original_context_length", (uint)OriginalContext);
+                writer.AddTensor("rope_factors_long.weight", DType.F32, [LongFactors!.Length], MemoryMarshal.AsBytes(LongFactors.AsSpan()).ToArray());
+                writer.AddTensor("rope_factors_short.weight", DType.F32, [ShortFactors.Length], MemoryMarshal.AsBytes(ShortFactors.AsSpan()).ToArray());
+            }
+        }
         if (withVocab)
         {
             if (s.V != SpmVocabSize)
@@ -212,7 +248,7 @@ internal sealed class SyntheticModel
             return;
         }
         var s = Shape;
-        var config = new Dictionary<string, object>
+        var config = new Dictionary<string, object?>
         {
             ["model_type"] = Arch,
             ["hidden_size"] = s.D,
@@ -227,10 +263,20 @@ internal sealed class SyntheticModel
             ["rope_theta"] = (double)RopeTheta,
             ["tie_word_embeddings"] = false,
         };
+        if (Arch == "phi3")
+        {
+            config["partial_rotary_factor"] = (double)(RotaryDim == 0 ? s.Dh : RotaryDim) / s.Dh;
+            if (ShortFactors != null)
+            {
+                config["original_max_position_embeddings"] = OriginalContext;
+                config["rope_scaling"] = new Dictionary<string, object> { ["type"] = "longrope", ["short_factor"] = ShortFactors, ["long_factor"] = LongFactors! };
+            }
+        }
+        Func<string, string?> hfName = Arch == "phi3" ? Meridian.Models.Phi3.Phi3Config.HfName : Meridian.Models.Weights.SafetensorsWeightSource.HfName;
         File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config));
         var writer = new SafetensorsWriter();
         foreach (var (name, (rows, cols, data)) in Weights)
-            writer.AddTensor(Meridian.Models.Weights.SafetensorsWeightSource.HfName(name)!, SafetensorsDType.F32, rows == 1 ? [cols] : [rows, cols],
+            writer.AddTensor(hfName(name)!, SafetensorsDType.F32, rows == 1 ? [cols] : [rows, cols],
                 MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
         writer.Write(Path.Combine(dir, "model.safetensors"));
     }
@@ -286,9 +332,11 @@ internal sealed class SyntheticModel
             return GemmaReferenceForward(tokens, quantizeActivations);
         // T = tokens, D = hidden, H = heads, Hkv = kv heads, Dh = head dim
         var s = Shape;
-        var w = Weights;
+        var w = Arch == "phi3" ? SplitPhi3(Weights, s) : Weights;
         int t = tokens.Length;
-        var rope = new RopeSpec(s.Dh, RopeTheta, layout);
+        // Phi-3: partial rotation, LongRoPE's long factors when the context (ContextLength, as llama.cpp is run) exceeds the original one.
+        var factors = ShortFactors is null ? null : ContextLength > OriginalContext ? LongFactors : ShortFactors;
+        var rope = new RopeSpec(s.Dh, RopeTheta, layout, factors, RotaryDim, AttnFactor);
         float[] Mm(string name, float[] x)
         {
             var (rows, cols, data) = w[name];
@@ -341,6 +389,26 @@ internal sealed class SyntheticModel
             x = AddTo(x, Mm(b + "ffn_down.weight", g));
         }
         return Mm("output.weight", Norm("output_norm.weight", x));
+    }
+
+    // Phi-3's fused matrices cut into the Llama names: attn_qkv rows → Q, K, V; ffn_up rows → gate (first half), up.
+    private static Dictionary<string, (int Rows, int Cols, float[] Data)> SplitPhi3(Dictionary<string, (int Rows, int Cols, float[] Data)> weights, SyntheticShape s)
+    {
+        var w = new Dictionary<string, (int Rows, int Cols, float[] Data)>(weights);
+        int q = s.H * s.Dh, kv = s.Hkv * s.Dh;
+        (int, int, float[]) Rows((int Rows, int Cols, float[] Data) m, int first, int count) => (count, m.Cols, m.Data.AsSpan(first * m.Cols, count * m.Cols).ToArray());
+        for (int l = 0; l < s.L; l++)
+        {
+            string b = $"blk.{l}.";
+            var qkv = weights[b + "attn_qkv.weight"];
+            w[b + "attn_q.weight"] = Rows(qkv, 0, q);
+            w[b + "attn_k.weight"] = Rows(qkv, q, kv);
+            w[b + "attn_v.weight"] = Rows(qkv, q + kv, kv);
+            var up = weights[b + "ffn_up.weight"];
+            w[b + "ffn_gate.weight"] = Rows(up, 0, s.F);
+            w[b + "ffn_up.weight"] = Rows(up, s.F, s.F);
+        }
+        return w;
     }
 
     /// <summary>

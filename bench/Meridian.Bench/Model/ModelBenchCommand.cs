@@ -168,7 +168,7 @@ internal static class ModelBenchCommand
         var shape = SyntheticModels.Shapes[shapeName];
         string dir = Path.Combine(Path.GetTempPath(), "meridian-bench");
         Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, $"{shape.Name}-{type.ToUpperInvariant()}{(pure ? "-pure" : "")}-seed{Seed}.gguf");
+        string path = Path.Combine(dir, $"{shape.Name}-{type.ToUpperInvariant()}{(pure ? "-pure" : "")}-seed{Seed}-v{SyntheticModels.FormatVersion}.gguf");
         if (!File.Exists(path))
         {
             progress.Status($"writing {path}");

@@ -1,9 +1,11 @@
 #version 450
 // Rotary position embedding in place (ReferenceOps.RopeReference). x: [t, heads * head_dim] f32; pos: [t]
-// i32; freq: [head_dim / 2] f32 (read only when has_freq != 0). For i < head_dim / 2:
-//   f = theta^(-2i / head_dim) [/ freq[i]], angle = pos * f (f32, as the reference),
-//   (a, b) = (2i, 2i + 1) when rotate_half == 0, (i, i + head_dim / 2) when 1,
-//   x[a], x[b] = x[a] cos - x[b] sin, x[a] sin + x[b] cos.
+// i32; freq: [rot_dim / 2] f32 (read only when has_freq != 0). Within the first rot_dim dimensions of each
+// head (the rest pass through), for i < rot_dim / 2:
+//   f = theta^(-2i / rot_dim) [/ freq[i]], angle = pos * f (f32, as the reference),
+//   (a, b) = (2i, 2i + 1) when rotate_half == 0, (i, i + rot_dim / 2) when 1,
+//   c, s = cos(angle) * attn_factor, sin(angle) * attn_factor,
+//   x[a], x[b] = x[a] c - x[b] s, x[a] s + x[b] c.
 // Positions reach thousands, so angles do too; a few ulps off in f or in a built-in sin/cos outside
 // [-pi, pi] (whose precision Vulkan leaves open) would break the 1e-6 bound. So f is computed as the
 // reference's MathF.Pow does it (exponent -2i/head_dim rounded to f32 first, then theta^e with an
@@ -17,6 +19,8 @@ layout(push_constant, std430) uniform PC
     uvec2 x, pos, freq;
     uint t, heads, head_dim, rotate_half, has_freq;
     float theta;
+    uint rot_dim;
+    float attn_factor;
 } pc;
 
 // a / b rounded to nearest (one correction step of the residual, which fma makes exact)
@@ -78,7 +82,7 @@ vec2 sincos_f(float a)
 
 void main()
 {
-    uint half_ = pc.head_dim / 2u;
+    uint half_ = pc.rot_dim / 2u;
     uint total = pc.t * pc.heads * half_;
     uint stride = gl_NumWorkGroups.x * WG;
     uint width = pc.heads * pc.head_dim;
@@ -91,12 +95,18 @@ void main()
         uint th = idx / half_;
         uint h = th % pc.heads, tt = th / pc.heads;
 
-        float e = div_rn(-2.0 * float(i), float(pc.head_dim)); // the reference's -2f * i / dh
+        float e = div_rn(-2.0 * float(i), float(pc.rot_dim)); // the reference's -2f * i / rot
         float f = pow_theta(pc.theta, e);
         if (pc.has_freq != 0u)
             f = div_rn(f, ff.v[i]);
         precise float angle = float(pos.v[tt]) * f;
         vec2 sc = sincos_f(angle);
+        if (pc.attn_factor != 1.0)
+        {
+            precise float sn = sc.x * pc.attn_factor;
+            precise float cs = sc.y * pc.attn_factor;
+            sc = vec2(sn, cs);
+        }
 
         uint base = tt * width + h * pc.head_dim;
         uint ia = base + (pc.rotate_half != 0u ? i : 2u * i);

@@ -1,5 +1,7 @@
 // Rope cases (F32): both pairings, head dims 64/80/128/256, T in {1, 7, 61} with shuffled positions up to
 // 4095, two bases, and Llama 3.1 frequency factors; in place on x [T, H·Dh], against ReferenceOps.RopeReference.
+// A device that claims contract 1.1's extended rope (IDevice.SupportsVariant) also gets partial rotation (Phi's
+// 96 of 128, 24 of 32) with and without LongRoPE-style factors and an attention factor.
 using Meridian.Conformance.Inputs;
 using Meridian.Core.Backends;
 using Meridian.Core.Ops;
@@ -9,8 +11,15 @@ namespace Meridian.Conformance.Ops;
 
 internal static class RopeCases
 {
-    public static IEnumerable<OpCase> All()
+    public static IEnumerable<OpCase> All(bool extended)
     {
+        if (extended)
+        {
+            var longRope = Enumerable.Range(0, 48).Select(i => 1f + 0.5f * i).ToArray();
+            yield return Case(new RopeSpec(128, 10000f, RopeLayout.RotateHalf, RotaryDim: 96), heads: 4, t: 7, "partial 96");
+            yield return Case(new RopeSpec(128, 10000f, RopeLayout.RotateHalf, longRope, RotaryDim: 96, AttnFactor: 1.1902f), heads: 3, t: 61, "partial 96 longrope");
+            yield return Case(new RopeSpec(32, 10000f, RopeLayout.Interleaved, RotaryDim: 24, AttnFactor: 0.75f), heads: 5, t: 1, "partial 24 attn factor");
+        }
         foreach (var layout in (RopeLayout[])[RopeLayout.Interleaved, RopeLayout.RotateHalf])
         {
             float theta = layout == RopeLayout.Interleaved ? 10000f : 1000000f;

@@ -85,8 +85,10 @@ internal sealed partial class ReferenceComputeStream(ReferenceDevice device) : I
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.HeadDim < 2 || spec.HeadDim % 2 != 0 || x.Cols % spec.HeadDim != 0)
             throw new ArgumentException($"{op}: head dim {spec.HeadDim} must be even and divide the row width {x.Cols}");
-        if (spec.FreqFactors != null && spec.FreqFactors.Length != spec.HeadDim / 2)
-            throw new ArgumentException($"{op}: {spec.FreqFactors.Length} frequency factors for head dim {spec.HeadDim} (want {spec.HeadDim / 2})");
+        if (spec.RotaryDims < 2 || spec.RotaryDims % 2 != 0 || spec.RotaryDims > spec.HeadDim)
+            throw new ArgumentException($"{op}: rotary width {spec.RotaryDims} must be even and at most the head dim {spec.HeadDim}");
+        if (spec.FreqFactors != null && spec.FreqFactors.Length != spec.RotaryDims / 2)
+            throw new ArgumentException($"{op}: {spec.FreqFactors.Length} frequency factors for rotary width {spec.RotaryDims} (want {spec.RotaryDims / 2})");
         ReferenceOps.RopeReference(Floats(x, op, "x", positions.Rows, x.Cols), Ints(positions, op, "positions", x.Rows, 1), spec);
     }
 

@@ -36,6 +36,9 @@ public sealed class ReferenceDevice : IDevice
     };
 
     /// <inheritdoc />
+    public bool SupportsVariant(BackendOp op, string variant) => op == BackendOp.Rope && variant == RopeSpec.ExtendedVariant;
+
+    /// <inheritdoc />
     public IDeviceBuffer Allocate(long bytes, BufferUsage usage)
     {
         if (bytes > MaxAllocationBytes)

@@ -85,6 +85,11 @@ public sealed class FallbackDevice : IDevice
     public bool Supports(BackendOp op, DType type) => IsRouted(op, type) || Primary.Supports(op, type);
 
     /// <inheritdoc />
+    /// <remarks>The fallback's answer when the op is routed (for any dtype), else the primary's.</remarks>
+    public bool SupportsVariant(BackendOp op, string variant) =>
+        Routed.Any(p => p.Op == op) ? Fallback.SupportsVariant(op, variant) : Primary.SupportsVariant(op, variant);
+
+    /// <inheritdoc />
     /// <remarks>Always on the primary: activations, caches and step inputs live there.</remarks>
     public IDeviceBuffer Allocate(long bytes, BufferUsage usage) => Primary.Allocate(bytes, usage);
 

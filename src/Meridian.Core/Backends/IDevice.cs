@@ -26,6 +26,14 @@ public interface IDevice : IDisposable
     /// </summary>
     bool Supports(BackendOp op, DType type);
 
+    /// <summary>
+    /// Whether the device runs <paramref name="variant"/> of <paramref name="op"/>: parameters a contract minor added
+    /// to an op beyond what <see cref="Supports"/> promises (<see cref="RopeSpec.ExtendedVariant"/>: partial rotation
+    /// and an attention factor, contract 1.1). A device claims a variant only when it implements it, so the default is
+    /// false; a model that needs one runs that op on the fallback device.
+    /// </summary>
+    bool SupportsVariant(BackendOp op, string variant) => false;
+
     /// <summary>A zeroed buffer of <paramref name="bytes"/> bytes tagged <paramref name="usage"/>.</summary>
     IDeviceBuffer Allocate(long bytes, BufferUsage usage);
 

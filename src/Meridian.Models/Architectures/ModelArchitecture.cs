@@ -32,8 +32,11 @@ public interface IModelSpec
     /// <summary>Every (op, dtype) its forward pass runs, for the device check before loading.</summary>
     IReadOnlyList<OpRequirement> Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType);
 
-    /// <summary>Loads the planned weights onto <paramref name="device"/> and builds the model, which then owns <paramref name="owner"/>.</summary>
-    ILanguageModel Create(IReadOnlyList<PlannedWeight> plan, IDevice device, DType kvType, IDisposable? owner, IProgress<long>? progress);
+    /// <summary>
+    /// Loads the planned weights onto <paramref name="device"/> and builds the model (KV type, progress and the context
+    /// it will run at from <paramref name="options"/>), which then owns <paramref name="owner"/>.
+    /// </summary>
+    ILanguageModel Create(IReadOnlyList<PlannedWeight> plan, IDevice device, ModelLoadOptions options, IDisposable? owner);
 }
 
 /// <summary>An architecture the build runs.</summary>
@@ -57,6 +60,7 @@ public static class Architectures
     [
         Llama.LlamaConfig.Definition,
         Gemma.GemmaConfig.Definition,
+        Phi3.Phi3Config.Definition,
     ];
 
     /// <summary>Every general.architecture value the build runs.</summary>

@@ -8,12 +8,13 @@ using Meridian.Core.Tensors;
 using Meridian.Formats.Gguf;
 using Meridian.Formats.HuggingFace;
 using Meridian.Formats.Safetensors;
+using Meridian.Models.Architectures;
 using Meridian.Models.Llama;
 using Meridian.Models.Weights;
 
 namespace Meridian.Models.Conversion;
 
-/// <summary>Hugging Face directory -> GGUF file (Llama, Mistral, Qwen2, Qwen3).</summary>
+/// <summary>Hugging Face directory -> GGUF file (Llama, Mistral, Qwen2, Qwen3; Gemma 2 and 3 through their <see cref="IGgufConvertible"/> spec).</summary>
 public static partial class HfToGguf
 {
     /// <summary>
@@ -34,6 +35,12 @@ public static partial class HfToGguf
         if (Directory.GetFiles(hfDir).Any(f => string.Equals(Path.GetFullPath(f), fullOutput, StringComparison.Ordinal)))
             throw new ArgumentException($"output {outputPath} would overwrite a file of the input checkpoint {hfDir}", nameof(outputPath));
         var hf = HfConfig.Load(configPath);
+        var architecture = Architectures.Architectures.ForHf(hf.ModelType ?? throw new ModelFormatException($"{hfDir}: config.json has no 'model_type'"), hfDir);
+        if (architecture.FromHf(hf, hfDir) is IGgufConvertible convertible)
+        {
+            ConvertArchitecture(hfDir, outputPath, options, recipe, convertible, architecture.HfName);
+            return;
+        }
         var config = LlamaConfig.FromHf(hf, hfDir);
         // llama.cpp has no "mistral" architecture: convert_hf_to_gguf writes Mistral as "llama".
         string arch = config.Architecture == "mistral" ? "llama" : config.Architecture;
@@ -63,6 +70,41 @@ public static partial class HfToGguf
             System.Runtime.InteropServices.MemoryMarshal.AsBytes(factors.AsSpan()).CopyTo(bytes);
             w.AddTensor("rope_freqs.weight", DType.F32, [factors.Length], bytes);
             options.Progress?.Invoke($"rope_freqs.weight [{factors.Length}]: f32 from rope_scaling {hf.RopeScaling?.RopeType}");
+        }
+        w.Write(outputPath);
+    }
+
+    // An architecture that states its GGUF keys and tensor list (IGgufConvertible): the keys, the tokenizer, then every
+    // tensor of the list in its order, vectors with their Hugging Face offset added (Gemma's norms), nothing permuted.
+    private static void ConvertArchitecture(string hfDir, string outputPath, HfToGgufOptions options, QuantRecipe recipe, IGgufConvertible spec,
+        Func<string, string?> hfNames)
+    {
+        spec.Validate(hfDir);
+        spec.CheckGgufExpressible(hfDir);
+        var tokenizer = options.Tokenizer ?? (File.Exists(Path.Combine(hfDir, "tokenizer.json")) ? Tokenizers.TokenizerLoader.LoadSpec(hfDir) : null);
+        using var model = SafetensorsModel.Open(hfDir);
+        var w = new GgufWriter();
+        w.Add("general.architecture", spec.Architecture);
+        w.Add("general.name", options.Name ?? new DirectoryInfo(Path.GetFullPath(hfDir)).Name);
+        w.Add("general.file_type", recipe.FileType);
+        w.Add("general.quantization_version", 2u);
+        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
+            w.Add(key, value);
+        spec.AddHyperParameters(w);
+        if (tokenizer != null)
+            AddTokenizer(w, tokenizer, spec.Shape.Vocab, hfDir);
+        var tensors = spec.Tensors().Where(t => !t.Optional || model.TryGetTensor(hfNames(t.Name) ?? "", out _)).ToList();
+        bool tied = !tensors.Any(t => t.Name == "output.weight");
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var t = tensors[i];
+            string hfName = hfNames(t.Name) ?? throw new InvalidOperationException($"{spec.Architecture} names no Hugging Face tensor for {t.Name}");
+            AddTensor(w, model, t.Name, hfName, t.HfOffset, permuteHeads: 0, spec.Shape.Layers, recipe, tied, i, tensors.Count, options.Progress);
+        }
+        foreach (var (name, values) in spec.ComputedTensors())
+        {
+            w.AddTensor(name, DType.F32, [values.Length], System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+            options.Progress?.Invoke($"{name} [{values.Length}]: f32 from config.json");
         }
         w.Write(outputPath);
     }
@@ -117,7 +159,19 @@ public static partial class HfToGguf
 
     private static void AddTensor(GgufWriter w, SafetensorsModel model, LlamaConfig c, string name, QuantRecipe recipe, bool tied, int index, int count, Action<string>? progress)
     {
-        string hfName = SafetensorsWeightSource.HfName(name)!;
+        // llama.cpp's LlamaModel.permute: HF keeps each Q/K head as [two halves][Dh/2] (rotate-half);
+        // ggml's NORM rope wants [Dh/2][pairs] (interleaved). Qwen2/3 use NEOX rope: no permutation.
+        bool permute = c.RopeLayout == RopeLayout.RotateHalf && c.Architecture is "llama" or "mistral"
+            && (name.Contains(".attn_q.", StringComparison.Ordinal) || name.Contains(".attn_k.", StringComparison.Ordinal));
+        int heads = name.Contains(".attn_q.", StringComparison.Ordinal) ? c.NumAttentionHeads : c.NumKeyValueHeads;
+        AddTensor(w, model, name, SafetensorsWeightSource.HfName(name)!, 0f, permute ? heads : 0, c.NumHiddenLayers, recipe, tied, index, count, progress);
+    }
+
+    // One tensor: HF bytes (f32/f16/bf16) to the recipe's type, row by row. permuteHeads > 0: Q/K rows (or a bias)
+    // permuted from rotate-half to interleaved pairs over that many heads; offset: added to a vector (Gemma's norms).
+    private static void AddTensor(GgufWriter w, SafetensorsModel model, string name, string hfName, float offset, int permuteHeads, int layers,
+        QuantRecipe recipe, bool tied, int index, int count, Action<string>? progress)
+    {
         if (!model.TryGetTensor(hfName, out var info))
             throw new ModelFormatException($"{model.Directory}: required tensor '{hfName}' (GGUF '{name}') is missing");
         if (!info.DType.TryToDType(out var source) || source is not (DType.F32 or DType.F16 or DType.BF16))
@@ -126,17 +180,15 @@ public static partial class HfToGguf
         if (s.Length is 0 or > 2 || s[^1] > int.MaxValue / 4 || (s.Length == 2 ? s[0] : 1) > int.MaxValue)
             throw new ModelFormatException($"{model.Directory}: tensor '{hfName}' has shape [{string.Join(", ", s)}]; a 1-D or 2-D weight was expected");
         int rows = s.Length == 2 ? (int)s[0] : 1, cols = (int)s[^1];
-
-        // llama.cpp's LlamaModel.permute: HF keeps each Q/K head as [two halves][Dh/2] (rotate-half);
-        // ggml's NORM rope wants [Dh/2][pairs] (interleaved). Qwen2/3 use NEOX rope: no permutation.
-        bool permute = c.RopeLayout == RopeLayout.RotateHalf && c.Architecture is "llama" or "mistral"
-            && (name.Contains(".attn_q.", StringComparison.Ordinal) || name.Contains(".attn_k.", StringComparison.Ordinal));
-        int heads = name.Contains(".attn_q.", StringComparison.Ordinal) ? c.NumAttentionHeads : c.NumKeyValueHeads;
+        bool permute = permuteHeads > 0;
+        int heads = Math.Max(1, permuteHeads);
 
         long[] dims = s.Length == 2 ? [cols, rows] : [cols];
         // Vectors (norms, biases) stay F32; matrices get the recipe's type, with llama-quantize's
         // fallbacks for rows that are not whole blocks (said through progress).
-        var type = recipe.TypeFor(name, dims, DType.F32, c.NumHiddenLayers, tied, out string? note);
+        var type = recipe.TypeFor(name, dims, DType.F32, layers, tied, out string? note);
+        if (offset != 0 && s.Length != 1)
+            throw new InvalidOperationException($"{name}: an offset applies to vectors only");
         if (note != null)
             progress?.Invoke($"note: {note}");
         long bytes = type.ByteSize((long)rows * cols);
@@ -156,6 +208,8 @@ public static partial class HfToGguf
                 var outRow = new byte[dstRowBytes];    // [cols] in the target type
                 // A 1-D tensor is one row; a permuted one is a Q/K bias of [heads * Dh].
                 QuantCodecs.DequantizeReference(source, data, row);
+                for (int i = 0; offset != 0 && i < row.Length; i++)
+                    row[i] += offset;
                 if (permute)
                     row = PermuteVector(row, heads);
                 QuantCodecs.QuantizeReference(type, row, outRow);

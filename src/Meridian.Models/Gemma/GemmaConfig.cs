@@ -20,7 +20,7 @@ using Meridian.Models.Weights;
 namespace Meridian.Models.Gemma;
 
 /// <summary>Immutable config of a Gemma 2 or Gemma 3 text model. Names follow Hugging Face config.json.</summary>
-public sealed record GemmaConfig : IModelSpec
+public sealed record GemmaConfig : IGgufConvertible
 {
     /// <summary>RoPE base of the sliding-window layers when the file does not say (both generations use 10000).</summary>
     public const float DefaultLocalRopeTheta = 10000f;
@@ -266,6 +266,59 @@ public sealed record GemmaConfig : IModelSpec
     }
 
     /// <inheritdoc />
+    public void AddHyperParameters(GgufWriter w)
+    {
+        string a = Architecture;
+        w.Add($"{a}.context_length", (uint)MaxPositionEmbeddings);
+        w.Add($"{a}.embedding_length", (uint)HiddenSize);
+        w.Add($"{a}.block_count", (uint)NumHiddenLayers);
+        w.Add($"{a}.feed_forward_length", (uint)IntermediateSize);
+        w.Add($"{a}.attention.head_count", (uint)NumAttentionHeads);
+        w.Add($"{a}.attention.head_count_kv", (uint)NumKeyValueHeads);
+        w.Add($"{a}.attention.key_length", (uint)HeadDim);
+        w.Add($"{a}.attention.value_length", (uint)HeadDim);
+        w.Add($"{a}.attention.layer_norm_rms_epsilon", RmsNormEps);
+        w.Add($"{a}.rope.freq_base", RopeTheta);
+        if (SlidingWindow > 0)
+            w.Add($"{a}.attention.sliding_window", (uint)SlidingWindow);
+        if (Architecture == "gemma2")
+        {
+            w.Add($"{a}.attn_logit_softcapping", AttnSoftcap);
+            w.Add($"{a}.final_logit_softcapping", FinalSoftcap);
+        }
+        if (RopeLinearFactor != 1f)
+        {
+            w.Add($"{a}.rope.scaling.type", "linear");
+            w.Add($"{a}.rope.scaling.factor", RopeLinearFactor);
+        }
+    }
+
+    /// <inheritdoc />
+    public void CheckGgufExpressible(string origin)
+    {
+        // What llama.cpp reads back from the keys AddHyperParameters writes (FromGguf's rules).
+        int pattern = Architecture == "gemma2" ? 2 : 6;
+        if (Architecture == "gemma2" && SlidingWindow == 0)
+            throw new ModelFormatException($"{origin}: a Gemma 2 without sliding_window cannot be written to GGUF (llama.cpp then slides over 4096)");
+        for (int l = 0; l < NumHiddenLayers; l++)
+        {
+            bool slides = SlidingWindow > 0 && l % pattern < pattern - 1;
+            if (SlidingLayers[l] != slides)
+                throw new ModelFormatException($"{origin}: layer {l} is {(SlidingLayers[l] ? "sliding" : "global")}, but GGUF's {Architecture} layout makes it " +
+                    $"{(slides ? "sliding" : "global")} (one global layer in {pattern}); this layer pattern cannot be written to GGUF");
+        }
+        if (RopeLocalTheta != DefaultLocalRopeTheta)
+            throw new ModelFormatException($"{origin}: rope_local_base_freq {RopeLocalTheta} cannot be written to GGUF (llama.cpp uses {DefaultLocalRopeTheta})");
+        bool big = Architecture == "gemma2" ? NumHiddenLayers == 46 : NumHiddenLayers == 62;
+        float gguf = 1f / MathF.Sqrt(big ? HiddenSize / NumAttentionHeads : HeadDim);
+        if (MathF.Abs(QueryScale - gguf) > 1e-6f * gguf)
+            throw new ModelFormatException($"{origin}: query_pre_attn_scalar gives a query scale of {QueryScale}; GGUF's {Architecture} implies {gguf} for " +
+                $"{NumHiddenLayers} layers, so it cannot be written to GGUF");
+        if (Architecture == "gemma3" && (AttnSoftcap > 0 || FinalSoftcap > 0))
+            throw new ModelFormatException($"{origin}: soft-capping cannot be written to a gemma3 GGUF (llama.cpp applies none)");
+    }
+
+    /// <inheritdoc />
     public void Validate(string origin)
     {
         void Positive(int v, string name)
@@ -317,6 +370,6 @@ public sealed record GemmaConfig : IModelSpec
     }
 
     /// <inheritdoc />
-    public ILanguageModel Create(IReadOnlyList<PlannedWeight> plan, IDevice device, DType kvType, IDisposable? owner, IProgress<long>? progress) =>
-        new GemmaModel(this, ArchWeights.Load(plan, device, progress), device, kvType, owner);
+    public ILanguageModel Create(IReadOnlyList<PlannedWeight> plan, IDevice device, ModelLoadOptions options, IDisposable? owner) =>
+        new GemmaModel(this, ArchWeights.Load(plan, device, options.Progress), device, options.KvType, owner);
 }

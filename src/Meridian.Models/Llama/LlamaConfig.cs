@@ -49,8 +49,14 @@ public sealed record LlamaConfig : IModelSpec
     /// <summary>How the stored Q/K weights pair dimensions for RoPE.</summary>
     public required RopeLayout RopeLayout { get; init; }
 
-    /// <summary>Llama 3.1 rope scaling divisors [HeadDim/2], or null.</summary>
+    /// <summary>Rope frequency divisors [R/2] (Llama 3.1 scaling, Phi-3's LongRoPE factors), or null.</summary>
     public float[]? RopeFreqFactors { get; init; }
+
+    /// <summary>R, the rotated width of each head (Phi's partial rotary embedding); 0 means all of it.</summary>
+    public int RopeRotaryDim { get; init; }
+
+    /// <summary>The factor RoPE multiplies cos and sin by (LongRoPE's attention factor); 1 is plain RoPE.</summary>
+    public float RopeAttnFactor { get; init; } = 1f;
 
     /// <summary>Q/K/V projections carry biases (Qwen2).</summary>
     public bool AttentionBias { get; init; }
@@ -74,16 +80,16 @@ public sealed record LlamaConfig : IModelSpec
     public DecoderShape Shape => new(HiddenSize, IntermediateSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, HeadDim, VocabSize);
 
     /// <summary>The RoPE parameters of this model.</summary>
-    public RopeSpec Rope => new(HeadDim, RopeTheta, RopeLayout, RopeFreqFactors);
+    public RopeSpec Rope => new(HeadDim, RopeTheta, RopeLayout, RopeFreqFactors, RopeRotaryDim, RopeAttnFactor);
 
     int IModelSpec.ContextLength => MaxPositionEmbeddings;
 
     IReadOnlyList<PlannedWeight> IModelSpec.Plan(WeightSource source) => LlamaWeights.Plan(source, this);
 
-    IReadOnlyList<OpRequirement> IModelSpec.Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType) => LlamaModel.RequirementsOf(plan, kvType);
+    IReadOnlyList<OpRequirement> IModelSpec.Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType) => LlamaModel.RequirementsOf(plan, kvType, Rope);
 
-    ILanguageModel IModelSpec.Create(IReadOnlyList<PlannedWeight> plan, IDevice device, DType kvType, IDisposable? owner, IProgress<long>? progress) =>
-        new LlamaModel(this, LlamaWeights.Load(plan, this, device, progress), device, kvType, owner);
+    ILanguageModel IModelSpec.Create(IReadOnlyList<PlannedWeight> plan, IDevice device, ModelLoadOptions options, IDisposable? owner) =>
+        new LlamaModel(this, LlamaWeights.Load(plan, this, device, options.Progress), device, options.KvType, owner);
 
     /// <summary>Reads the config from GGUF metadata (llama.cpp's llm_load_hparams keys) and Llama 3.1's rope_freqs tensor.</summary>
     public static LlamaConfig FromGguf(GgufFile file)
@@ -262,7 +268,12 @@ public sealed record LlamaConfig : IModelSpec
             throw new ModelFormatException($"{origin}: the sliding-window pattern has {SlidingWindowLayers.Length} entries for {NumHiddenLayers} layers");
         if (HeadDim % 2 != 0)
             throw new ModelFormatException($"{origin}: head dim {HeadDim} is odd; RoPE needs pairs");
-        if (RopeFreqFactors != null && RopeFreqFactors.Length != HeadDim / 2)
-            throw new ModelFormatException($"{origin}: rope_freqs has {RopeFreqFactors.Length} values, expected {HeadDim / 2}");
+        int rotary = Rope.RotaryDims;
+        if (rotary < 2 || rotary % 2 != 0 || rotary > HeadDim)
+            throw new ModelFormatException($"{origin}: the rotary width {rotary} must be even and at most the head dim {HeadDim}");
+        if (RopeFreqFactors != null && RopeFreqFactors.Length != rotary / 2)
+            throw new ModelFormatException($"{origin}: rope frequency factors have {RopeFreqFactors.Length} values, expected {rotary / 2}");
+        if (!(RopeAttnFactor > 0) || !float.IsFinite(RopeAttnFactor))
+            throw new ModelFormatException($"{origin}: rope attention factor {RopeAttnFactor} must be positive and finite");
     }
 }

@@ -57,12 +57,15 @@ public sealed class LlamaModel : ILanguageModel
     /// Every (op, dtype) the forward pass runs: a matmul per stored matrix type and the lookup on the embedding's
     /// type (each named by its first tensor), the KV ops on the cache type, and the f32 row ops.
     /// </summary>
-    public static IReadOnlyList<OpRequirement> RequirementsOf(IReadOnlyList<PlannedWeight> plan, DType kvType)
+    public static IReadOnlyList<OpRequirement> RequirementsOf(IReadOnlyList<PlannedWeight> plan, DType kvType, RopeSpec rope)
     {
         var list = new List<OpRequirement>();
         ArchWeights.AddRequirements(plan, "output.weight", list);
         ArchWeights.Need(list, BackendOp.RmsNorm, DType.F32, "norms");
-        ArchWeights.Need(list, BackendOp.Rope, DType.F32, "rotary embedding");
+        if (rope.IsExtended)
+            list.Add(new OpRequirement(BackendOp.Rope, DType.F32, "partial rotary embedding", RopeSpec.ExtendedVariant));
+        else
+            ArchWeights.Need(list, BackendOp.Rope, DType.F32, "rotary embedding");
         ArchWeights.Need(list, BackendOp.ScatterRows, kvType, "KV cache");
         ArchWeights.Need(list, BackendOp.PagedAttention, kvType, "KV cache");
         ArchWeights.Need(list, BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");

@@ -13,6 +13,9 @@ namespace Meridian.Models.Synthetic;
 public static class SyntheticModels
 {
     public const int ContextLength = 4096;
+
+    /// <summary>Changes whenever the bytes written for a shape change, so cached files are rewritten (2: key_length, Gemma).</summary>
+    public const int FormatVersion = 2;
     private const float WeightStd = 0.02f;
     private const float RmsEps = 1e-5f;
 
@@ -23,6 +26,8 @@ public static class SyntheticModels
         ["tinyllama-1.1b"] = new("tinyllama-1.1b", "llama", D: 2048, F: 5632, V: 32000, H: 32, Hkv: 4, L: 22, RopeTheta: 10000f),
         ["qwen2.5-0.5b"] = new("qwen2.5-0.5b", "qwen2", D: 896, F: 4864, V: 151936, H: 14, Hkv: 2, L: 24, RopeTheta: 1000000f),
         ["llama-3.2-1b"] = new("llama-3.2-1b", "llama", D: 2048, F: 8192, V: 128256, H: 32, Hkv: 8, L: 16, RopeTheta: 500000f),
+        // google/gemma-3-1b-it: head dim 256 over 4 heads (not D / H), one KV head, windows of 512 on five layers of six.
+        ["gemma-3-1b"] = new("gemma-3-1b", "gemma3", D: 1152, F: 6912, V: 262144, H: 4, Hkv: 1, L: 26, RopeTheta: 1000000f, Dh: 256, Window: 512),
     };
 
     /// <summary>
@@ -54,6 +59,8 @@ public static class SyntheticModels
             .Add($"{arch}.attention.layer_norm_rms_epsilon", RmsEps)
             .Add($"{arch}.rope.freq_base", s.RopeTheta)
             .Add($"{arch}.rope.dimension_count", (uint)dh)
+            .Add($"{arch}.attention.key_length", (uint)dh)
+            .Add($"{arch}.attention.value_length", (uint)dh)
             .Add("tokenizer.ggml.model", "llama")
             .Add("tokenizer.ggml.tokens", Tokens(s.V))
             .Add("tokenizer.ggml.scores", new float[s.V])
@@ -87,10 +94,15 @@ public static class SyntheticModels
         DType main = mix ? DType.Q4_K : Parse(type);
         bool quantized = main is not (DType.F32 or DType.F16 or DType.BF16);
         DType output = quantized && !pure ? DType.Q6_K : main;
+        bool gemma = arch is "gemma2" or "gemma3";
+        if (s.Window > 0)
+            writer.Add($"{arch}.attention.sliding_window", (uint)s.Window);
 
-        Matrix("token_embd.weight", s.V, s.D, main);
+        // Gemma ties its output to the embedding, which llama-quantize then types as the output.
+        Matrix("token_embd.weight", s.V, s.D, gemma ? output : main);
         Vector("output_norm.weight", s.D, 1f);
-        Matrix("output.weight", s.V, s.D, output);
+        if (!gemma)
+            Matrix("output.weight", s.V, s.D, output);
         for (int l = 0; l < s.L; l++)
         {
             string b = $"blk.{l}.";
@@ -106,16 +118,20 @@ public static class SyntheticModels
                 Vector(b + "attn_k.bias", kv, 0f);
                 Vector(b + "attn_v.bias", kv, 0f);
             }
-            if (arch == "qwen3")
+            if (arch is "qwen3" or "gemma3")
             {
-                // Qwen3's per-head RMSNorm of queries and keys before RoPE.
+                // Per-head RMSNorm of queries and keys before RoPE.
                 Vector(b + "attn_q_norm.weight", dh, 1f);
                 Vector(b + "attn_k_norm.weight", dh, 1f);
             }
+            if (gemma)
+                Vector(b + "post_attention_norm.weight", s.D, 1f);
             Vector(b + "ffn_norm.weight", s.D, 1f);
             Matrix(b + "ffn_gate.weight", s.F, s.D, main);
             Matrix(b + "ffn_up.weight", s.F, s.D, main);
             Matrix(b + "ffn_down.weight", s.D, s.F, more);
+            if (gemma)
+                Vector(b + "post_ffw_norm.weight", s.D, 1f);
         }
         string temp = path + ".partial";
         writer.Write(temp);

@@ -1,9 +1,12 @@
 // A named model shape for synthetic models (SyntheticModels.Shapes).
 namespace Meridian.Models.Synthetic;
 
-/// <summary>A named model shape. D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, L = layers.</summary>
-public sealed record SyntheticShapeSpec(string Name, string Arch, int D, int F, int V, int H, int Hkv, int L, float RopeTheta)
+/// <summary>
+/// A named model shape. D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, L = layers; <paramref name="Dh"/>
+/// the head dimension where it is not D / H (Gemma 3), <paramref name="Window"/> a sliding window (Gemma).
+/// </summary>
+public sealed record SyntheticShapeSpec(string Name, string Arch, int D, int F, int V, int H, int Hkv, int L, float RopeTheta, int? Dh = null, int Window = 0)
 {
-    /// <summary>Head dimension Dh = D / H.</summary>
-    public int HeadDim => D / H;
+    /// <summary>Head dimension: <see cref="Dh"/>, else D / H.</summary>
+    public int HeadDim => Dh ?? D / H;
 }

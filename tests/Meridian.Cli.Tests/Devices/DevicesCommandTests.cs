@@ -18,11 +18,11 @@ public class DevicesCommandTests
         var r = CliRunner.Run("devices", "--threads", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("", r.Stderr);
-        Assert.Contains("Meridian backend contract 1.0", r.Stdout);
-        Assert.Contains("backend cpu: contract 1.0, available, score 100", r.Stdout);
+        Assert.Contains($"Meridian backend contract {BackendContract.Version}", r.Stdout);
+        Assert.Contains($"backend cpu: contract {BackendContract.Version}, available, score 100", r.Stdout);
         Assert.Contains("  cpu:0  cpu (2 threads)  kind cpu, memory ", r.Stdout);
         // The CPU's block comes first; the reference backend (Core's scalar ops, score -100) follows it.
-        Assert.Contains("backend reference: contract 1.0, available, score -100", r.Stdout);
+        Assert.Contains($"backend reference: contract {BackendContract.Version}, available, score -100", r.Stdout);
         var matmul = r.Stdout.Split('\n').First(l => l.TrimStart().StartsWith("matmul "));
         Assert.Contains(" q4_0 ", matmul);
         Assert.Contains(" q6_K ", matmul);
@@ -34,7 +34,7 @@ public class DevicesCommandTests
         var r = CliRunner.Run("devices", "--json", "--threads", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
-        Assert.Equal("1.0", doc.RootElement.GetProperty("contract").GetString());
+        Assert.Equal(BackendContract.Version.ToString(), doc.RootElement.GetProperty("contract").GetString());
         var backends = doc.RootElement.GetProperty("backends").EnumerateArray().ToList();
         Assert.Equal(["cpu", "vulkan", "reference"], backends.Select(b => b.GetProperty("name").GetString()));
         var cpu = backends[0];
