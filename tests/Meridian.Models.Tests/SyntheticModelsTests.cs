@@ -18,15 +18,32 @@ public sealed class SyntheticModelsTests(ITestOutputHelper output)
     // against our f32 ones differ by up to 0.079 × RMS (Q4_K_M; Q8_0 0.066, F16 0.003, measured).
     private const float RelativeTolerance = 0.2f;
 
+    // Gemma's norms after each sub-block rescale the quantization noise of every layer's output to the residual's
+    // scale instead of leaving it small: measured 0.231 × RMS (gemma3-small Q4_K_M).
+    private const float GemmaRelativeTolerance = 0.45f;
+
+    // Small shapes in the layouts of the bench's Gemma 3 and Phi-4-mini shapes (head dim not D / H, windows of 4 on
+    // five layers of six, a tied output; fused QKV and gate-up, partial rotation), which are too big for a test. Not
+    // named "phi3": llama.cpp gives a model whose general.name says phi3 Phi-3's special tokens, which the byte vocabulary lacks.
+    private static readonly Dictionary<string, SyntheticShapeSpec> Small = new()
+    {
+        ["gemma3-small"] = new("gemma3-small", "gemma3", D: 256, F: 768, V: 32000, H: 2, Hkv: 1, L: 6, RopeTheta: 1000000f, Dh: 128, Window: 4),
+        ["phi-small"] = new("phi-small", "phi3", D: 256, F: 512, V: 32000, H: 4, Hkv: 2, L: 2, RopeTheta: 10000f, RotaryDim: 48),
+    };
+
     [Theory]
-    [InlineData("F16")]
-    [InlineData("Q8_0")]
-    [InlineData("Q4_K_M")]
-    public void Llama15m_BothEngines_LoadAndAgree(string type)
+    [InlineData("llama-15m", "F16")]
+    [InlineData("llama-15m", "Q8_0")]
+    [InlineData("llama-15m", "Q4_K_M")]
+    [InlineData("gemma3-small", "Q4_0")]
+    [InlineData("gemma3-small", "Q4_K_M")]
+    [InlineData("phi-small", "Q4_0")]
+    [InlineData("phi-small", "Q4_K_M")]
+    public void SyntheticShape_BothEngines_LoadAndAgree(string name, string type)
     {
         using var dir = new TempDir();
-        string path = dir.File($"llama-15m-{type}.gguf");
-        var shape = SyntheticModels.Shapes["llama-15m"];
+        string path = dir.File($"{name}-{type}.gguf");
+        var shape = Small.TryGetValue(name, out var small) ? small : SyntheticModels.Shapes[name];
         SyntheticModels.Write(path, shape, type, pure: false, seed: 7);
 
         int v = shape.V;
@@ -40,8 +57,9 @@ public sealed class SyntheticModelsTests(ITestOutputHelper output)
         Assert.All(actual, x => Assert.True(float.IsFinite(x)));
         float rms = MathF.Sqrt(expected.Sum(x => x * x) / expected.Length);
         float worst = expected.Zip(actual, (e, a) => MathF.Abs(e - a)).Max();
-        output.WriteLine($"llama-15m {type}: logit RMS {rms:G3}, max |diff| {worst:G3} ({worst / rms:G3} of RMS)");
+        output.WriteLine($"{name} {type}: logit RMS {rms:G3}, max |diff| {worst:G3} ({worst / rms:G3} of RMS)");
         Assert.True(rms > 0.05f, $"logit RMS {rms}: the weights are not at a realistic scale");
-        Assert.True(worst <= RelativeTolerance * rms, $"llama-15m {type}: max |logit diff| {worst} > {RelativeTolerance} × RMS {rms}");
+        float tolerance = shape.Arch.StartsWith("gemma", StringComparison.Ordinal) ? GemmaRelativeTolerance : RelativeTolerance;
+        Assert.True(worst <= tolerance * rms, $"{name} {type}: max |logit diff| {worst} > {tolerance} × RMS {rms}");
     }
 }

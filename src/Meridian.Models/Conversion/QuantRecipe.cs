@@ -3,7 +3,7 @@
 // families read as facts: norms and other 1-D tensors are never quantized; output.weight (or the
 // embedding when it is tied) gets Q6_K unless the file type is Q8_0 (Q8_0 when its rows are not whole
 // blocks of the base type); Q4_K_M and Q5_K_M give attn_v and ffn_down Q6_K in the first and last
-// eighth of the layers and every third layer between; a row that is not whole blocks of the chosen
+// eighth of the layers and every third layer between, and a fused attn_qkv (Phi-3) Q5_K and Q6_K; a row that is not whole blocks of the chosen
 // type falls back (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, then F16), and the recipe says so.
 using Meridian.Core.Tensors;
 
@@ -93,6 +93,8 @@ public sealed record QuantRecipe
         {
             if (output)
                 type = cols % Base.Info().BlockSize != 0 ? DType.Q8_0 : Base == DType.Q8_0 ? DType.Q8_0 : DType.Q6_K;
+            else if (Mix && name.EndsWith(".attn_qkv.weight", StringComparison.Ordinal))
+                type = Base == DType.Q4_K ? DType.Q5_K : DType.Q6_K; // Phi-3's fused QKV: one step up in Q4_K_M and Q5_K_M
             else if (Mix && (name.EndsWith(".attn_v.weight", StringComparison.Ordinal) || name.EndsWith(".ffn_down.weight", StringComparison.Ordinal))
                      && Layer(name) is int layer && MoreBits(layer, layers))
                 type = DType.Q6_K;

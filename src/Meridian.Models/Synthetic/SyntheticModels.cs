@@ -26,6 +26,8 @@ public static class SyntheticModels
         ["tinyllama-1.1b"] = new("tinyllama-1.1b", "llama", D: 2048, F: 5632, V: 32000, H: 32, Hkv: 4, L: 22, RopeTheta: 10000f),
         ["qwen2.5-0.5b"] = new("qwen2.5-0.5b", "qwen2", D: 896, F: 4864, V: 151936, H: 14, Hkv: 2, L: 24, RopeTheta: 1000000f),
         ["llama-3.2-1b"] = new("llama-3.2-1b", "llama", D: 2048, F: 8192, V: 128256, H: 32, Hkv: 8, L: 16, RopeTheta: 500000f),
+        // microsoft/Phi-4-mini-instruct: 96 of each head's 128 dimensions turn (rope.dimension_count), fused QKV and gate-up.
+        ["phi-4-mini"] = new("phi-4-mini", "phi3", D: 3072, F: 8192, V: 200064, H: 24, Hkv: 8, L: 32, RopeTheta: 10000f, RotaryDim: 96),
         // google/gemma-3-1b-it: head dim 256 over 4 heads (not D / H), one KV head, windows of 512 on five layers of six.
         ["gemma-3-1b"] = new("gemma-3-1b", "gemma3", D: 1152, F: 6912, V: 262144, H: 4, Hkv: 1, L: 26, RopeTheta: 1000000f, Dh: 256, Window: 512),
     };
@@ -58,7 +60,7 @@ public static class SyntheticModels
             .Add($"{arch}.context_length", (uint)ContextLength)
             .Add($"{arch}.attention.layer_norm_rms_epsilon", RmsEps)
             .Add($"{arch}.rope.freq_base", s.RopeTheta)
-            .Add($"{arch}.rope.dimension_count", (uint)dh)
+            .Add($"{arch}.rope.dimension_count", (uint)(s.RotaryDim ?? dh))
             .Add($"{arch}.attention.key_length", (uint)dh)
             .Add($"{arch}.attention.value_length", (uint)dh)
             .Add("tokenizer.ggml.model", "llama")
@@ -94,23 +96,32 @@ public static class SyntheticModels
         DType main = mix ? DType.Q4_K : Parse(type);
         bool quantized = main is not (DType.F32 or DType.F16 or DType.BF16);
         DType output = quantized && !pure ? DType.Q6_K : main;
-        bool gemma = arch is "gemma2" or "gemma3";
+        bool gemma = arch is "gemma2" or "gemma3", phi = arch == "phi3";
+        bool tied = gemma || phi; // Gemma and Phi-4-mini tie their output to the embedding
         if (s.Window > 0)
             writer.Add($"{arch}.attention.sliding_window", (uint)s.Window);
 
-        // Gemma ties its output to the embedding, which llama-quantize then types as the output.
-        Matrix("token_embd.weight", s.V, s.D, gemma ? output : main);
+        // A tied embedding is typed as the output by llama-quantize.
+        Matrix("token_embd.weight", s.V, s.D, tied ? output : main);
         Vector("output_norm.weight", s.D, 1f);
-        if (!gemma)
+        if (!tied)
             Matrix("output.weight", s.V, s.D, output);
         for (int l = 0; l < s.L; l++)
         {
             string b = $"blk.{l}.";
             DType more = mix && !pure && QuantRecipe.MoreBits(l, s.L) ? DType.Q6_K : main;
             Vector(b + "attn_norm.weight", s.D, 1f);
-            Matrix(b + "attn_q.weight", q, s.D, main);
-            Matrix(b + "attn_k.weight", kv, s.D, main);
-            Matrix(b + "attn_v.weight", kv, s.D, more);
+            if (phi)
+            {
+                // llama-quantize gives the fused QKV of a Q4_K_M Q5_K.
+                Matrix(b + "attn_qkv.weight", q + 2 * kv, s.D, mix && !pure ? DType.Q5_K : main);
+            }
+            else
+            {
+                Matrix(b + "attn_q.weight", q, s.D, main);
+                Matrix(b + "attn_k.weight", kv, s.D, main);
+                Matrix(b + "attn_v.weight", kv, s.D, more);
+            }
             Matrix(b + "attn_output.weight", s.D, q, main);
             if (arch == "qwen2")
             {
@@ -127,8 +138,15 @@ public static class SyntheticModels
             if (gemma)
                 Vector(b + "post_attention_norm.weight", s.D, 1f);
             Vector(b + "ffn_norm.weight", s.D, 1f);
-            Matrix(b + "ffn_gate.weight", s.F, s.D, main);
-            Matrix(b + "ffn_up.weight", s.F, s.D, main);
+            if (phi)
+            {
+                Matrix(b + "ffn_up.weight", 2 * s.F, s.D, main); // gate rows, then up
+            }
+            else
+            {
+                Matrix(b + "ffn_gate.weight", s.F, s.D, main);
+                Matrix(b + "ffn_up.weight", s.F, s.D, main);
+            }
             Matrix(b + "ffn_down.weight", s.D, s.F, more);
             if (gemma)
                 Vector(b + "post_ffw_norm.weight", s.D, 1f);
