@@ -217,6 +217,7 @@ internal sealed unsafe partial class CpuComputeStream : IComputeStream
 
     public void Dispose()
     {
+        _moeScratch?.Dispose();
         _matMul.Dispose();
         _pagedAttention.Dispose();
     }

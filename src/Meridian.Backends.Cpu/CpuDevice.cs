@@ -45,11 +45,12 @@ public sealed class CpuDevice : IDevice
     /// </remarks>
     public bool Supports(BackendOp op, DType type) => op switch
     {
-        BackendOp.MatMul or BackendOp.EmbeddingLookup => QuantCodecs.CanDequantize(type),
+        BackendOp.MatMul or BackendOp.EmbeddingLookup or BackendOp.MoeFeedForward => QuantCodecs.CanDequantize(type),
         BackendOp.PagedAttention or BackendOp.ScatterRows => type is DType.F32 or DType.F16,
         BackendOp.Copy => DTypes.IsKnownId((uint)type) && !type.Info().IsRemoved,
         BackendOp.RmsNorm or BackendOp.Rope or BackendOp.GatherRows or BackendOp.SwiGlu or BackendOp.Add
-            or BackendOp.Softmax or BackendOp.ArgMax or BackendOp.GeGlu or BackendOp.Scale or BackendOp.Softcap => type == DType.F32,
+            or BackendOp.Softmax or BackendOp.ArgMax or BackendOp.GeGlu or BackendOp.Scale or BackendOp.Softcap
+            or BackendOp.MoeRoute => type == DType.F32,
         _ => false,
     };
 

@@ -12,11 +12,11 @@ internal sealed class ProfilingComputeStream(IComputeStream inner) : IComputeStr
     // Slots: the non-matmul ops, then one matmul slot per weight dtype id (< 64).
     private static readonly string[] OpNames =
         ["embedding", "rmsnorm", "rope", "attention", "scatter", "gather", "swiglu", "add", "softmax", "copy", "argmax", "write", "read",
-            "geglu", "scale", "softcap"];
+            "geglu", "scale", "softcap", "moe_route", "moe_ffn"];
     private const int Embedding = 0, RmsNormSlot = 1, RopeSlot = 2, Attention = 3, Scatter = 4, Gather = 5, SwiGluSlot = 6,
         AddSlot = 7, SoftmaxSlot = 8, CopySlot = 9, ArgMaxSlot = 10, WriteSlot = 11, ReadSlot = 12,
-        GeGluSlot = 13, ScaleSlot = 14, SoftcapSlot = 15;
-    private const int MatMulBase = 16;
+        GeGluSlot = 13, ScaleSlot = 14, SoftcapSlot = 15, MoeRouteSlot = 16, MoeSlot = 17;
+    private const int MatMulBase = 18;
     private readonly long[] _ticks = new long[MatMulBase + 64];
     private readonly long[] _calls = new long[MatMulBase + 64];
     private readonly long[] _macs = new long[MatMulBase + 64];
@@ -135,6 +135,20 @@ internal sealed class ProfilingComputeStream(IComputeStream inner) : IComputeStr
         long t0 = Stopwatch.GetTimestamp();
         inner.Softcap(x, cap, dst);
         Record(SoftcapSlot, t0);
+    }
+
+    public void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.MoeRoute(logits, k, renormalize, ids, weights);
+        Record(MoeRouteSlot, t0);
+    }
+
+    public void MoeFeedForward(DeviceTensor x, ExpertSet experts, DeviceTensor ids, DeviceTensor weights, DeviceTensor dst)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        inner.MoeFeedForward(x, experts, ids, weights, dst);
+        Record(MoeSlot, t0);
     }
 
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)

@@ -85,6 +85,12 @@ internal sealed unsafe partial class NativeComputeStream
     /// <inheritdoc />
     public void Softcap(DeviceTensor x, float cap, DeviceTensor dst) => throw NotInAbi(BackendOp.Softcap);
 
+    /// <inheritdoc />
+    public void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights) => throw NotInAbi(BackendOp.MoeRoute);
+
+    /// <inheritdoc />
+    public void MoeFeedForward(DeviceTensor x, ExpertSet experts, DeviceTensor ids, DeviceTensor weights, DeviceTensor dst) => throw NotInAbi(BackendOp.MoeFeedForward);
+
     // Ops of contract 1.1 that plugin ABI 1.0 cannot carry: the device answers Supports false for them, so a model
     // places them on the fallback device and this is reached only by a caller that did not ask.
     private static UnsupportedOpException NotInAbi(BackendOp op) =>

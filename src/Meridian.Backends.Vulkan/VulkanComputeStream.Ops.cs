@@ -233,6 +233,16 @@ internal sealed unsafe partial class VulkanComputeStream
     }
 
     /// <inheritdoc />
+    public void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights) => throw NoShader(BackendOp.MoeRoute);
+
+    /// <inheritdoc />
+    public void MoeFeedForward(DeviceTensor x, ExpertSet experts, DeviceTensor ids, DeviceTensor weights, DeviceTensor dst) => throw NoShader(BackendOp.MoeFeedForward);
+
+    // Ops this backend has no shaders for yet: Supports answers false, so a model runs them elsewhere or is refused.
+    private static UnsupportedOpException NoShader(BackendOp op) =>
+        new($"{op.Name()} has no Vulkan shader in this build; the device reports it unsupported");
+
+    /// <inheritdoc />
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
     {
         Require(a.Type == DType.F32 && b.Type == DType.F32 && dst.Type == DType.F32 && b.Cols == a.Cols && (b.Rows == a.Rows || b.Rows == 1)

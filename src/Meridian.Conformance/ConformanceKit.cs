@@ -120,6 +120,8 @@ public static partial class ConformanceKit
         BackendOp.GeGlu when type == DType.F32 => ElementwiseCases.GeGlu(),
         BackendOp.Scale when type == DType.F32 => ElementwiseCases.Scale(),
         BackendOp.Softcap when type == DType.F32 => ElementwiseCases.Softcap(),
+        BackendOp.MoeRoute when type == DType.F32 => MoeCases.Route(),
+        BackendOp.MoeFeedForward when InputData.CanMakeWeights(type) => MoeCases.FeedForward(type),
         _ => null,
     };
 

@@ -60,7 +60,7 @@ public static class Tolerances
     /// <summary>The NMSE bound of <paramref name="op"/>.</summary>
     public static double For(BackendOp op) => op switch
     {
-        BackendOp.MatMul => MatMul,
+        BackendOp.MatMul or BackendOp.MoeFeedForward => MatMul,
         BackendOp.PagedAttention => PagedAttention,
         BackendOp.Softmax => Softmax,
         BackendOp.Rope => Rope,

@@ -141,6 +141,29 @@ internal sealed partial class ReferenceComputeStream(ReferenceDevice device) : I
         ReferenceOps.SoftcapReference(Floats(x, op, "x", dst.Rows, dst.Cols), cap, Floats(dst, op, "dst", x.Rows, x.Cols));
     }
 
+    public void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights)
+    {
+        const string op = "MoeRoute";
+        if (k < 1 || k > logits.Cols)
+            throw new ArgumentException($"{op}: k {k} must be in [1, {logits.Cols}]");
+        ReferenceOps.MoeRouteReference(Floats(logits, op, "logits", ids.Rows, logits.Cols), logits.Cols, k, renormalize,
+            Ints(ids, op, "ids", logits.Rows, k), Floats(weights, op, "weights", logits.Rows, k));
+    }
+
+    public void MoeFeedForward(DeviceTensor x, ExpertSet experts, DeviceTensor ids, DeviceTensor weights, DeviceTensor dst)
+    {
+        const string op = "MoeFeedForward";
+        experts.Validate();
+        CheckSupported(BackendOp.MoeFeedForward, experts.Type, op);
+        int k = ids.Cols;
+        var idSpan = Ints(ids, op, "ids", x.Rows, k);
+        CheckIndexes(idSpan, experts.Count, op, "ids");
+        (DType, byte[], byte[], byte[]) Expert(int e) =>
+            (experts.Type, Bytes(experts.Gate[e], op, $"gate {e}").ToArray(), Bytes(experts.Up[e], op, $"up {e}").ToArray(), Bytes(experts.Down[e], op, $"down {e}").ToArray());
+        ReferenceOps.MoeFeedForwardReference(Floats(x, op, "x", dst.Rows, experts.Width), Expert, experts.Width, experts.Hidden, idSpan,
+            Floats(weights, op, "weights", x.Rows, k), k, Floats(dst, op, "dst", x.Rows, experts.Width));
+    }
+
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
     {
         const string op = "Add";

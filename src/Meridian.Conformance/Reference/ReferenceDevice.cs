@@ -29,7 +29,7 @@ public sealed class ReferenceDevice : IDevice
     /// <inheritdoc />
     public bool Supports(BackendOp op, DType type) => op switch
     {
-        BackendOp.MatMul or BackendOp.EmbeddingLookup => QuantCodecs.CanDequantize(type),
+        BackendOp.MatMul or BackendOp.EmbeddingLookup or BackendOp.MoeFeedForward => QuantCodecs.CanDequantize(type),
         BackendOp.PagedAttention or BackendOp.ScatterRows => type is DType.F32 or DType.F16,
         BackendOp.Copy => QuantCodecs.CanDequantize(type),
         _ => type == DType.F32,

@@ -18,7 +18,8 @@ public static class BackendContract
     /// offset, length) of any size, F32/F16 KV caches, one paged attention op (scale, sliding window, softcap),
     /// every op declarable through <see cref="IDevice.Supports"/>.
     /// 1.1: the ops of the Gemma family, <see cref="BackendOp.GeGlu"/>, <see cref="BackendOp.Scale"/> and
-    /// <see cref="BackendOp.Softcap"/>. A device that does not run them answers Supports false, and a model that
+    /// <see cref="BackendOp.Softcap"/>; mixture of experts, <see cref="BackendOp.MoeRoute"/> and
+    /// <see cref="BackendOp.MoeFeedForward"/>; rope's partial rotation and attention factor (a variant). A device that does not run them answers Supports false, and a model that
     /// needs them runs them on the fallback device.
     /// </summary>
     public static readonly ContractVersion Version = new(1, 1);

@@ -49,6 +49,12 @@ public enum BackendOp
 
     /// <summary>cap · tanh(x / cap) (Gemma 2's final logits). Keyed on F32. Contract 1.1.</summary>
     Softcap,
+
+    /// <summary>Softmax then top-k of the router's scores (mixture of experts). Keyed on F32. Contract 1.1.</summary>
+    MoeRoute,
+
+    /// <summary>The chosen experts' gated feed-forwards, weighted and summed. Keyed on the experts' dtype. Contract 1.1.</summary>
+    MoeFeedForward,
 }
 
 /// <summary>Every <see cref="BackendOp"/>, in declaration order.</summary>
@@ -75,6 +81,8 @@ public static class BackendOps
         BackendOp.GeGlu => "geglu",
         BackendOp.Scale => "scale",
         BackendOp.Softcap => "softcap",
+        BackendOp.MoeRoute => "moe_route",
+        BackendOp.MoeFeedForward => "moe_ffn",
         _ => op.ToString().ToLowerInvariant(),
     };
 }

@@ -182,6 +182,23 @@ internal sealed partial class FallbackComputeStream : IComputeStream
         Finish();
     }
 
+    public void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights)
+    {
+        Begin();
+        int il = Use(logits, Access.Read), ii = Use(ids, Access.Write), iw = Use(weights, Access.Write);
+        Target(BackendOp.MoeRoute, DType.F32).MoeRoute(Arg(il), k, renormalize, Arg(ii), Arg(iw));
+        Finish();
+    }
+
+    // The experts are never routed (FallbackDevice refuses to), so they and this op stay on the primary.
+    public void MoeFeedForward(DeviceTensor x, ExpertSet experts, DeviceTensor ids, DeviceTensor weights, DeviceTensor dst)
+    {
+        Begin();
+        int ix = Use(x, Access.Read), ii = Use(ids, Access.Read), iw = Use(weights, Access.Read), id = Use(dst, Access.Write);
+        Target(BackendOp.MoeFeedForward, experts.Type).MoeFeedForward(Arg(ix), experts, Arg(ii), Arg(iw), Arg(id));
+        Finish();
+    }
+
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
     {
         Begin();

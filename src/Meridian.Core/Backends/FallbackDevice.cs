@@ -44,6 +44,10 @@ public sealed class FallbackDevice : IDevice
             throw new ArgumentException($"fallback: '{primary.Name}' cannot be its own fallback", nameof(fallback));
         foreach (var (op, type) in routed)
         {
+            if (op == BackendOp.MoeFeedForward)
+                throw new UnsupportedOpException(
+                    $"{op.Name()} on {type.Name()} is not supported by {primary.Name}, and experts cannot run on a fallback device: " +
+                    "a mixture-of-experts model needs a device that runs moe_ffn (the CPU does)");
             if (!fallback.Supports(op, type))
                 throw new UnsupportedOpException(
                     $"{op.Name()} on {type.Name()} is supported neither by {primary.Name} nor by the fallback {fallback.Name}");

@@ -95,6 +95,22 @@ public interface IComputeStream : IDisposable
     /// </summary>
     void Softcap(DeviceTensor x, float cap, DeviceTensor dst);
 
+    /// <summary>
+    /// Mixture-of-experts routing: each row of <paramref name="logits"/> [T, E] (the router's scores) gets a softmax,
+    /// then its <paramref name="k"/> most probable experts (ties to the lower index) go to <paramref name="ids"/>
+    /// [T, k] i32 in descending probability, their probabilities to <paramref name="weights"/> [T, k] f32, divided by
+    /// their sum when <paramref name="renormalize"/> (which equals a softmax over the k chosen logits). Contract 1.1.
+    /// </summary>
+    void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights);
+
+    /// <summary>
+    /// The expert feed-forward: dst[t] = Σ_j weights[t, j] · Down_e(act(Gate_e · x[t]) ⊙ Up_e · x[t]) with e = ids[t, j],
+    /// summed in j order. x, dst: [T, D] f32 (dst may not alias x); ids [T, k] i32 in [0, E); weights [T, k] f32.
+    /// A device groups the step's rows by expert, so a prefill runs each chosen expert as one matrix product and a
+    /// decode step reads only the chosen experts' weights. Contract 1.1.
+    /// </summary>
+    void MoeFeedForward(DeviceTensor x, ExpertSet experts, DeviceTensor ids, DeviceTensor weights, DeviceTensor dst);
+
     /// <summary>dst = a + b; b is [a.Rows, C] or [1, C] (broadcast over rows). dst may alias a.</summary>
     void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst);
 

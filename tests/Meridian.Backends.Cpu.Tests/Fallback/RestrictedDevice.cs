@@ -129,6 +129,19 @@ internal sealed class RestrictedDevice(CpuDevice inner, IReadOnlyCollection<(Bac
             inner.Softcap(Mine(x), cap, Mine(dst));
         }
 
+        public void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights)
+        {
+            Op(BackendOp.MoeRoute, DType.F32);
+            inner.MoeRoute(Mine(logits), k, renormalize, Mine(ids), Mine(weights));
+        }
+
+        public void MoeFeedForward(DeviceTensor x, ExpertSet experts, DeviceTensor ids, DeviceTensor weights, DeviceTensor dst)
+        {
+            Op(BackendOp.MoeFeedForward, experts.Type);
+            inner.MoeFeedForward(Mine(x), experts with { Gate = experts.Gate.Select(Mine).ToList(), Up = experts.Up.Select(Mine).ToList(), Down = experts.Down.Select(Mine).ToList() },
+                Mine(ids), Mine(weights), Mine(dst));
+        }
+
         public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)
         {
             Op(BackendOp.Add, DType.F32);

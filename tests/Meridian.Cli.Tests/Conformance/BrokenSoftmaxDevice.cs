@@ -55,6 +55,8 @@ internal sealed class BrokenSoftmaxDevice(IDevice inner) : IDevice
         public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor dst) => inner.GeGlu(gate, up, dst);
         public void Scale(DeviceTensor x, float scale, DeviceTensor dst) => inner.Scale(x, scale, dst);
         public void Softcap(DeviceTensor x, float cap, DeviceTensor dst) => inner.Softcap(x, cap, dst);
+        public void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights) => inner.MoeRoute(logits, k, renormalize, ids, weights);
+        public void MoeFeedForward(DeviceTensor x, ExpertSet experts, DeviceTensor ids, DeviceTensor weights, DeviceTensor dst) => inner.MoeFeedForward(x, experts, ids, weights, dst);
         public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst) => inner.Add(a, b, dst);
         public void Copy(DeviceTensor src, DeviceTensor dst) => inner.Copy(src, dst);
         public void ArgMax(DeviceTensor x, DeviceTensor dst) => inner.ArgMax(x, dst);

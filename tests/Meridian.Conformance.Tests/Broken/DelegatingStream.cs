@@ -49,6 +49,11 @@ internal class DelegatingStream(IDevice device, IComputeStream inner) : ICompute
 
     public virtual void Softcap(DeviceTensor x, float cap, DeviceTensor dst) => inner.Softcap(x, cap, dst);
 
+    public virtual void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights) => inner.MoeRoute(logits, k, renormalize, ids, weights);
+
+    public virtual void MoeFeedForward(DeviceTensor x, ExpertSet experts, DeviceTensor ids, DeviceTensor weights, DeviceTensor dst) =>
+        inner.MoeFeedForward(x, experts, ids, weights, dst);
+
     public virtual void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst) => inner.Add(a, b, dst);
 
     public virtual void Softmax(DeviceTensor x) => inner.Softmax(x);

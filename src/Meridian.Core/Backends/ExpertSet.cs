@@ -1,0 +1,46 @@
+// The experts of one mixture-of-experts feed-forward layer as the contract passes them: E gated feed-forward
+// networks, each three matrices loaded like any weight (a device may keep each in its own layout), and the
+// activation between them. GGUF stores each kind as one 3-D tensor [E, rows, cols]; the loader hands its
+// experts over as row views of it, so decoding reads only the experts a token chose.
+namespace Meridian.Core.Backends;
+
+/// <summary>The activation of an expert's gated feed-forward.</summary>
+public enum ExpertActivation
+{
+    /// <summary>silu(gate) · up (Mixtral, Qwen3-MoE, OLMoE).</summary>
+    SwiGlu,
+}
+
+/// <summary>
+/// E experts: <see cref="Gate"/>[e] and <see cref="Up"/>[e] [F, D], <see cref="Down"/>[e] [D, F], all of one dtype
+/// (the dtype <see cref="BackendOp.MoeFeedForward"/> is keyed on).
+/// </summary>
+public sealed record ExpertSet(IReadOnlyList<DeviceTensor> Gate, IReadOnlyList<DeviceTensor> Up, IReadOnlyList<DeviceTensor> Down, ExpertActivation Activation)
+{
+    /// <summary>E: the number of experts.</summary>
+    public int Count => Gate.Count;
+
+    /// <summary>The dtype of every expert matrix (the first one's; <see cref="Validate"/> checks they agree).</summary>
+    public Tensors.DType Type => Gate[0].Type;
+
+    /// <summary>F: an expert's hidden width.</summary>
+    public int Hidden => Gate[0].Rows;
+
+    /// <summary>D: the model width.</summary>
+    public int Width => Gate[0].Cols;
+
+    /// <summary>Checks the three lists are E experts of one dtype and consistent shapes; the message names the first mismatch.</summary>
+    public void Validate()
+    {
+        if (Gate.Count == 0 || Up.Count != Gate.Count || Down.Count != Gate.Count)
+            throw new ArgumentException($"experts: {Gate.Count} gate, {Up.Count} up and {Down.Count} down matrices (one of each per expert, at least one)");
+        for (int e = 0; e < Gate.Count; e++)
+        {
+            if (Gate[e].Type != Type || Up[e].Type != Type || Down[e].Type != Type)
+                throw new ArgumentException($"experts: expert {e} mixes dtypes ({Gate[e].Type}, {Up[e].Type}, {Down[e].Type}); all must be {Type}");
+            if (Gate[e].Rows != Hidden || Gate[e].Cols != Width || Up[e].Rows != Hidden || Up[e].Cols != Width || Down[e].Rows != Width || Down[e].Cols != Hidden)
+                throw new ArgumentException($"experts: expert {e} has gate [{Gate[e].Rows}, {Gate[e].Cols}], up [{Up[e].Rows}, {Up[e].Cols}], " +
+                    $"down [{Down[e].Rows}, {Down[e].Cols}]; expected [{Hidden}, {Width}], [{Hidden}, {Width}], [{Width}, {Hidden}]");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+// Reference mixture-of-experts ops (Shazeer et al. 2017, https://arxiv.org/abs/1701.06538; Mixtral,
+// https://arxiv.org/abs/2401.04088): softmax-then-top-k routing with optional renormalisation, and the weighted
+// sum of the chosen experts' SwiGLU feed-forwards, each expert a plain matrix product per row.
+using Meridian.Core.Backends;
+using Meridian.Core.Tensors;
+
+namespace Meridian.Core.Ops;
+
+public static partial class ReferenceOps
+{
+    /// <summary>
+    /// For each row of <paramref name="logits"/> [T, E]: softmax (in double), the k largest probabilities (ties to
+    /// the lower index) in descending order into ids/weights [T, k], divided by their sum when <paramref name="renormalize"/>.
+    /// </summary>
+    public static void MoeRouteReference(ReadOnlySpan<float> logits, int experts, int k, bool renormalize, Span<int> ids, Span<float> weights)
+    {
+        int t = experts == 0 ? 0 : logits.Length / experts;
+        var p = new double[experts];
+        var taken = new bool[experts];
+        for (int r = 0; r < t; r++)
+        {
+            var row = logits.Slice(r * experts, experts);
+            double max = double.NegativeInfinity;
+            foreach (float v in row)
+                max = Math.Max(max, v);
+            double sum = 0;
+            for (int e = 0; e < experts; e++)
+                sum += p[e] = Math.Exp(row[e] - max);
+            Array.Clear(taken);
+            double chosen = 0;
+            for (int j = 0; j < k; j++)
+            {
+                int best = -1;
+                for (int e = 0; e < experts; e++)
+                {
+                    if (!taken[e] && (best < 0 || p[e] > p[best]))
+                        best = e;
+                }
+                taken[best] = true;
+                ids[r * k + j] = best;
+                chosen += p[best];
+            }
+            for (int j = 0; j < k; j++)
+                weights[r * k + j] = (float)(p[ids[r * k + j]] / (renormalize ? chosen : sum));
+        }
+    }
+
+    /// <summary>
+    /// dst[t] = Σ_j weights[t, j] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = ids[t, j], in j order. Each expert's
+    /// three matrices are given as (dtype, bytes) in GGUF layout: gate/up [F, D], down [D, F]. x, dst: [T, D].
+    /// </summary>
+    public static void MoeFeedForwardReference(ReadOnlySpan<float> x, Func<int, (DType Type, byte[] Gate, byte[] Up, byte[] Down)> expert,
+        int width, int hidden, ReadOnlySpan<int> ids, ReadOnlySpan<float> weights, int k, Span<float> dst)
+    {
+        int t = width == 0 ? 0 : x.Length / width;
+        var g = new float[hidden];
+        var u = new float[hidden];
+        var y = new float[width];
+        dst.Clear();
+        for (int r = 0; r < t; r++)
+        {
+            var row = x.Slice(r * width, width);
+            for (int j = 0; j < k; j++)
+            {
+                var (type, gate, up, down) = expert(ids[r * k + j]);
+                MatMulReference(type, gate, hidden, width, row, g);
+                MatMulReference(type, up, hidden, width, row, u);
+                SwiGluReference(g, u, g);
+                MatMulReference(type, down, width, hidden, g, y);
+                float w = weights[r * k + j];
+                for (int i = 0; i < width; i++)
+                    dst[r * width + i] += w * y[i];
+            }
+        }
+    }
+}
