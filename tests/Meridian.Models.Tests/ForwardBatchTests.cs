@@ -26,6 +26,8 @@ public sealed class ForwardBatchTests
     [InlineData("gemma2", DType.F32)] // sandwich norms, GeGLU, soft-caps, alternating windows
     [InlineData("gemma3", DType.Q4_0)] // q/k norms, five sliding layers to one global
     [InlineData("phi3", DType.Q8_0)]   // fused weights split at load, partial rotation
+    [InlineData("qwen3moe", DType.Q4_0)] // experts: tokens grouped by expert, a different grouping in every step
+    [InlineData("mixtral", DType.F32)]
     public void ForwardBatch_MixedSequences_MatchesForwardPerSequence(string arch, DType type)
     {
         const float tolerance = 0f; // batch invariance: the same bits
@@ -93,6 +95,7 @@ public sealed class ForwardBatchTests
     [InlineData("gemma2", DType.Q8_0)]
     [InlineData("gemma3", DType.F16)]
     [InlineData("phi3", DType.F32)]
+    [InlineData("olmoe", DType.Q8_0)]
     public void ForwardBatch_ChunkingBatchingAndBlocks_BitwiseInvariant(string arch, DType type)
     {
         using var dir = new TempDir();

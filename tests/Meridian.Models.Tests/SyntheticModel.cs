@@ -69,6 +69,25 @@ internal sealed class SyntheticModel
 
     public float AttnFactor { get; set; } = 1f;
 
+    /// <summary>Experts per layer and experts per token of a mixture-of-experts model ("mixtral", "qwen3moe", "olmoe").</summary>
+    public static (int Experts, int Used) MoeShape(string arch) => arch switch
+    {
+        "mixtral" => (4, 2),
+        "qwen3moe" => (8, 3),
+        "olmoe" => (8, 2),
+        _ => (0, 0),
+    };
+
+    /// <summary>A mixture-of-experts model.</summary>
+    public bool IsMoe => MoeShape(Arch).Experts > 0;
+
+    /// <summary>
+    /// After <see cref="ReferenceForward"/> of a mixture-of-experts model: per position, the smallest gap (over layers)
+    /// between the router scores of the last expert chosen and the first one not chosen. Where it is small, any
+    /// rounding difference may route that token elsewhere (and, in a later layer's attention, move the positions after it).
+    /// </summary>
+    public float[] RouterGaps { get; private set; } = [];
+
     /// <summary>Gemma 2 or Gemma 3.</summary>
     public bool IsGemma => Arch is "gemma2" or "gemma3";
 
@@ -116,7 +135,19 @@ internal sealed class SyntheticModel
             }
             Matrix(b + "attn_output.weight", s.D, q);
             Norm(b + "ffn_norm.weight", s.D);
-            if (phi)
+            var (experts, _) = MoeShape(arch);
+            if (experts > 0)
+            {
+                // A router whose scores spread widely (std ~6), so tokens route differently and near-ties are rare.
+                Add(b + "ffn_gate_inp.weight", experts, s.D, 6f * MathF.Sqrt(3f / s.D));
+                for (int e = 0; e < experts; e++)
+                {
+                    Matrix(b + $"ffn_gate_exps.{e}.weight", s.F, s.D);
+                    Matrix(b + $"ffn_up_exps.{e}.weight", s.F, s.D);
+                    Matrix(b + $"ffn_down_exps.{e}.weight", s.D, s.F);
+                }
+            }
+            else if (phi)
             {
                 Matrix(b + "ffn_up.weight", 2 * s.F, s.D); // gate rows, then up
             }
@@ -125,17 +156,23 @@ internal sealed class SyntheticModel
                 Matrix(b + "ffn_gate.weight", s.F, s.D);
                 Matrix(b + "ffn_up.weight", s.F, s.D);
             }
-            Matrix(b + "ffn_down.weight", s.D, s.F);
+            if (experts == 0)
+                Matrix(b + "ffn_down.weight", s.D, s.F);
             if (arch == "qwen2")
             {
                 Add(b + "attn_q.bias", 1, q, 0.3f);
                 Add(b + "attn_k.bias", 1, kv, 0.3f);
                 Add(b + "attn_v.bias", 1, kv, 0.3f);
             }
-            if (arch is "qwen3" or "gemma3")
+            if (arch is "qwen3" or "gemma3" or "qwen3moe")
             {
                 Norm(b + "attn_q_norm.weight", s.Dh);
                 Norm(b + "attn_k_norm.weight", s.Dh);
+            }
+            if (arch == "olmoe")
+            {
+                Norm(b + "attn_q_norm.weight", q);
+                Norm(b + "attn_k_norm.weight", kv);
             }
             if (gemma)
             {
@@ -159,7 +196,7 @@ internal sealed class SyntheticModel
     public void WriteGguf(string path, DType matrixType = DType.F32, bool withVocab = false, int seed = 0, string? architecture = null)
     {
         var s = Shape;
-        string arch = architecture ?? Arch;
+        string arch = architecture ?? (Arch == "mixtral" ? "llama" : Arch); // GGUF writes Mixtral as Llama with experts
         var writer = new GgufWriter()
             .Add("general.architecture", arch)
             .Add($"{arch}.embedding_length", (uint)s.D)
@@ -205,6 +242,13 @@ internal sealed class SyntheticModel
                 writer.AddTensor("rope_factors_short.weight", DType.F32, [ShortFactors.Length], MemoryMarshal.AsBytes(ShortFactors.AsSpan()).ToArray());
             }
         }
+        if (IsMoe)
+        {
+            var (experts, used) = MoeShape(Arch);
+            writer.Add($"{arch}.expert_count", (uint)experts).Add($"{arch}.expert_used_count", (uint)used);
+            if (arch == "qwen3moe")
+                writer.Add($"{arch}.expert_feed_forward_length", (uint)s.F);
+        }
         if (withVocab)
         {
             if (s.V != SpmVocabSize)
@@ -221,8 +265,23 @@ internal sealed class SyntheticModel
                 .Add("tokenizer.ggml.add_space_prefix", false);
         }
         var rng = new Random(seed);
+        var stacks = new Dictionary<string, List<byte[]>>();
         foreach (var (name, (rows, cols, data)) in Weights)
         {
+            var (stack, expert) = Meridian.Models.Weights.WeightSource.SplitExpertName(name);
+            if (stack != null && name.Contains("_exps.", StringComparison.Ordinal))
+            {
+                // One expert of a 3-D GGUF tensor [E, rows, cols]: quantized alone, written with its siblings below.
+                byte[] expertBytes = new byte[matrixType.ByteSize(data.Length)];
+                QuantCodecs.QuantizeReference(matrixType, data, expertBytes);
+                QuantCodecs.DequantizeReference(matrixType, expertBytes, data);
+                if (!stacks.TryGetValue(stack, out var list))
+                    stacks[stack] = list = [];
+                if (list.Count != expert)
+                    throw new InvalidOperationException($"{name}: experts must come in order");
+                list.Add(expertBytes);
+                continue;
+            }
             if (rows == 1)
             {
                 writer.AddTensor(name, DType.F32, [cols], MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
@@ -233,8 +292,20 @@ internal sealed class SyntheticModel
                 QuantCodecs.QuantizeReference(matrixType, data, bytes);
             else
                 RandomBlocks(matrixType, bytes, RmsOf(data), rng);
+            // llama-quantize keeps the router f32 (expert gating is never quantized).
+            var type = name.EndsWith(".ffn_gate_inp.weight", StringComparison.Ordinal) ? DType.F32 : matrixType;
+            if (type != matrixType)
+            {
+                writer.AddTensor(name, type, [cols, rows], MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+                continue;
+            }
             QuantCodecs.DequantizeReference(matrixType, bytes, data);
             writer.AddTensor(name, matrixType, [cols, rows], bytes);
+        }
+        foreach (var (stack, list) in stacks)
+        {
+            var (rows, cols, _) = Weights[Meridian.Models.Weights.WeightSource.ExpertName(stack, 0)];
+            writer.AddTensor(stack, matrixType, [cols, rows, list.Count], list.SelectMany(b => b).ToArray());
         }
         writer.Write(path);
     }
@@ -250,7 +321,7 @@ internal sealed class SyntheticModel
         var s = Shape;
         var config = new Dictionary<string, object?>
         {
-            ["model_type"] = Arch,
+            ["model_type"] = Arch switch { "qwen3moe" => "qwen3_moe", _ => Arch },
             ["hidden_size"] = s.D,
             ["intermediate_size"] = s.F,
             ["num_hidden_layers"] = s.L,
@@ -272,12 +343,36 @@ internal sealed class SyntheticModel
                 config["rope_scaling"] = new Dictionary<string, object> { ["type"] = "longrope", ["short_factor"] = ShortFactors, ["long_factor"] = LongFactors! };
             }
         }
-        Func<string, string?> hfName = Arch == "phi3" ? Meridian.Models.Phi3.Phi3Config.HfName : Meridian.Models.Weights.SafetensorsWeightSource.HfName;
+        if (IsMoe)
+        {
+            var (experts, used) = MoeShape(Arch);
+            config[Arch == "mixtral" ? "num_local_experts" : "num_experts"] = experts;
+            config["num_experts_per_tok"] = used;
+            if (Arch == "qwen3moe")
+                config["moe_intermediate_size"] = s.F;
+            config["norm_topk_prob"] = Arch != "olmoe";
+        }
+        Func<string, string?> hfName = Arch switch
+        {
+            "phi3" => Meridian.Models.Phi3.Phi3Config.HfName,
+            "mixtral" => Meridian.Models.Weights.SafetensorsWeightSource.MixtralHfName,
+            _ => Meridian.Models.Weights.SafetensorsWeightSource.HfName,
+        };
         File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config));
         var writer = new SafetensorsWriter();
         foreach (var (name, (rows, cols, data)) in Weights)
+        {
+            var values = data;
+            // Mixtral is GGUF "llama", whose Q/K rows llama.cpp's converter permuted to interleaved pairs: undo it.
+            if (Arch == "mixtral" && (name.EndsWith(".attn_q.weight", StringComparison.Ordinal) || name.EndsWith(".attn_k.weight", StringComparison.Ordinal)))
+            {
+                values = new float[data.Length];
+                for (int r = 0; r < rows; r++)
+                    data.AsSpan(r * cols, cols).CopyTo(values.AsSpan(Meridian.Models.Conversion.HfToGguf.PermutedRow(r, s.Dh) * cols, cols));
+            }
             writer.AddTensor(hfName(name)!, SafetensorsDType.F32, rows == 1 ? [cols] : [rows, cols],
-                MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+                MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        }
         writer.Write(Path.Combine(dir, "model.safetensors"));
     }
 
@@ -333,6 +428,7 @@ internal sealed class SyntheticModel
         // T = tokens, D = hidden, H = heads, Hkv = kv heads, Dh = head dim
         var s = Shape;
         var w = Arch == "phi3" ? SplitPhi3(Weights, s) : Weights;
+        RouterGaps = [];
         int t = tokens.Length;
         // Phi-3: partial rotation, LongRoPE's long factors when the context (ContextLength, as llama.cpp is run) exceeds the original one.
         var factors = ShortFactors is null ? null : ContextLength > OriginalContext ? LongFactors : ShortFactors;
@@ -373,8 +469,9 @@ internal sealed class SyntheticModel
                 k = AddTo(k, w[b + "attn_k.bias"].Data);
                 v = AddTo(v, w[b + "attn_v.bias"].Data);
             }
-            if (Arch == "qwen3")
+            if (Arch is "qwen3" or "qwen3moe" or "olmoe")
             {
+                // per head (weights [Dh]) or, for OLMoE, over the whole of q and of k (weights as wide)
                 q = Norm(b + "attn_q_norm.weight", q);
                 k = Norm(b + "attn_k_norm.weight", k);
             }
@@ -384,11 +481,61 @@ internal sealed class SyntheticModel
             ReferenceOps.AttentionReference(q, k, v, 0, AttentionParams.Causal(s.H, s.Hkv, s.Dh) with { SlidingWindow = SlidingWindow }, att);
             x = AddTo(x, Mm(b + "attn_output.weight", att));
             h = Norm(b + "ffn_norm.weight", x);
+            if (IsMoe)
+            {
+                x = AddTo(x, Experts(b, h));
+                continue;
+            }
             float[] g = Mm(b + "ffn_gate.weight", h), u = Mm(b + "ffn_up.weight", h);
             ReferenceOps.SwiGluReference(g, u, g);
             x = AddTo(x, Mm(b + "ffn_down.weight", g));
         }
         return Mm("output.weight", Norm("output_norm.weight", x));
+
+        // Mixture of experts, written out from the Mixtral paper and transformers' MixtralSparseMoeBlock / OlmoeSparseMoeBlock:
+        // router scores, softmax, the k most probable experts (their probabilities renormalised, except OLMoE's), and the
+        // weighted sum of those experts' SwiGLU feed-forwards, token by token.
+        float[] Experts(string b, float[] h)
+        {
+            var (experts, used) = MoeShape(Arch);
+            var scores = Mm(b + "ffn_gate_inp.weight", h); // [T, E]
+            if (RouterGaps.Length != t)
+                RouterGaps = Enumerable.Repeat(float.PositiveInfinity, t).ToArray();
+            for (int r = 0; r < t; r++)
+            {
+                var sorted = scores.AsSpan(r * experts, experts).ToArray().OrderDescending().ToArray();
+                RouterGaps[r] = MathF.Min(RouterGaps[r], sorted[used - 1] - sorted[used]);
+            }
+            var ids = new int[t * used];
+            var weights = new float[t * used];
+            ReferenceOps.MoeRouteReference(scores, experts, used, renormalize: Arch != "olmoe", ids, weights);
+            var y = new float[t * s.D];
+            for (int r = 0; r < t; r++)
+            {
+                var row = h.AsSpan(r * s.D, s.D).ToArray();
+                for (int j = 0; j < used; j++)
+                {
+                    int e = ids[r * used + j];
+                    float[] g = MmRow(b + $"ffn_gate_exps.{e}.weight", row), u = MmRow(b + $"ffn_up_exps.{e}.weight", row);
+                    ReferenceOps.SwiGluReference(g, u, g);
+                    var down = MmRow(b + $"ffn_down_exps.{e}.weight", g);
+                    for (int i = 0; i < s.D; i++)
+                        y[r * s.D + i] += weights[r * used + j] * down[i];
+                }
+            }
+            return y;
+        }
+
+        // One row through a matrix (rounded through int8 first where the backend does so).
+        float[] MmRow(string name, float[] x)
+        {
+            var (rows, cols, data) = w[name];
+            var y = new float[rows];
+            if (quantizeActivations?.Invoke(name, cols) == true)
+                x = RoundThroughInt8(x, cols);
+            ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
+            return y;
+        }
     }
 
     // Phi-3's fused matrices cut into the Llama names: attn_qkv rows → Q, K, V; ffn_up rows → gate (first half), up.

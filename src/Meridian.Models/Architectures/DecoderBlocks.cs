@@ -120,6 +120,22 @@ internal static class DecoderBlocks
     }
 
     /// <summary>
+    /// The mixture-of-experts feed-forward of the rows of <paramref name="xn"/> [T, D] into <paramref name="output"/>
+    /// [T, D]: router scores (one product), softmax and top-k routing, then the chosen experts' weighted sum.
+    /// </summary>
+    public static void ExpertFeedForward(IComputeStream op, DecoderWorkspace ws, DeviceTensor xn, DeviceTensor router, ExpertSet experts, int k,
+        bool renormalize, DeviceTensor output)
+    {
+        int t = xn.Rows;
+        var scores = ws.RouterLogits.SliceRows(0, t); // [T, E]
+        var ids = ws.ExpertIds.SliceRows(0, t);       // [T, k] i32
+        var weights = ws.ExpertWeights.SliceRows(0, t); // [T, k]
+        op.MatMul(router, xn, scores);
+        op.MoeRoute(scores, k, renormalize, ids, weights);
+        op.MoeFeedForward(xn, experts, ids, weights, output);
+    }
+
+    /// <summary>
     /// Logits [n, V] of the step's logit rows: those rows of the residual <paramref name="x"/> gathered into the
     /// first n rows of the workspace, normed, one output product, downloaded into <paramref name="logits"/>;
     /// <paramref name="softcap"/> &gt; 0 caps them (Gemma 2). Submits the step.

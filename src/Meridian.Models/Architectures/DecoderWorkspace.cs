@@ -25,6 +25,15 @@ internal sealed class DecoderWorkspace
         Gate = allocate(rows, c.Ffn);
         Up = allocate(rows, c.Ffn);
         Logits = allocate(rows, c.Vocab);
+        if (c.Experts > 0)
+        {
+            RouterLogits = allocate(rows, c.Experts);
+            ExpertWeights = allocate(rows, c.ExpertsUsed);
+            var ids = device.Allocate((long)rows * c.ExpertsUsed * sizeof(int), BufferUsage.Scratch);
+            owned.Add(ids);
+            ExpertIds = new DeviceTensor(ids, 0, Core.Tensors.DType.I32, rows, c.ExpertsUsed);
+            MoeOut = allocate(rows, d);
+        }
     }
 
     public DeviceTensor X { get; }       // [T, D] residual stream
@@ -36,4 +45,8 @@ internal sealed class DecoderWorkspace
     public DeviceTensor Gate { get; }    // [T, F]
     public DeviceTensor Up { get; }      // [T, F]
     public DeviceTensor Logits { get; }  // [T, V]
+    public DeviceTensor RouterLogits { get; }  // [T, E] (mixture of experts only)
+    public DeviceTensor ExpertIds { get; }     // [T, k] i32
+    public DeviceTensor ExpertWeights { get; } // [T, k]
+    public DeviceTensor MoeOut { get; }        // [T, D] the experts' sum (its input is Xn)
 }

@@ -59,6 +59,7 @@ public static class Architectures
     public static IReadOnlyList<ModelArchitecture> All { get; } =
     [
         Llama.LlamaConfig.Definition,
+        Llama.LlamaConfig.MixtralDefinition,
         Gemma.GemmaConfig.Definition,
         Phi3.Phi3Config.Definition,
     ];

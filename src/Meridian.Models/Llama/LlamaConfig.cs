@@ -16,11 +16,14 @@ namespace Meridian.Models.Llama;
 public sealed record LlamaConfig : IModelSpec
 {
     /// <summary>Architectures this code path runs (GGUF general.architecture / HF model_type).</summary>
-    public static readonly IReadOnlyList<string> SupportedArchitectures = ["llama", "mistral", "qwen2", "qwen3", "mimo2"];
+    public static readonly IReadOnlyList<string> SupportedArchitectures = ["llama", "mistral", "qwen2", "qwen3", "mimo2", "qwen3moe", "olmoe"];
 
     /// <summary>The Llama family in the architecture registry.</summary>
-    public static ModelArchitecture Definition { get; } = new(SupportedArchitectures, ["llama", "mistral", "qwen2", "qwen3"],
+    public static ModelArchitecture Definition { get; } = new(SupportedArchitectures, ["llama", "mistral", "qwen2", "qwen3", "qwen3_moe", "olmoe"],
         FromGguf, FromHf, SafetensorsWeightSource.HfName);
+
+    /// <summary>Mixtral in the registry: GGUF writes it as "llama" (with experts); its checkpoints name their experts their own way.</summary>
+    public static ModelArchitecture MixtralDefinition { get; } = new([], ["mixtral"], FromGguf, FromHf, SafetensorsWeightSource.MixtralHfName);
 
     /// <summary>"llama", "mistral", "qwen2", "qwen3" or "mimo2" (dense only: llama.cpp's arch with per-layer sliding windows).</summary>
     public required string Architecture { get; init; }
@@ -61,8 +64,26 @@ public sealed record LlamaConfig : IModelSpec
     /// <summary>Q/K/V projections carry biases (Qwen2).</summary>
     public bool AttentionBias { get; init; }
 
-    /// <summary>Per-head RMSNorm of Q and K before RoPE (Qwen3).</summary>
+    /// <summary>Per-head RMSNorm of Q and K before RoPE (Qwen3, Qwen3-MoE).</summary>
     public bool QkNorm { get; init; }
+
+    /// <summary>RMSNorm of all of Q and all of K (one weight as wide as each) before RoPE (OLMoE).</summary>
+    public bool QkNormFullWidth { get; init; }
+
+    /// <summary>Experts per mixture-of-experts layer (Mixtral 8, Qwen3-MoE 128, OLMoE 64); 0 for a dense model.</summary>
+    public int ExpertCount { get; init; }
+
+    /// <summary>Experts each token uses (Mixtral 2, Qwen3-MoE and OLMoE 8).</summary>
+    public int ExpertsUsed { get; init; }
+
+    /// <summary>The hidden width of one expert (GGUF expert_feed_forward_length, HF moe_intermediate_size); IntermediateSize otherwise.</summary>
+    public int ExpertIntermediateSize { get; init; }
+
+    /// <summary>Whether the chosen experts' probabilities are divided by their sum (Mixtral, Qwen3-MoE) or kept (OLMoE).</summary>
+    public bool NormalizeTopK { get; init; }
+
+    /// <summary>True for a mixture-of-experts model.</summary>
+    public bool IsMoe => ExpertCount > 0;
 
     /// <summary>
     /// Sliding-window attention on every layer (Mistral v0.1: 4096): a query at position p sees keys at p - W + 1 .. p.
@@ -77,7 +98,11 @@ public sealed record LlamaConfig : IModelSpec
     public int WindowOf(int layer) => SlidingWindowLayers is { } layers && !layers[layer] ? 0 : SlidingWindow;
 
     /// <summary>The sizes the KV cache and workspace are made for.</summary>
-    public DecoderShape Shape => new(HiddenSize, IntermediateSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, HeadDim, VocabSize);
+    public DecoderShape Shape => new(HiddenSize, IsMoe ? ExpertIntermediateSize : IntermediateSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, HeadDim, VocabSize)
+    {
+        Experts = ExpertCount,
+        ExpertsUsed = ExpertsUsed,
+    };
 
     /// <summary>The RoPE parameters of this model.</summary>
     public RopeSpec Rope => new(HeadDim, RopeTheta, RopeLayout, RopeFreqFactors, RopeRotaryDim, RopeAttnFactor);
@@ -132,10 +157,16 @@ public sealed record LlamaConfig : IModelSpec
             MaxPositionEmbeddings = Opt("context_length") ?? 2048,
             RmsNormEps = file.TryGetFloat32($"{arch}.attention.layer_norm_rms_epsilon", out float eps) ? eps : 1e-5f,
             RopeTheta = file.TryGetFloat32($"{arch}.rope.freq_base", out float theta) ? theta : 10000f,
-            // llama.cpp llama_model_rope_type: LLAMA -> NORM (Q/K converted to interleaved), QWEN2/3 -> NEOX.
-            RopeLayout = arch is "qwen2" or "qwen3" or "mimo2" ? RopeLayout.RotateHalf : RopeLayout.Interleaved,
+            // llama.cpp llama_model_rope_type: LLAMA -> NORM (Q/K converted to interleaved), QWEN2/3, OLMoE -> NEOX.
+            RopeLayout = arch is "qwen2" or "qwen3" or "mimo2" or "qwen3moe" or "olmoe" ? RopeLayout.RotateHalf : RopeLayout.Interleaved,
             AttentionBias = arch == "qwen2",
-            QkNorm = arch == "qwen3",
+            QkNorm = arch is "qwen3" or "qwen3moe",
+            QkNormFullWidth = arch == "olmoe",
+            ExpertCount = Opt("expert_count") ?? 0,
+            ExpertsUsed = Opt("expert_used_count") ?? 0,
+            ExpertIntermediateSize = Opt("expert_feed_forward_length") ?? U("feed_forward_length"),
+            // llama.cpp's graphs: Mixtral (llama) and Qwen3-MoE divide by the chosen experts' sum, OLMoE does not.
+            NormalizeTopK = arch != "olmoe",
             SlidingWindow = Opt("attention.sliding_window") ?? 0,
             SlidingWindowLayers = arch == "mimo2" ? Mimo2WindowLayers(file, U("block_count")) : null,
         };
@@ -170,8 +201,15 @@ public sealed record LlamaConfig : IModelSpec
 
     private static LlamaConfig FromHfConfig(HfConfig hf, string origin)
     {
-        string arch = hf.ModelType ?? throw new ModelFormatException($"{origin}: config.json has no 'model_type'");
+        string modelType = hf.ModelType ?? throw new ModelFormatException($"{origin}: config.json has no 'model_type'");
+        // As GGUF names them: Mixtral is Llama with experts; Qwen3-MoE is "qwen3moe".
+        string arch = modelType switch { "mixtral" => "llama", "qwen3_moe" => "qwen3moe", _ => modelType };
         CheckArchitecture(origin, arch);
+        if (modelType == "qwen3_moe" && (hf.OptionalInt("decoder_sparse_step") is { } step && step != 1
+            || hf.Raw.TryGetProperty("mlp_only_layers", out var dense) && dense.ValueKind == System.Text.Json.JsonValueKind.Array && dense.GetArrayLength() > 0))
+            throw new ModelFormatException($"{origin}: Qwen3-MoE with dense layers (decoder_sparse_step, mlp_only_layers) is not supported; every layer must be sparse");
+        if (modelType == "olmoe" && hf.OptionalDouble("clip_qkv") is { } clip)
+            throw new ModelFormatException($"{origin}: clip_qkv {clip} is not supported");
         int headDim = hf.HeadDimOrDefault;
         float theta = (float)hf.RopeTheta;
         float[]? factors = null;
@@ -199,7 +237,12 @@ public sealed record LlamaConfig : IModelSpec
             // HF checkpoints keep Q/K in rotate-half order for every architecture.
             RopeLayout = RopeLayout.RotateHalf,
             AttentionBias = arch == "qwen2" || hf.AttentionBias == true,
-            QkNorm = arch == "qwen3",
+            QkNorm = arch is "qwen3" or "qwen3moe",
+            QkNormFullWidth = arch == "olmoe",
+            ExpertCount = hf.OptionalInt("num_local_experts") ?? hf.OptionalInt("num_experts") ?? 0,
+            ExpertsUsed = hf.OptionalInt("num_experts_per_tok") ?? 0,
+            ExpertIntermediateSize = hf.OptionalInt("moe_intermediate_size") ?? hf.IntermediateSize,
+            NormalizeTopK = modelType == "mixtral" || (hf.Raw.TryGetProperty("norm_topk_prob", out var norm) && norm.ValueKind == System.Text.Json.JsonValueKind.True),
             SlidingWindow = SlidingWindowOf(hf, arch, origin),
         };
     }
@@ -226,7 +269,7 @@ public sealed record LlamaConfig : IModelSpec
     // rather than run as full attention.
     private static int SlidingWindowOf(HfConfig hf, string arch, string origin)
     {
-        if (arch is "qwen2" or "qwen3")
+        if (arch is "qwen2" or "qwen3" or "qwen3moe")
         {
             if (hf.UseSlidingWindow == true)
                 throw new ModelFormatException($"{origin}: config.json sets use_sliding_window; per-layer sliding windows (max_window_layers) are not supported");
@@ -271,6 +314,8 @@ public sealed record LlamaConfig : IModelSpec
         int rotary = Rope.RotaryDims;
         if (rotary < 2 || rotary % 2 != 0 || rotary > HeadDim)
             throw new ModelFormatException($"{origin}: the rotary width {rotary} must be even and at most the head dim {HeadDim}");
+        if (IsMoe && (ExpertsUsed < 1 || ExpertsUsed > ExpertCount || ExpertIntermediateSize < 1))
+            throw new ModelFormatException($"{origin}: {ExpertsUsed} experts used of {ExpertCount} (expert width {ExpertIntermediateSize}); it must be 1 to {ExpertCount}");
         if (RopeFreqFactors != null && RopeFreqFactors.Length != rotary / 2)
             throw new ModelFormatException($"{origin}: rope frequency factors have {RopeFreqFactors.Length} values, expected {rotary / 2}");
         if (!(RopeAttnFactor > 0) || !float.IsFinite(RopeAttnFactor))

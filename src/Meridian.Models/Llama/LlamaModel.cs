@@ -70,6 +70,13 @@ public sealed class LlamaModel : ILanguageModel
         ArchWeights.Need(list, BackendOp.PagedAttention, kvType, "KV cache");
         ArchWeights.Need(list, BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");
         ArchWeights.Need(list, BackendOp.SwiGlu, DType.F32, "feed-forward");
+        foreach (var (key, w, _, _) in plan)
+        {
+            if (key.Contains("_exps.", StringComparison.Ordinal))
+                ArchWeights.Need(list, BackendOp.MoeFeedForward, w.Type, "experts");
+        }
+        if (plan.Any(p => p.Key.EndsWith(".ffn_gate_inp.weight", StringComparison.Ordinal)))
+            ArchWeights.Need(list, BackendOp.MoeRoute, DType.F32, "expert routing");
         ArchWeights.Need(list, BackendOp.Add, DType.F32, "residuals and biases");
         ArchWeights.Need(list, BackendOp.GatherRows, DType.F32, "logit rows");
         return list;
@@ -112,10 +119,19 @@ public sealed class LlamaModel : ILanguageModel
             op.MatMul(b.Wo, att, xn);
             op.Add(x, xn, x);
 
-            // Feed-forward: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x))
+            // Feed-forward: x += W_down · (silu(W_gate · norm(x)) * W_up · norm(x)), or the same by each token's chosen experts
             op.RmsNorm(x, b.FfnNorm, c.RmsNormEps, xn);
-            DecoderBlocks.GatedFeedForward(op, ws, xn, b.WGate, b.WUp, b.WDown, GluKind.SwiGlu, xn);
-            op.Add(x, xn, x);
+            if (b.Experts is { } experts)
+            {
+                var moe = ws.MoeOut.SliceRows(0, t);
+                DecoderBlocks.ExpertFeedForward(op, ws, xn, b.Router!.Value, experts, c.ExpertsUsed, c.NormalizeTopK, moe);
+                op.Add(x, moe, x);
+            }
+            else
+            {
+                DecoderBlocks.GatedFeedForward(op, ws, xn, b.WGate!.Value, b.WUp!.Value, b.WDown!.Value, GluKind.SwiGlu, xn);
+                op.Add(x, xn, x);
+            }
         }
         DecoderBlocks.Logits(op, s, x, w.OutputNorm, c.RmsNormEps, w.Output, input.LogitCount, logits);
     }
@@ -135,8 +151,9 @@ public sealed class LlamaModel : ILanguageModel
         }
         if (b.QNorm is { } qNorm)
         {
-            DecoderBlocks.HeadNorm(op, q, qNorm, c.NumAttentionHeads, c.RmsNormEps);
-            DecoderBlocks.HeadNorm(op, k, b.KNorm!.Value, c.NumKeyValueHeads, c.RmsNormEps);
+            // Qwen3: one norm per head; OLMoE: one over all of q and all of k.
+            DecoderBlocks.HeadNorm(op, q, qNorm, c.QkNormFullWidth ? 1 : c.NumAttentionHeads, c.RmsNormEps);
+            DecoderBlocks.HeadNorm(op, k, b.KNorm!.Value, c.QkNormFullWidth ? 1 : c.NumKeyValueHeads, c.RmsNormEps);
         }
         op.Rope(q, positions, _rope);
         op.Rope(k, positions, _rope);

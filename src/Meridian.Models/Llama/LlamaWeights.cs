@@ -19,12 +19,14 @@ public sealed record LlamaLayerWeights(
     DeviceTensor? Bq,          // [1, H·Dh]   (Qwen2)
     DeviceTensor? Bk,          // [1, Hkv·Dh] (Qwen2)
     DeviceTensor? Bv,          // [1, Hkv·Dh] (Qwen2)
-    DeviceTensor? QNorm,       // [1, Dh]     (Qwen3)
-    DeviceTensor? KNorm,       // [1, Dh]     (Qwen3)
+    DeviceTensor? QNorm,       // [1, Dh]     (Qwen3; OLMoE: [1, H·Dh])
+    DeviceTensor? KNorm,       // [1, Dh]     (Qwen3; OLMoE: [1, Hkv·Dh])
     DeviceTensor FfnNorm,      // [1, D]
-    DeviceTensor WGate,        // [F, D]
-    DeviceTensor WUp,          // [F, D]
-    DeviceTensor WDown);       // [D, F]
+    DeviceTensor? WGate,       // [F, D]      (dense)
+    DeviceTensor? WUp,         // [F, D]      (dense)
+    DeviceTensor? WDown,       // [D, F]      (dense)
+    DeviceTensor? Router = null,  // [E, D] (mixture of experts)
+    ExpertSet? Experts = null);   // E × gate, up [F, D] and down [D, F] (mixture of experts)
 
 /// <summary>All weights of a Llama-family model.</summary>
 public sealed record LlamaWeights(
@@ -43,11 +45,13 @@ public sealed record LlamaWeights(
         var buffers = new HashSet<IDeviceBuffer>(ReferenceEqualityComparer.Instance) { TokenEmbedding.Buffer, OutputNorm.Buffer, Output.Buffer };
         foreach (var l in Layers)
         {
-            foreach (var t in new[] { l.AttnNorm, l.Wq, l.Wk, l.Wv, l.Wo, l.Bq, l.Bk, l.Bv, l.QNorm, l.KNorm, l.FfnNorm, l.WGate, l.WUp, l.WDown })
+            foreach (var t in new[] { l.AttnNorm, l.Wq, l.Wk, l.Wv, l.Wo, l.Bq, l.Bk, l.Bv, l.QNorm, l.KNorm, l.FfnNorm, l.WGate, l.WUp, l.WDown, l.Router })
             {
                 if (t is { } tensor)
                     buffers.Add(tensor.Buffer);
             }
+            foreach (var t in l.Experts is { } x ? x.Gate.Concat(x.Up).Concat(x.Down) : [])
+                buffers.Add(t.Buffer);
         }
         foreach (var b in buffers)
             b.Dispose();
@@ -88,7 +92,25 @@ public sealed record LlamaWeights(
                 Add(b, "attn_q_norm.weight", 1, c.HeadDim, WeightRole.Vector);
                 Add(b, "attn_k_norm.weight", 1, c.HeadDim, WeightRole.Vector);
             }
+            if (c.QkNormFullWidth)
+            {
+                Add(b, "attn_q_norm.weight", 1, q, WeightRole.Vector);
+                Add(b, "attn_k_norm.weight", 1, kv, WeightRole.Vector);
+            }
             Add(b, "ffn_norm.weight", 1, d, WeightRole.Vector);
+            if (c.IsMoe)
+            {
+                // The router, then each expert's three matrices (GGUF: rows of one 3-D tensor per kind).
+                int fe = c.ExpertIntermediateSize;
+                Add(b, "ffn_gate_inp.weight", c.ExpertCount, d, WeightRole.Matrix);
+                for (int e = 0; e < c.ExpertCount; e++)
+                {
+                    Add(b, WeightSource.ExpertName("ffn_gate_exps.weight", e), fe, d, WeightRole.Matrix);
+                    Add(b, WeightSource.ExpertName("ffn_up_exps.weight", e), fe, d, WeightRole.Matrix);
+                    Add(b, WeightSource.ExpertName("ffn_down_exps.weight", e), d, fe, WeightRole.Matrix);
+                }
+                continue;
+            }
             Add(b, "ffn_gate.weight", f, d, WeightRole.Matrix);
             Add(b, "ffn_up.weight", f, d, WeightRole.Matrix);
             Add(b, "ffn_down.weight", d, f, WeightRole.Matrix);
@@ -132,9 +154,16 @@ public sealed record LlamaWeights(
                 QNorm: Opt(b + "attn_q_norm.weight"),
                 KNorm: Opt(b + "attn_k_norm.weight"),
                 FfnNorm: Get(b + "ffn_norm.weight"),
-                WGate: Get(b + "ffn_gate.weight"),
-                WUp: Get(b + "ffn_up.weight"),
-                WDown: Get(b + "ffn_down.weight"));
+                WGate: Opt(b + "ffn_gate.weight"),
+                WUp: Opt(b + "ffn_up.weight"),
+                WDown: Opt(b + "ffn_down.weight"),
+                Router: Opt(b + "ffn_gate_inp.weight"),
+                Experts: c.IsMoe ? Experts(b) : null);
+        }
+        ExpertSet Experts(string b)
+        {
+            DeviceTensor[] Kind(string name) => Enumerable.Range(0, c.ExpertCount).Select(e => Get(b + WeightSource.ExpertName(name, e))).ToArray();
+            return new ExpertSet(Kind("ffn_gate_exps.weight"), Kind("ffn_up_exps.weight"), Kind("ffn_down_exps.weight"), ExpertActivation.SwiGlu);
         }
         var embedding = Get("token_embd.weight");
         return new LlamaWeights(embedding, layers, Get("output_norm.weight"), Opt("output.weight") ?? embedding);

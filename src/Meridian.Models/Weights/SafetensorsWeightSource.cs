@@ -31,6 +31,22 @@ public sealed partial class SafetensorsWeightSource(SafetensorsModel model, Func
         ["ffn_gate"] = "mlp.gate_proj",
         ["ffn_up"] = "mlp.up_proj",
         ["ffn_down"] = "mlp.down_proj",
+        // Qwen3-MoE and OLMoE: the router and the experts ({e} is the expert's index).
+        ["ffn_gate_inp"] = "mlp.gate",
+        ["ffn_gate_exps"] = "mlp.experts.{e}.gate_proj",
+        ["ffn_up_exps"] = "mlp.experts.{e}.up_proj",
+        ["ffn_down_exps"] = "mlp.experts.{e}.down_proj",
+    };
+
+    /// <summary>Mixtral's names for the router and experts (w1 = gate, w3 = up, w2 = down); the rest as Llama.</summary>
+    public static string? MixtralHfName(string ggufName) => MapName(ggufName, MixtralLayerNames, GlobalNames);
+
+    private static readonly Dictionary<string, string> MixtralLayerNames = new(LayerNames.Where(p => !p.Key.StartsWith("ffn_", StringComparison.Ordinal) || p.Key == "ffn_norm"))
+    {
+        ["ffn_gate_inp"] = "block_sparse_moe.gate",
+        ["ffn_gate_exps"] = "block_sparse_moe.experts.{e}.w1",
+        ["ffn_up_exps"] = "block_sparse_moe.experts.{e}.w3",
+        ["ffn_down_exps"] = "block_sparse_moe.experts.{e}.w2",
     };
 
     private static readonly Dictionary<string, string> GlobalNames = new()
@@ -55,6 +71,11 @@ public sealed partial class SafetensorsWeightSource(SafetensorsModel model, Func
     /// </summary>
     public static string? MapName(string ggufName, IReadOnlyDictionary<string, string> layerNames, IReadOnlyDictionary<string, string> globalNames)
     {
+        // An expert of a mixture-of-experts tensor ("blk.3.ffn_gate_exps.5.weight"): a per-layer name with "{e}".
+        var x = ExpertLayerName().Match(ggufName);
+        if (x.Success)
+            return layerNames.TryGetValue(x.Groups[2].Value, out var en) && en.Contains("{e}", StringComparison.Ordinal)
+                ? $"model.layers.{x.Groups[1].Value}.{en.Replace("{e}", x.Groups[3].Value, StringComparison.Ordinal)}.{x.Groups[4].Value}" : null;
         var m = LayerName().Match(ggufName);
         if (m.Success)
             return layerNames.TryGetValue(m.Groups[2].Value, out var n) ? $"model.layers.{m.Groups[1].Value}.{n}.{m.Groups[3].Value}" : null;
@@ -86,4 +107,7 @@ public sealed partial class SafetensorsWeightSource(SafetensorsModel model, Func
 
     [GeneratedRegex(@"^blk\.(\d+)\.(\w+)\.(weight|bias)$")]
     private static partial Regex LayerName();
+
+    [GeneratedRegex(@"^blk\.(\d+)\.(\w+)\.(\d+)\.(weight|bias)$")]
+    private static partial Regex ExpertLayerName();
 }

@@ -42,6 +42,24 @@ public abstract class WeightSource
         return w;
     }
 
+    /// <summary>The name of expert <paramref name="expert"/> of a mixture-of-experts tensor: "ffn_gate_exps.weight" → "ffn_gate_exps.5.weight".</summary>
+    public static string ExpertName(string name, int expert)
+    {
+        int dot = name.LastIndexOf('.');
+        return $"{name[..dot]}.{expert}{name[dot..]}";
+    }
+
+    /// <summary>The tensor and expert of an <see cref="ExpertName"/>, or (null, 0) when the name is not one.</summary>
+    public static (string? Tensor, int Expert) SplitExpertName(string name)
+    {
+        int last = name.LastIndexOf('.');
+        int previous = last > 0 ? name.LastIndexOf('.', last - 1) : -1;
+        if (previous < 0 || !int.TryParse(name.AsSpan(previous + 1, last - previous - 1), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out int expert))
+            return (null, 0);
+        return (name[..previous] + name[last..], expert);
+    }
+
     private sealed class Scoped(WeightSource root, string prefix) : WeightSource
     {
         public override string Origin => root.Origin;
