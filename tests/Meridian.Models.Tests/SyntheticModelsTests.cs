@@ -29,6 +29,7 @@ public sealed class SyntheticModelsTests(ITestOutputHelper output)
     {
         ["gemma3-small"] = new("gemma3-small", "gemma3", D: 256, F: 768, V: 32000, H: 2, Hkv: 1, L: 6, RopeTheta: 1000000f, Dh: 128, Window: 4),
         ["phi-small"] = new("phi-small", "phi3", D: 256, F: 512, V: 32000, H: 4, Hkv: 2, L: 2, RopeTheta: 10000f, RotaryDim: 48),
+        ["olmoe-small"] = new("olmoe-small", "olmoe", D: 256, F: 256, V: 32000, H: 4, Hkv: 4, L: 2, RopeTheta: 10000f, Experts: 8, ExpertsUsed: 2),
     };
 
     [Theory]
@@ -39,6 +40,8 @@ public sealed class SyntheticModelsTests(ITestOutputHelper output)
     [InlineData("gemma3-small", "Q4_K_M")]
     [InlineData("phi-small", "Q4_0")]
     [InlineData("phi-small", "Q4_K_M")]
+    [InlineData("olmoe-small", "Q8_0")]
+    [InlineData("olmoe-small", "Q4_K_M")]
     public void SyntheticShape_BothEngines_LoadAndAgree(string name, string type)
     {
         using var dir = new TempDir();

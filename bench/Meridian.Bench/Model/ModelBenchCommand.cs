@@ -76,9 +76,12 @@ internal static class ModelBenchCommand
         }
         int capacity = o.Prompt + o.Generate + 16;
         var rng = new Random(Seed);
+        var weights = new List<ModelBenchWeights>();
         foreach (var (name, type, file) in models)
         {
-            double bytesPerToken = WeightBytesPerToken(file);
+            var read = WeightBytesPerToken(file);
+            weights.Add(new ModelBenchWeights(name, type, read.Total, read.PerToken, read.Note));
+            double bytesPerToken = read.PerToken;
             int vocab = VocabSize(file);
             int[] promptTokens = Enumerable.Range(0, o.Prompt).Select(_ => rng.Next(3, vocab)).ToArray();
             int[] decodeTokens = Enumerable.Range(0, o.Generate).Select(_ => rng.Next(3, vocab)).ToArray();
@@ -151,7 +154,7 @@ internal static class ModelBenchCommand
             }
         }
         var machine = MachineInfo.Current() with { MemoryBandwidthGbPerS = highestBandwidth, MemoryBandwidthThreads = bandwidthThreads };
-        return new ModelBenchReport(machine, results, ratios) { KvType = o.KvType };
+        return new ModelBenchReport(machine, results, ratios) { KvType = o.KvType, Weights = weights };
     }
 
     private static ModelBenchResult Result(string engine, string model, string type, int threads, string test, List<double> tps, double? bytesPerToken, double bandwidth)
@@ -177,14 +180,31 @@ internal static class ModelBenchCommand
         return path;
     }
 
-    // Weights read per decoded token: every tensor once, except the embedding table (one row).
-    private static double WeightBytesPerToken(string path)
+    // Weights read per decoded token: every tensor once, except the embedding table (one row) and the experts of a
+    // mixture-of-experts model (3-D *_exps tensors: a token reads its expert_used_count of expert_count experts).
+    private static (double Total, double PerToken, string Note) WeightBytesPerToken(string path)
     {
         using var file = GgufFile.Open(path);
-        double total = 0;
+        string arch = file.Architecture ?? "";
+        double total = 0, perToken = 0, experts = 0;
+        bool moe = file.TryGetUInt32($"{arch}.expert_count", out uint count) & file.TryGetUInt32($"{arch}.expert_used_count", out uint used) && count > 0;
         foreach (var t in file.Tensors)
-            total += t.Name == "token_embd.weight" && t.Dimensions.Length == 2 ? (double)t.ByteSize / t.Dimensions[1] : t.ByteSize;
-        return total;
+        {
+            total += t.ByteSize;
+            if (t.Name == "token_embd.weight" && t.Dimensions.Length == 2)
+                perToken += (double)t.ByteSize / t.Dimensions[1];
+            else if (moe && t.Dimensions.Length == 3 && t.Name.Contains("_exps.", StringComparison.Ordinal))
+            {
+                experts += t.ByteSize;
+                perToken += (double)t.ByteSize * used / count;
+            }
+            else
+                perToken += t.ByteSize;
+        }
+        string note = moe
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{used} of {count} experts per layer: {experts * used / count / 1e9:F2} of {experts / 1e9:F2} GB of experts")
+            : "every weight, one embedding row";
+        return (total, perToken, note);
     }
 
     private static int VocabSize(string path)

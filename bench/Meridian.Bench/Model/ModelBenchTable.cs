@@ -16,6 +16,14 @@ internal static class ModelBenchTable
         foreach (var r in report.Results)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Engine,-9} | {r.Model,-16} | {r.Type,-6} | {r.Threads,7} | {r.Test,-7} | {r.TokensPerSecond,9:F2} ± {r.Stddev,6:F2} | {Fixed(r.GbPerS, "F2"),6} | {Percent(r.BandwidthFraction),8} |"));
+        if (report.Weights.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("| model            | type   | weights GB | read per tg token GB | what a token reads |");
+            output.WriteLine("|------------------|--------|------------|----------------------|--------------------|");
+            foreach (var w in report.Weights)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {w.Model,-16} | {w.Type,-6} | {w.Bytes / 1e9,10:F2} | {w.BytesPerToken / 1e9,20:F2} | {w.Note} |"));
+        }
         if (report.Ratios.Count == 0)
             return;
         output.WriteLine();

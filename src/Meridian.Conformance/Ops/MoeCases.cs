@@ -94,7 +94,7 @@ internal static class MoeCases
             var set = new ExpertSet(g, u, dn, ExpertActivation.SwiGlu);
             c.Step(s => s.MoeFeedForward(x.Tensor, set, ids.Tensor, weights.Tensor, dst.Tensor));
             var expected = new float[t * d];
-            ReferenceOps.MoeFeedForwardReference(xValues, e => (type, gate[e], up[e], down[e]), d, f, idValues, weightValues, k, expected);
+            ReferenceOps.MoeFeedForwardReference(xValues, e => ((type, gate[e]), (type, up[e]), (type, down[e])), d, f, idValues, weightValues, k, expected);
             c.ExpectClose("dst", c.ReadF32(dst), expected, d, Tolerances.MatMul);
         });
 }

@@ -154,12 +154,15 @@ internal sealed partial class ReferenceComputeStream(ReferenceDevice device) : I
     {
         const string op = "MoeFeedForward";
         experts.Validate();
-        CheckSupported(BackendOp.MoeFeedForward, experts.Type, op);
+        CheckSupported(BackendOp.MoeFeedForward, experts.Gate[0].Type, op);
+        CheckSupported(BackendOp.MoeFeedForward, experts.Up[0].Type, op);
+        CheckSupported(BackendOp.MoeFeedForward, experts.Down[0].Type, op);
         int k = ids.Cols;
         var idSpan = Ints(ids, op, "ids", x.Rows, k);
         CheckIndexes(idSpan, experts.Count, op, "ids");
-        (DType, byte[], byte[], byte[]) Expert(int e) =>
-            (experts.Type, Bytes(experts.Gate[e], op, $"gate {e}").ToArray(), Bytes(experts.Up[e], op, $"up {e}").ToArray(), Bytes(experts.Down[e], op, $"down {e}").ToArray());
+        ((DType, byte[]), (DType, byte[]), (DType, byte[])) Expert(int e) =>
+            ((experts.Gate[e].Type, Bytes(experts.Gate[e], op, $"gate {e}").ToArray()), (experts.Up[e].Type, Bytes(experts.Up[e], op, $"up {e}").ToArray()),
+                (experts.Down[e].Type, Bytes(experts.Down[e], op, $"down {e}").ToArray()));
         ReferenceOps.MoeFeedForwardReference(Floats(x, op, "x", dst.Rows, experts.Width), Expert, experts.Width, experts.Hidden, idSpan,
             Floats(weights, op, "weights", x.Rows, k), k, Floats(dst, op, "dst", x.Rows, experts.Width));
     }

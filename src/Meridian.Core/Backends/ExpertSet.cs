@@ -12,15 +12,16 @@ public enum ExpertActivation
 }
 
 /// <summary>
-/// E experts: <see cref="Gate"/>[e] and <see cref="Up"/>[e] [F, D], <see cref="Down"/>[e] [D, F], all of one dtype
-/// (the dtype <see cref="BackendOp.MoeFeedForward"/> is keyed on).
+/// E experts: <see cref="Gate"/>[e] and <see cref="Up"/>[e] [F, D], <see cref="Down"/>[e] [D, F]. Each kind has one dtype
+/// (GGUF stores it as one tensor), the kinds may differ (Q4_K_M's Q6_K down experts): the device must support
+/// <see cref="BackendOp.MoeFeedForward"/> keyed on each of them.
 /// </summary>
 public sealed record ExpertSet(IReadOnlyList<DeviceTensor> Gate, IReadOnlyList<DeviceTensor> Up, IReadOnlyList<DeviceTensor> Down, ExpertActivation Activation)
 {
     /// <summary>E: the number of experts.</summary>
     public int Count => Gate.Count;
 
-    /// <summary>The dtype of every expert matrix (the first one's; <see cref="Validate"/> checks they agree).</summary>
+    /// <summary>The gate experts' dtype (what an op routed by dtype is keyed on).</summary>
     public Tensors.DType Type => Gate[0].Type;
 
     /// <summary>F: an expert's hidden width.</summary>
@@ -36,8 +37,9 @@ public sealed record ExpertSet(IReadOnlyList<DeviceTensor> Gate, IReadOnlyList<D
             throw new ArgumentException($"experts: {Gate.Count} gate, {Up.Count} up and {Down.Count} down matrices (one of each per expert, at least one)");
         for (int e = 0; e < Gate.Count; e++)
         {
-            if (Gate[e].Type != Type || Up[e].Type != Type || Down[e].Type != Type)
-                throw new ArgumentException($"experts: expert {e} mixes dtypes ({Gate[e].Type}, {Up[e].Type}, {Down[e].Type}); all must be {Type}");
+            if (Gate[e].Type != Gate[0].Type || Up[e].Type != Up[0].Type || Down[e].Type != Down[0].Type)
+                throw new ArgumentException($"experts: expert {e} has dtypes ({Gate[e].Type}, {Up[e].Type}, {Down[e].Type}), expert 0 " +
+                    $"({Gate[0].Type}, {Up[0].Type}, {Down[0].Type}); each kind must have one dtype");
             if (Gate[e].Rows != Hidden || Gate[e].Cols != Width || Up[e].Rows != Hidden || Up[e].Cols != Width || Down[e].Rows != Width || Down[e].Cols != Hidden)
                 throw new ArgumentException($"experts: expert {e} has gate [{Gate[e].Rows}, {Gate[e].Cols}], up [{Up[e].Rows}, {Up[e].Cols}], " +
                     $"down [{Down[e].Rows}, {Down[e].Cols}]; expected [{Hidden}, {Width}], [{Hidden}, {Width}], [{Width}, {Hidden}]");

@@ -47,9 +47,9 @@ public static partial class ReferenceOps
 
     /// <summary>
     /// dst[t] = Σ_j weights[t, j] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = ids[t, j], in j order. Each expert's
-    /// three matrices are given as (dtype, bytes) in GGUF layout: gate/up [F, D], down [D, F]. x, dst: [T, D].
+    /// three matrices are given as bytes in GGUF layout of their dtypes: gate/up [F, D], down [D, F]. x, dst: [T, D].
     /// </summary>
-    public static void MoeFeedForwardReference(ReadOnlySpan<float> x, Func<int, (DType Type, byte[] Gate, byte[] Up, byte[] Down)> expert,
+    public static void MoeFeedForwardReference(ReadOnlySpan<float> x, Func<int, ((DType Type, byte[] Bytes) Gate, (DType Type, byte[] Bytes) Up, (DType Type, byte[] Bytes) Down)> expert,
         int width, int hidden, ReadOnlySpan<int> ids, ReadOnlySpan<float> weights, int k, Span<float> dst)
     {
         int t = width == 0 ? 0 : x.Length / width;
@@ -62,11 +62,11 @@ public static partial class ReferenceOps
             var row = x.Slice(r * width, width);
             for (int j = 0; j < k; j++)
             {
-                var (type, gate, up, down) = expert(ids[r * k + j]);
-                MatMulReference(type, gate, hidden, width, row, g);
-                MatMulReference(type, up, hidden, width, row, u);
+                var (gate, up, down) = expert(ids[r * k + j]);
+                MatMulReference(gate.Type, gate.Bytes, hidden, width, row, g);
+                MatMulReference(up.Type, up.Bytes, hidden, width, row, u);
                 SwiGluReference(g, u, g);
-                MatMulReference(type, down, width, hidden, g, y);
+                MatMulReference(down.Type, down.Bytes, width, hidden, g, y);
                 float w = weights[r * k + j];
                 for (int i = 0; i < width; i++)
                     dst[r * width + i] += w * y[i];

@@ -29,6 +29,9 @@ public static class SyntheticModels
         // microsoft/Phi-4-mini-instruct: 96 of each head's 128 dimensions turn (rope.dimension_count), fused QKV and gate-up.
         ["phi-4-mini"] = new("phi-4-mini", "phi3", D: 3072, F: 8192, V: 200064, H: 24, Hkv: 8, L: 32, RopeTheta: 10000f, RotaryDim: 96),
         // google/gemma-3-1b-it: head dim 256 over 4 heads (not D / H), one KV head, windows of 512 on five layers of six.
+        // allenai/OLMoE-1B-7B-0924: 64 experts of width 1024 per layer, 8 per token (6.9B parameters, 1.3B active),
+        // q/k norms over all heads.
+        ["olmoe-1b-7b"] = new("olmoe-1b-7b", "olmoe", D: 2048, F: 1024, V: 50304, H: 16, Hkv: 16, L: 16, RopeTheta: 10000f, Experts: 64, ExpertsUsed: 8),
         ["gemma-3-1b"] = new("gemma-3-1b", "gemma3", D: 1152, F: 6912, V: 262144, H: 4, Hkv: 1, L: 26, RopeTheta: 1000000f, Dh: 256, Window: 512),
     };
 
@@ -84,6 +87,20 @@ public static class SyntheticModels
                 WriteMatrix(stream, t, rows, cols, seed * 100_003 + index);
             });
         }
+        // E experts' [rows, cols] matrices as one 3-D GGUF tensor (ggml ne = [cols, rows, E]), each written as Matrix would.
+        void Experts(string name, int rows, int cols, DType t)
+        {
+            t = QuantRecipe.Fallback(t, cols);
+            int index = tensorIndex;
+            tensorIndex += s.Experts;
+            long expertBytes = t.ByteSize((long)rows * cols);
+            writer.AddTensor(name, t, [cols, rows, s.Experts], expertBytes * s.Experts, stream =>
+            {
+                progress?.Invoke(name);
+                for (int e = 0; e < s.Experts; e++)
+                    WriteMatrix(stream, t, rows, cols, seed * 100_003 + index + e);
+            });
+        }
         void Vector(string name, int width, float value)
         {
             var bytes = new byte[width * 4];
@@ -100,6 +117,8 @@ public static class SyntheticModels
         bool tied = gemma || phi; // Gemma and Phi-4-mini tie their output to the embedding
         if (s.Window > 0)
             writer.Add($"{arch}.attention.sliding_window", (uint)s.Window);
+        if (s.Experts > 0)
+            writer.Add($"{arch}.expert_count", (uint)s.Experts).Add($"{arch}.expert_used_count", (uint)s.ExpertsUsed);
 
         // A tied embedding is typed as the output by llama-quantize.
         Matrix("token_embd.weight", s.V, s.D, tied ? output : main);
@@ -135,9 +154,24 @@ public static class SyntheticModels
                 Vector(b + "attn_q_norm.weight", dh, 1f);
                 Vector(b + "attn_k_norm.weight", dh, 1f);
             }
+            if (arch == "olmoe")
+            {
+                // OLMoE's RMSNorm over all of q and all of k.
+                Vector(b + "attn_q_norm.weight", q, 1f);
+                Vector(b + "attn_k_norm.weight", kv, 1f);
+            }
             if (gemma)
                 Vector(b + "post_attention_norm.weight", s.D, 1f);
             Vector(b + "ffn_norm.weight", s.D, 1f);
+            if (s.Experts > 0)
+            {
+                // llama-quantize leaves the router f32; ffn_down_exps follows ffn_down's rule.
+                Matrix(b + "ffn_gate_inp.weight", s.Experts, s.D, DType.F32);
+                Experts(b + "ffn_gate_exps.weight", s.F, s.D, main);
+                Experts(b + "ffn_up_exps.weight", s.F, s.D, main);
+                Experts(b + "ffn_down_exps.weight", s.D, s.F, more);
+                continue;
+            }
             if (phi)
             {
                 Matrix(b + "ffn_up.weight", 2 * s.F, s.D, main); // gate rows, then up
