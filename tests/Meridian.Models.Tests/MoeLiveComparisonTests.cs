@@ -125,4 +125,45 @@ public sealed class MoeLiveComparisonTests(ITestOutputHelper output)
         output.WriteLine($"{arch}: HF directory vs GGUF {worst:G3}");
         Assert.True(worst <= 1e-4f, $"{arch}: HF directory vs GGUF {worst}");
     }
+
+    // `meridian convert` stacks the Hugging Face experts into GGUF's 3-D tensors (Mixtral's Q/K permuted as for Llama):
+    // Meridian and llama.cpp read the converted file with the directory's logits. `meridian quantize` Q4_K_M then keeps the
+    // router f32, gives ffn_down_exps Q6_K in llama-quantize's more-bits layers and the other experts Q4_K, and llama.cpp
+    // loads the result.
+    [Theory]
+    [InlineData("mixtral")]
+    [InlineData("qwen3moe")]
+    [InlineData("olmoe")]
+    public void ConvertAndQuantize_StackExpertsAsLlamaCppDoes(string arch)
+    {
+        using var dir = new TempDir();
+        var synthetic = Model(arch);
+        string withVocab = dir.File($"{arch}-vocab.gguf");
+        synthetic.WriteGguf(withVocab, DType.F32, withVocab: true);
+        string hf = Directory.CreateDirectory(dir.File($"{arch}-hf")).FullName;
+        synthetic.WriteHf(hf);
+        string converted = dir.File($"{arch}-converted.gguf");
+        Conversion.HfToGguf.Convert(hf, converted, new Conversion.HfToGgufOptions { Name = "synthetic", Tokenizer = Tokenizers.TokenizerLoader.LoadSpec(withVocab) });
+        int v = synthetic.Shape.V;
+        float[] fromHf = ArchitectureRuns.Run(hf, v), fromConverted = ArchitectureRuns.Run(converted, v);
+        float meridian = ArchitectureRuns.MaxAbsDiff(fromHf, fromConverted, out _);
+        float llamaCpp = ArchitectureRuns.MaxAbsDiff(LlamaCppLiveComparisonTests.LlamaCppLogits(converted, Prompt, v), fromConverted, out _);
+        output.WriteLine($"{arch} converted: vs the HF directory {meridian:G3}; llama.cpp vs Meridian on the file {llamaCpp:G3}");
+        Assert.True(meridian <= 1e-5f, $"{arch}: the converted file differs from the HF directory by {meridian}");
+        Assert.True(llamaCpp <= LlamaCppLiveComparisonTests.Tolerance[DType.F32], $"{arch}: llama.cpp on the converted file differs by {llamaCpp}");
+
+        string quantized = dir.File($"{arch}-Q4_K_M.gguf");
+        Conversion.GgufQuantizer.Quantize(converted, quantized, Conversion.QuantRecipe.Parse("Q4_K_M"));
+        using (var file = Formats.Gguf.GgufFile.Open(quantized))
+        {
+            var (experts, _) = SyntheticModel.MoeShape(arch);
+            Assert.Equal(DType.F32, file.GetTensor("blk.0.ffn_gate_inp.weight").Type);
+            Assert.Equal([256L, 256L, experts], file.GetTensor("blk.0.ffn_gate_exps.weight").Dimensions);
+            Assert.Equal(DType.Q4_K, file.GetTensor("blk.0.ffn_gate_exps.weight").Type);
+            Assert.Equal(DType.Q4_K, file.GetTensor("blk.0.ffn_down_exps.weight").Type);
+            Assert.Equal(DType.Q6_K, file.GetTensor("blk.1.ffn_down_exps.weight").Type); // the last eighth of the layers
+        }
+        var logits = LlamaCppLiveComparisonTests.LlamaCppLogits(quantized, Prompt, v);
+        Assert.All(logits, x => Assert.True(float.IsFinite(x)));
+    }
 }

@@ -61,7 +61,12 @@ public static partial class HfToGguf
         var names = TensorNames(config, model, hf.TieWordEmbeddings ?? false).ToList();
         bool tied = !names.Contains("output.weight");
         for (int i = 0; i < names.Count; i++)
-            AddTensor(w, model, config, names[i], recipe, tied, i, names.Count, options.Progress);
+        {
+            if (names[i].EndsWith("_exps.weight", StringComparison.Ordinal))
+                AddExperts(w, model, names[i], architecture.HfName, config.ExpertCount, config.NumHiddenLayers, recipe, i, names.Count, options.Progress);
+            else
+                AddTensor(w, model, config, names[i], architecture.HfName, recipe, tied, i, names.Count, options.Progress);
+        }
         if (config.RopeFreqFactors is { } factors)
         {
             // Llama 3.1+ rope_scaling (type llama3): llama.cpp reads the per-frequency divisors from a
@@ -126,6 +131,13 @@ public static partial class HfToGguf
         w.Add($"{arch}.attention.layer_norm_rms_epsilon", c.RmsNormEps);
         w.Add($"{arch}.rope.freq_base", c.RopeTheta);
         w.Add($"{arch}.rope.dimension_count", (uint)c.HeadDim);
+        if (c.IsMoe)
+        {
+            w.Add($"{arch}.expert_count", (uint)c.ExpertCount);
+            w.Add($"{arch}.expert_used_count", (uint)c.ExpertsUsed);
+            if (c.ExpertIntermediateSize != c.IntermediateSize || arch == "qwen3moe")
+                w.Add($"{arch}.expert_feed_forward_length", (uint)c.ExpertIntermediateSize);
+        }
     }
 
     // GGUF names in llama.cpp's order; output.weight only for untied checkpoints that have lm_head.
@@ -141,13 +153,22 @@ public static partial class HfToGguf
                 if (c.AttentionBias)
                     yield return $"blk.{i}.{p}.bias";
             }
-            if (c.QkNorm)
+            if (c.QkNorm || c.QkNormFullWidth)
             {
                 yield return $"blk.{i}.attn_q_norm.weight";
                 yield return $"blk.{i}.attn_k_norm.weight";
             }
             yield return $"blk.{i}.attn_output.weight";
             yield return $"blk.{i}.ffn_norm.weight";
+            if (c.IsMoe)
+            {
+                // The router, then each kind of expert matrix stacked into one 3-D tensor, as convert_hf_to_gguf does.
+                yield return $"blk.{i}.ffn_gate_inp.weight";
+                yield return $"blk.{i}.ffn_gate_exps.weight";
+                yield return $"blk.{i}.ffn_up_exps.weight";
+                yield return $"blk.{i}.ffn_down_exps.weight";
+                continue;
+            }
             yield return $"blk.{i}.ffn_gate.weight";
             yield return $"blk.{i}.ffn_up.weight";
             yield return $"blk.{i}.ffn_down.weight";
@@ -157,14 +178,52 @@ public static partial class HfToGguf
             yield return "output.weight";
     }
 
-    private static void AddTensor(GgufWriter w, SafetensorsModel model, LlamaConfig c, string name, QuantRecipe recipe, bool tied, int index, int count, Action<string>? progress)
+    private static void AddTensor(GgufWriter w, SafetensorsModel model, LlamaConfig c, string name, Func<string, string?> hfNames, QuantRecipe recipe, bool tied,
+        int index, int count, Action<string>? progress)
     {
         // llama.cpp's LlamaModel.permute: HF keeps each Q/K head as [two halves][Dh/2] (rotate-half);
         // ggml's NORM rope wants [Dh/2][pairs] (interleaved). Qwen2/3 use NEOX rope: no permutation.
         bool permute = c.RopeLayout == RopeLayout.RotateHalf && c.Architecture is "llama" or "mistral"
             && (name.Contains(".attn_q.", StringComparison.Ordinal) || name.Contains(".attn_k.", StringComparison.Ordinal));
         int heads = name.Contains(".attn_q.", StringComparison.Ordinal) ? c.NumAttentionHeads : c.NumKeyValueHeads;
-        AddTensor(w, model, name, SafetensorsWeightSource.HfName(name)!, 0f, permute ? heads : 0, c.NumHiddenLayers, recipe, tied, index, count, progress);
+        AddTensor(w, model, name, hfNames(name)!, 0f, permute ? heads : 0, c.NumHiddenLayers, recipe, tied, index, count, progress);
+    }
+
+    // E experts, one HF tensor each ([rows, cols], one dtype), stacked into one GGUF tensor of ggml ne = [cols, rows, E]
+    // in the recipe's type (ffn_down_exps by ffn_down's rule), expert by expert, row by row.
+    private static void AddExperts(GgufWriter w, SafetensorsModel model, string name, Func<string, string?> hfNames, int experts, int layers, QuantRecipe recipe,
+        int index, int count, Action<string>? progress)
+    {
+        var hf = new string[experts];
+        int rows = 0, cols = 0;
+        DType source = DType.F32;
+        for (int e = 0; e < experts; e++)
+        {
+            hf[e] = hfNames(WeightSource.ExpertName(name, e)) ?? throw new InvalidOperationException($"no Hugging Face name for expert {e} of {name}");
+            if (!model.TryGetTensor(hf[e], out var info))
+                throw new ModelFormatException($"{model.Directory}: required tensor '{hf[e]}' (expert {e} of GGUF '{name}') is missing");
+            if (!info.DType.TryToDType(out var type) || type is not (DType.F32 or DType.F16 or DType.BF16))
+                throw new ModelFormatException($"{model.Directory}: tensor '{hf[e]}' has dtype {info.DType}; only F32, F16 and BF16 sources are supported");
+            if (info.Shape.Length != 2 || info.Shape[0] > int.MaxValue || info.Shape[1] > int.MaxValue / 4)
+                throw new ModelFormatException($"{model.Directory}: tensor '{hf[e]}' has shape [{string.Join(", ", info.Shape)}]; a 2-D weight was expected");
+            if (e == 0)
+                (rows, cols, source) = ((int)info.Shape[0], (int)info.Shape[1], type);
+            else if (info.Shape[0] != rows || info.Shape[1] != cols || type != source)
+                throw new ModelFormatException($"{model.Directory}: expert {e} '{hf[e]}' is {info.DType} [{string.Join(", ", info.Shape)}], expert 0 {source.Name()} [{rows}, {cols}]");
+            if (info.ByteLength != source.ByteSize((long)rows * cols))
+                throw new ModelFormatException($"{model.Directory}: tensor '{hf[e]}' has {info.ByteLength} bytes of data, expected {source.ByteSize((long)rows * cols)}");
+        }
+        long[] dims = [cols, rows, experts];
+        var target = recipe.TypeFor(name, dims, DType.F32, layers, outputIsEmbedding: false, out string? note);
+        if (note != null)
+            progress?.Invoke($"note: {note}");
+        long bytes = target.ByteSize((long)rows * cols) * experts;
+        w.AddTensor(name, target, dims, bytes, stream =>
+        {
+            progress?.Invoke($"[{index + 1}/{count}] {name} [{string.Join(", ", dims)}]: {experts} experts, {source.Name()} -> {target.Name()}, {bytes} bytes");
+            for (int e = 0; e < experts; e++)
+                RowConverter.Write(stream, source, model.GetTensorData(hf[e]), target, rows, cols);
+        });
     }
 
     // One tensor: HF bytes (f32/f16/bf16) to the recipe's type, row by row. permuteHeads > 0: Q/K rows (or a bias)

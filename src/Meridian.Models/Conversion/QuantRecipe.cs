@@ -82,7 +82,8 @@ public sealed record QuantRecipe
         ArgumentNullException.ThrowIfNull(dims);
         note = null;
         // Norms, biases and other vectors are kept as they are (llama.cpp quantizes only 2-D weights).
-        if (dims.Length < 2 || name.EndsWith("_norm.weight", StringComparison.Ordinal))
+        // Nor is a mixture of experts' router (llama-quantize: "do not quantize expert gating tensors").
+        if (dims.Length < 2 || name.EndsWith("_norm.weight", StringComparison.Ordinal) || name.EndsWith(".ffn_gate_inp.weight", StringComparison.Ordinal))
             return current;
         bool output = name == "output.weight" || (outputIsEmbedding && name == "token_embd.weight");
         if (output && KeepOutput)
@@ -95,7 +96,8 @@ public sealed record QuantRecipe
                 type = cols % Base.Info().BlockSize != 0 ? DType.Q8_0 : Base == DType.Q8_0 ? DType.Q8_0 : DType.Q6_K;
             else if (Mix && name.EndsWith(".attn_qkv.weight", StringComparison.Ordinal))
                 type = Base == DType.Q4_K ? DType.Q5_K : DType.Q6_K; // Phi-3's fused QKV: one step up in Q4_K_M and Q5_K_M
-            else if (Mix && (name.EndsWith(".attn_v.weight", StringComparison.Ordinal) || name.EndsWith(".ffn_down.weight", StringComparison.Ordinal))
+            else if (Mix && (name.EndsWith(".attn_v.weight", StringComparison.Ordinal) || name.EndsWith(".ffn_down.weight", StringComparison.Ordinal)
+                     || name.EndsWith(".ffn_down_exps.weight", StringComparison.Ordinal))
                      && Layer(name) is int layer && MoreBits(layer, layers))
                 type = DType.Q6_K;
         }
