@@ -32,7 +32,7 @@ public sealed unsafe class CpuDeviceTests : IDisposable
             {
                 bool expected = op switch
                 {
-                    BackendOp.MatMul or BackendOp.EmbeddingLookup => QuantCodecs.CanDequantize(info.Type),
+                    BackendOp.MatMul or BackendOp.EmbeddingLookup or BackendOp.MoeFeedForward => QuantCodecs.CanDequantize(info.Type),
                     BackendOp.PagedAttention or BackendOp.ScatterRows => info.Type is DType.F32 or DType.F16,
                     BackendOp.Copy => !info.IsRemoved,
                     _ => info.Type == DType.F32,

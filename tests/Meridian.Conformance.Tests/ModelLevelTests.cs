@@ -21,10 +21,10 @@ public sealed class ModelLevelTests(ITestOutputHelper output)
             output.WriteLine($"skipped {s.What}: {s.Reason}");
         var models = report.Cases.Where(c => c.Level == "model").ToList();
         Assert.True(report.Passed, string.Join("\n", models.Where(c => c.Status == CaseStatus.Fail).Select(c => $"{c}: {c.Message}")));
-        // Three checks for each architecture in each dtype Core encodes (11), and f32 with an f16 KV cache.
+        // Three checks for each architecture in each dtype Core encodes (12 with MXFP4), and f32 with an f16 KV cache.
         foreach (string arch in new[] { "llama", "qwen2", "qwen3" })
         {
-            Assert.Equal(3 * 12, models.Count(c => c.Shape.StartsWith($"synthetic {arch} ")));
+            Assert.Equal(3 * 13, models.Count(c => c.Shape.StartsWith($"synthetic {arch} ")));
             Assert.Contains(models, c => c.Shape == $"synthetic {arch} kv=f16" && c.Op == "logits");
         }
         Assert.Contains(models, c => c.DType == "q4_K" && c.Op == "batch" && c.Nmse == 0);

@@ -54,8 +54,9 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
     // step); measured 0.109 (Q6_K as much as Q2_K, again the activations' rounding).
     private const float Q8_KActivationTolerance = 0.25f;
 
-    // Logits of unit-variance projections have RMS about 1: 4× the largest tolerance.
-    private const float MinLogitRms = 1f;
+    // Logits of unit-variance projections have RMS about 1 (MXFP4's coarse levels shrink them to 0.98): over 3.5× the
+    // largest tolerance.
+    private const float MinLogitRms = 0.9f;
 
     internal static readonly Dictionary<DType, float> Tolerance = new()
     {
@@ -68,6 +69,7 @@ public sealed class LlamaCppLiveComparisonTests(ITestOutputHelper output)
         [DType.Q5_1] = Q8_0ActivationTolerance,
         [DType.Q8_0] = Q8_0ActivationTolerance,
         [DType.IQ4_NL] = Q8_0ActivationTolerance,
+        [DType.MXFP4] = Q8_0ActivationTolerance,
         [DType.Q2_K] = Q8_KActivationTolerance,
         [DType.Q3_K] = Q8_KActivationTolerance,
         [DType.Q4_K] = Q8_KActivationTolerance,

@@ -13,14 +13,14 @@ public static class QuantCodecs
 {
     /// <summary>
     /// True when <see cref="DequantizeReference"/> decodes <paramref name="type"/>: f32, f16, bf16,
-    /// q4_0, q4_1, q5_0, q5_1, q8_0, q2_K..q6_K, iq4_nl and iq4_xs (the CanDequantize flag of
+    /// q4_0, q4_1, q5_0, q5_1, q8_0, q2_K..q6_K, iq4_nl, iq4_xs and mxfp4 (the CanDequantize flag of
     /// <see cref="DTypes"/>).
     /// </summary>
     public static bool CanDequantize(DType type) => DTypes.IsKnownId((uint)type) && type.Info().CanDequantize;
 
     /// <summary>
     /// True when <see cref="QuantizeReference"/> encodes into <paramref name="type"/>: f32, f16, bf16,
-    /// q4_0, q4_1, q5_0, q5_1, q8_0, q4_K, q5_K and q6_K (the CanQuantize flag of <see cref="DTypes"/>).
+    /// q4_0, q4_1, q5_0, q5_1, q8_0, q4_K, q5_K, q6_K and mxfp4 (the CanQuantize flag of <see cref="DTypes"/>).
     /// </summary>
     public static bool CanQuantize(DType type) => DTypes.IsKnownId((uint)type) && type.Info().CanQuantize;
 
@@ -54,6 +54,7 @@ public static class QuantCodecs
             case DType.Q6_K: Q6_KReference.Dequantize(src, dst); break;
             case DType.IQ4_NL: Iq4NlReference.Dequantize(src, dst); break;
             case DType.IQ4_XS: Iq4XsReference.Dequantize(src, dst); break;
+            case DType.MXFP4: Mxfp4Reference.Dequantize(src, dst); break;
             default: throw new InvalidOperationException($"DTypes marks {type.Name()} decodable but QuantCodecs has no decoder for it");
         }
     }
@@ -84,6 +85,7 @@ public static class QuantCodecs
             case DType.Q4_K: Q4_KReference.Quantize(src, dst); break;
             case DType.Q5_K: Q5_KReference.Quantize(src, dst); break;
             case DType.Q6_K: Q6_KReference.Quantize(src, dst); break;
+            case DType.MXFP4: Mxfp4Reference.Quantize(src, dst); break;
             default: throw new InvalidOperationException($"DTypes marks {type.Name()} encodable but QuantCodecs has no encoder for it");
         }
     }

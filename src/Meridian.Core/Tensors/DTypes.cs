@@ -48,7 +48,7 @@ public static class DTypes
         new(DType.IQ4_NL_4_4, "iq4_nl_4x4", 32, 0, false, false),
         new(DType.IQ4_NL_4_8, "iq4_nl_4x8", 32, 0, false, false),
         new(DType.IQ4_NL_8_8, "iq4_nl_8x8", 32, 0, false, false),
-        new(DType.MXFP4, "mxfp4", 32, 17, false, false),
+        new(DType.MXFP4, "mxfp4", 32, 17, true, true),
     }.ToFrozenDictionary(i => i.Type);
 
     /// <summary>All known types, in id order.</summary>

@@ -11,13 +11,13 @@ public class QuantCodecsTests
     private static readonly DType[] Decodable =
     [
         DType.F32, DType.F16, DType.BF16, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.Q8_0,
-        DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.IQ4_NL, DType.IQ4_XS,
+        DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.IQ4_NL, DType.IQ4_XS, DType.MXFP4,
     ];
 
     private static readonly DType[] Encodable =
     [
         DType.F32, DType.F16, DType.BF16, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.Q8_0,
-        DType.Q4_K, DType.Q5_K, DType.Q6_K,
+        DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.MXFP4,
     ];
 
     public static TheoryData<DType> AllTypes() => new(Enum.GetValues<DType>());
@@ -80,7 +80,7 @@ public class QuantCodecsTests
     [InlineData(DType.Q8_K, "q8_K")]
     [InlineData(DType.IQ3_XXS, "iq3_xxs")]
     [InlineData(DType.Q4_2, "q4_2")]    // removed from ggml: no layout
-    [InlineData(DType.MXFP4, "mxfp4")]
+    [InlineData(DType.IQ1_M, "iq1_m")]
     [InlineData((DType)99, "type#99")]  // unknown id
     public void DequantizeReference_UnsupportedType_ThrowsNamingType(DType type, string name)
     {

@@ -1,5 +1,5 @@
 // Tiny cases worked by hand (arithmetic in the comments), so the codecs are checked even where the
-// shared ggml vectors are absent: Q4_0, Q8_0, Q4_1, Q4_K scale packing, Q3_K, IQ4_NL, F16, BF16.
+// shared ggml vectors are absent: Q4_0, Q8_0, Q4_1, Q4_K scale packing, Q3_K, IQ4_NL, MXFP4, F16, BF16.
 using Meridian.Core.Quant;
 using Meridian.Core.Tensors;
 
@@ -203,6 +203,29 @@ public class QuantHandCaseTests
         Assert.Equal([-254f, 2f], y[..2]);
         Assert.Equal([226f, -20f], y[16..18]);
         Assert.Equal(-254f, y[2]);      // index 0 again
+    }
+
+    [Fact]
+    public void Mxfp4_CodesAndScale_DecodeAsE2M1TimesPowerOfTwo()
+    {
+        // e = 128: scale 2^(128 - 127) = 2. Byte 0 = 0x97: weight 0 code 7 (+6) = 12, weight 16 code 9 (-0.5) = -1.
+        // Byte 1 = 0xF3: weight 1 code 3 (+1.5) = 3, weight 17 code 15 (-6) = -12. The rest 0x00: zeros.
+        var block = new byte[17];
+        block[0] = 128;
+        block[1] = 0x97;
+        block[2] = 0xF3;
+        var y = new float[32];
+
+        QuantCodecs.DequantizeReference(DType.MXFP4, block, y);
+
+        Assert.Equal([12f, 3f, 0f], y[..3]);
+        Assert.Equal([-1f, -12f, 0f], y[16..19]);
+
+        // Encoding those values back: the largest magnitude 12 needs 2^ceil(log2(12 / 6)) = 2, so e = 128 again,
+        // and every value is exactly representable: the same bytes.
+        var again = new byte[17];
+        QuantCodecs.QuantizeReference(DType.MXFP4, y, again);
+        Assert.Equal(block, again);
     }
 
     [Theory]

@@ -22,6 +22,9 @@ internal static class QuantVectorFiles
     public static float[] GgmlDequant(DType type) => ReadF32(TestData.Require($"quant-vectors/{type.Name()}.dequant.f32"));
 
     // ggml's rmse(dequant - input) / rms(input) for type, from stats.txt.
+    /// <summary>Whether the shared vectors were made for <paramref name="type"/> (all decodable types but MXFP4).</summary>
+    public static bool HasVectors(DType type) => type != DType.MXFP4;
+
     public static double GgmlRelativeRmse(DType type)
     {
         foreach (string line in File.ReadLines(TestData.Require("quant-vectors/stats.txt")).Skip(1))
