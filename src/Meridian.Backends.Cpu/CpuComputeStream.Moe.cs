@@ -17,6 +17,7 @@ internal sealed unsafe partial class CpuComputeStream
     private int[] _moeOrder = [];        // pair indexes (t·k + j) grouped by expert, ascending within an expert
     private int[] _moeStart = [];        // [E + 1] where each expert's pairs start in _moeOrder
     private readonly DeviceTensor[] _moePair = new DeviceTensor[2], _moePairOut = new DeviceTensor[2]; // gate and up of one expert
+    private readonly GluJob<SwiGluOaiOp> _swiGluOai = new();
 
     public void MoeRoute(DeviceTensor logits, int k, bool renormalize, DeviceTensor ids, DeviceTensor weights)
     {
@@ -114,8 +115,23 @@ internal sealed unsafe partial class CpuComputeStream
             var u = ups.SliceRows(0, n);
             (ws[0], ws[1], ys[0], ys[1]) = (experts.Gate[e], experts.Up[e], g, u);
             MatMulShared(xin.SliceRows(0, n), ws, ys);
-            SwiGlu(g, u, g);
-            MatMul(experts.Down[e], g, outs.SliceRows(0, n));
+            if (experts.GateBias is { } gb)
+                Add(g, gb.SliceRows(e, 1), g);
+            if (experts.UpBias is { } ub)
+                Add(u, ub.SliceRows(e, 1), u);
+            if (experts.Activation == ExpertActivation.SwiGluOai)
+            {
+                _swiGluOai.Set(P32(g), P32(u), P32(g), f);
+                Rows(n, (long)n * f, _swiGluOai);
+            }
+            else
+            {
+                SwiGlu(g, u, g);
+            }
+            var y = outs.SliceRows(0, n);
+            MatMul(experts.Down[e], g, y);
+            if (experts.DownBias is { } db)
+                Add(y, db.SliceRows(e, 1), y);
             for (int i = 0; i < n; i++)
                 Buffer.MemoryCopy(expertRows + (long)i * d, outputRows + (long)_moeOrder[first + i] * d, d * 4L, d * 4L);
         }

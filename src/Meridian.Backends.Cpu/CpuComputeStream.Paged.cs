@@ -65,8 +65,14 @@ internal sealed unsafe partial class CpuComputeStream
         // Score rows hold the positions one query row sees: at most MaxContextLength (checked above), and at most
         // the window.
         int scoreLength = p.SlidingWindow > 0 ? Math.Min(batch.MaxContextLength, p.SlidingWindow) : batch.MaxContextLength;
+        float* sinks = null;
+        if (p.Sinks is { } sinkTensor)
+        {
+            Check(sinkTensor.Type == DType.F32 && (long)sinkTensor.Rows * sinkTensor.Cols == p.NumHeads, "PagedAttention: sinks must be H f32 values");
+            sinks = P32(sinkTensor);
+        }
         _pagedAttention.Set(P32(q), Ptr(keyCache), Ptr(valueCache), keyCache.Type == DType.F16, P32(dst), t, p, bs,
-            (AttentionSequence*)Ptr(batch.Sequences), (int*)Ptr(batch.BlockTables), scoreLength);
+            (AttentionSequence*)Ptr(batch.Sequences), (int*)Ptr(batch.BlockTables), scoreLength, sinks);
         _pool.For(_pagedAttention.Items, _pagedAttention);
     }
 

@@ -56,7 +56,8 @@ public sealed class CpuDevice : IDevice
 
     /// <inheritdoc />
     /// <remarks>Partial rotation and the attention factor of RoPE (contract 1.1).</remarks>
-    public bool SupportsVariant(BackendOp op, string variant) => op == BackendOp.Rope && variant == RopeSpec.ExtendedVariant;
+    public bool SupportsVariant(BackendOp op, string variant) =>
+        op == BackendOp.Rope && variant == RopeSpec.ExtendedVariant || op == BackendOp.PagedAttention && variant == AttentionParams.SinksVariant;
 
     /// <summary>
     /// True when this backend's matmuls with <paramref name="weightType"/> weights of <paramref name="k"/>

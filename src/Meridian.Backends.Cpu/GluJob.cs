@@ -1,4 +1,4 @@
-// Gated linear units in one pass (Shazeer 2020, https://arxiv.org/abs/2002.05202; ReferenceOps.SwiGluReference
+// Gated linear units in one pass (and GPT-OSS's clamped SwiGLU, ReferenceOps.SwiGluOaiReference) (Shazeer 2020, https://arxiv.org/abs/2002.05202; ReferenceOps.SwiGluReference
 // and GeGluReference are the oracles), with the runtime's vector exp:
 //   SwiGLU: dst = silu(gate) · up = gate / (1 + e^-gate) · up
 //   GeGLU:  dst = gelu(gate) · up, GELU's tanh form rewritten with tanh(u) = 2σ(2u) − 1 as x / (1 + e^(−2u)),
@@ -66,4 +66,42 @@ internal readonly struct GeGluOp : IBinaryOp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> Invoke(Vector512<float> g, Vector512<float> u) =>
         g / (Vector512<float>.One + Vector512.Exp(g * (Vector512.Create(A) + Vector512.Create(B) * g * g))) * u;
+}
+
+/// <summary>GPT-OSS's clamped SwiGLU: g = min(gate, 7), u = clamp(up, −7, 7), g · σ(1.702 g) · (u + 1).</summary>
+internal readonly struct SwiGluOaiOp : IBinaryOp
+{
+    private const float Alpha = Meridian.Core.Backends.ExpertSet.OaiAlpha, Limit = Meridian.Core.Backends.ExpertSet.OaiLimit;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float g, float u)
+    {
+        g = MathF.Min(g, Limit);
+        u = Math.Clamp(u, -Limit, Limit);
+        return g / (1f + MathF.Exp(-Alpha * g)) * (u + 1f);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Invoke(Vector128<float> g, Vector128<float> u)
+    {
+        g = Vector128.Min(g, Vector128.Create(Limit));
+        u = Vector128.Clamp(u, Vector128.Create(-Limit), Vector128.Create(Limit));
+        return g / (Vector128<float>.One + Vector128.Exp(g * Vector128.Create(-Alpha))) * (u + Vector128<float>.One);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> g, Vector256<float> u)
+    {
+        g = Vector256.Min(g, Vector256.Create(Limit));
+        u = Vector256.Clamp(u, Vector256.Create(-Limit), Vector256.Create(Limit));
+        return g / (Vector256<float>.One + Vector256.Exp(g * Vector256.Create(-Alpha))) * (u + Vector256<float>.One);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> g, Vector512<float> u)
+    {
+        g = Vector512.Min(g, Vector512.Create(Limit));
+        u = Vector512.Clamp(u, Vector512.Create(-Limit), Vector512.Create(Limit));
+        return g / (Vector512<float>.One + Vector512.Exp(g * Vector512.Create(-Alpha))) * (u + Vector512<float>.One);
+    }
 }

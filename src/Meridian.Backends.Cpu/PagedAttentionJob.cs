@@ -35,6 +35,7 @@ internal sealed unsafe class PagedAttentionJob : IParallelJob, IDisposable
     private readonly long[] _widenedCapacity;
     private int[] _rowSequence = [];       // [T] the sequence each query row belongs to (filled by the caller)
     private float* _q, _dst;               // [T, H·Dh] f32 each
+    private float* _sinks;                 // [H] f32 sink logits, or null
     private void* _k, _v;                  // [numBlocks·blockSize, Hkv·Dh] f32 or f16 each
     private bool _f16;
     private AttentionSequence* _sequences;
@@ -70,8 +71,9 @@ internal sealed unsafe class PagedAttentionJob : IParallelJob, IDisposable
     /// call sees (at least its real number: the score rows are sized by it).
     /// </summary>
     public void Set(float* q, void* k, void* v, bool f16, float* dst, int t, in AttentionParams p, int blockSize,
-        AttentionSequence* sequences, int* blockTables, int scoreLength)
+        AttentionSequence* sequences, int* blockTables, int scoreLength, float* sinks = null)
     {
+        _sinks = sinks;
         Debug.Assert(p.NumHeads % p.NumKvHeads == 0 && _rowSequence.Length >= t);
         _q = q; _k = k; _v = v; _dst = dst; _f16 = f16;
         (_t, _h, _hkv, _dh, _blockSize) = (t, p.NumHeads, p.NumKvHeads, p.HeadDim, blockSize);
@@ -190,7 +192,10 @@ internal sealed unsafe class PagedAttentionJob : IParallelJob, IDisposable
             var row = new Span<float>(scores + g * stride, visible);
             if (softcap > 0)
                 Softcap(row, softcap);
-            TensorPrimitives.SoftMax(row, row);
+            if (_sinks != null)
+                SoftMaxWithSink(row, _sinks[h0 + g]);
+            else
+                TensorPrimitives.SoftMax(row, row);
             new Span<float>(o + g * dh, dh).Clear();
         }
 
@@ -219,6 +224,16 @@ internal sealed unsafe class PagedAttentionJob : IParallelJob, IDisposable
                 p0 += count;
             }
         }
+    }
+
+    // Softmax with one more logit, the sink (GPT-OSS), which only adds exp(sink - max) to the denominator.
+    private static void SoftMaxWithSink(Span<float> scores, float sink)
+    {
+        float max = MathF.Max(TensorPrimitives.Max(scores), sink);
+        TensorPrimitives.Subtract(scores, max, scores);
+        TensorPrimitives.Exp(scores, scores);
+        float sum = TensorPrimitives.Sum(scores) + MathF.Exp(sink - max);
+        TensorPrimitives.Divide(scores, sum, scores);
     }
 
     // s = c · tanh(s / c) (Gemma 2's attention logit soft-capping), element by element.

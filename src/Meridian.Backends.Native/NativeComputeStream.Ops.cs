@@ -58,6 +58,8 @@ internal sealed unsafe partial class NativeComputeStream
         in AttentionParams p, DeviceTensor dst)
     {
         p.Validate();
+        if (p.Sinks is not null)
+            throw new UnsupportedOpException("paged attention with sinks is contract 1.1; the plugin ABI 1.0 cannot carry it (the device reports the variant unsupported)");
         ref var op = ref Op(BackendOp.PagedAttention, dst, q, keyCache, valueCache, batch.Sequences, batch.BlockTables);
         op.Params.Attention = new MbAttentionParams
         {

@@ -121,6 +121,8 @@ internal sealed unsafe partial class VulkanComputeStream
         in AttentionParams p, DeviceTensor dst)
     {
         p.Validate();
+        if (p.Sinks is not null)
+            throw new UnsupportedOpException("paged attention with sinks has no Vulkan shader in this build; the device reports the variant unsupported");
         Require(q.Type == DType.F32 && dst.Type == DType.F32 && q.Cols == p.NumHeads * p.HeadDim && dst.Rows == q.Rows && dst.Cols == q.Cols
             && keyCache.Cols == p.NumKvHeads * p.HeadDim && valueCache.Cols == keyCache.Cols && keyCache.Type == valueCache.Type
             && batch.Sequences.Type == DType.I32 && batch.Sequences.Cols == 4 && batch.BlockTables.Type == DType.I32 && batch.BlockSize > 0,

@@ -107,7 +107,8 @@ public static partial class ConformanceKit
         BackendOp.MatMul when InputData.CanMakeWeights(type) => MatMulCases.For(type),
         BackendOp.EmbeddingLookup when InputData.CanMakeWeights(type) => EmbeddingCases.For(type),
         BackendOp.PagedAttention when type is DType.F32 or DType.F16 =>
-            AttentionCases.For(type, DeviceDescription.Claims(device, BackendOp.ScatterRows, type, out _)),
+            AttentionCases.For(type, DeviceDescription.Claims(device, BackendOp.ScatterRows, type, out _),
+                device.SupportsVariant(BackendOp.PagedAttention, AttentionParams.SinksVariant)),
         BackendOp.ScatterRows when type is DType.F32 or DType.F16 => RowCases.ScatterRows(type),
         BackendOp.Copy => RowCases.Copy(type),
         BackendOp.RmsNorm when type == DType.F32 => NormCases.All(),

@@ -22,7 +22,7 @@ internal static class AttentionCases
     }
 
     private sealed record Spec(int Heads, int KvHeads, int HeadDim, int BlockSize, Seq[] Seqs, int Window = 0, float Softcap = 0f,
-        float? Scale = null, bool Reversed = false, bool ScatterInStep = false)
+        float? Scale = null, bool Reversed = false, bool ScatterInStep = false, bool Sinks = false)
     {
         public AttentionParams Params => new(Heads, KvHeads, HeadDim, Scale ?? 1f / MathF.Sqrt(HeadDim), Window, Softcap);
 
@@ -30,15 +30,21 @@ internal static class AttentionCases
             $"H={Heads} Hkv={KvHeads} Dh={HeadDim} bs={BlockSize} seqs={string.Join(",", Seqs)}" +
             (Window > 0 ? $" window={Window}" : "") + (Softcap > 0 ? $" softcap={Softcap:G}" : "") +
             (Scale is { } s ? $" scale={s:G}" : "") + (Reversed ? " listed in reverse" : "") +
-            (ScatterInStep ? " after scatter_rows in one step" : "");
+            (ScatterInStep ? " after scatter_rows in one step" : "") + (Sinks ? " with sinks" : "");
     }
 
     private static readonly Seq[] Mixed = [new(0, 7), new(37, 1), new(20, 5)];
     private static readonly Seq[] SmallChunks = [new(10, 2), new(0, 3), new(31, 4), new(5, 6), new(17, 8)];
     private static readonly Seq[] Decodes = [new(0, 1), new(4, 1), new(15, 1), new(16, 1), new(17, 1), new(33, 1), new(63, 1), new(100, 1)];
 
-    public static IEnumerable<OpCase> For(DType kv, bool canScatter)
+    public static IEnumerable<OpCase> For(DType kv, bool canScatter, bool sinks = false)
     {
+        if (sinks)
+        {
+            // Contract 1.1's sinks (GPT-OSS): per-head logits that only join the softmax's denominator.
+            yield return Case(kv, new Spec(8, 2, 64, 16, Mixed, Sinks: true));
+            yield return Case(kv, new Spec(8, 1, 64, 16, Decodes, Window: 5, Sinks: true));
+        }
         (int H, int Hkv)[] groups = [(4, 4), (8, 2), (8, 1)];
         int i = 0;
         foreach (int dh in (int[])[64, 80, 128, 256])
@@ -108,6 +114,10 @@ internal static class AttentionCases
         var tableTensor = c.InputI32("block tables", tables);
         var dst = c.OutputF32("dst", rows, qWidth);
         var batch = new PagedAttentionBatch(seqTensor.Tensor, tableTensor.Tensor, bs, maxContext);
+        // Sinks around the scores' range (scores here are about ±2), some of them dominant.
+        float[] sinkValues = spec.Sinks ? InputData.Uniform(c.Rng, p.NumHeads, -3f, 6f) : [];
+        if (spec.Sinks)
+            p = p with { Sinks = c.InputF32("sinks", 1, p.NumHeads, sinkValues).Tensor };
 
         if (!spec.ScatterInStep)
         {
@@ -142,7 +152,7 @@ internal static class AttentionCases
             ScatterReference(newV, slots, kvWidth, kv, vRef);
         }
         var expected = new float[rows * qWidth];
-        ReferenceOps.PagedAttentionReference(qValues, kRef, vRef, bs, sequences, tables, p, expected);
+        ReferenceOps.PagedAttentionReference(qValues, kRef, vRef, bs, sequences, tables, p, expected, sinkValues);
         c.ExpectClose("dst", c.ReadF32(dst), expected, qWidth, Tolerances.PagedAttention);
     }
 

@@ -28,6 +28,7 @@ internal static class MoeCases
         yield return FeedForwardCase(type, t: 1, experts: 8, k: 2, d, f);
         yield return FeedForwardCase(type, t: 7, experts: 4, k: 2, d, f);
         yield return FeedForwardCase(type, t: 33, experts: 16, k: 4, d, f);
+        yield return FeedForwardCase(type, t: 9, experts: 8, k: 4, d, f, oai: true); // GPT-OSS: biases and the clamped SwiGLU
     }
 
     private static OpCase RouteCase(int t, int e, int k, bool renormalize, bool ties) =>
@@ -51,8 +52,8 @@ internal static class MoeCases
             c.ExpectClose("weights", c.ReadF32(weights), expectedWeights, k, Tolerances.Default);
         });
 
-    private static OpCase FeedForwardCase(DType type, int t, int experts, int k, int d, int f) =>
-        new(BackendOp.MoeFeedForward, type, $"T={t} E={experts} k={k} D={d} F={f}", c =>
+    private static OpCase FeedForwardCase(DType type, int t, int experts, int k, int d, int f, bool oai = false) =>
+        new(BackendOp.MoeFeedForward, type, $"T={t} E={experts} k={k} D={d} F={f}{(oai ? " biases, clamped swiglu" : "")}", c =>
         {
             var gate = new byte[experts][];
             var up = new byte[experts][];
@@ -91,10 +92,23 @@ internal static class MoeCases
             var ids = c.InputI32("ids", idValues, k);
             var weights = c.InputF32("weights", t, k, weightValues);
             var dst = c.OutputF32("dst", t, d);
-            var set = new ExpertSet(g, u, dn, ExpertActivation.SwiGlu);
+            var set = new ExpertSet(g, u, dn, oai ? ExpertActivation.SwiGluOai : ExpertActivation.SwiGlu);
+            // Biases large enough that gates and ups reach the clamp at ±7 (the inputs' products are about ±3 here).
+            float[]? gb = oai ? InputData.Uniform(c.Rng, experts * f, -8f, 8f) : null, ub = oai ? InputData.Uniform(c.Rng, experts * f, -8f, 8f) : null,
+                db = oai ? InputData.Uniform(c.Rng, experts * d) : null;
+            if (oai)
+            {
+                set = set with
+                {
+                    GateBias = c.InputF32("gate bias", experts, f, gb).Tensor,
+                    UpBias = c.InputF32("up bias", experts, f, ub).Tensor,
+                    DownBias = c.InputF32("down bias", experts, d, db).Tensor,
+                };
+            }
             c.Step(s => s.MoeFeedForward(x.Tensor, set, ids.Tensor, weights.Tensor, dst.Tensor));
             var expected = new float[t * d];
-            ReferenceOps.MoeFeedForwardReference(xValues, e => ((type, gate[e]), (type, up[e]), (type, down[e])), d, f, idValues, weightValues, k, expected);
+            ReferenceOps.MoeFeedForwardReference(xValues, e => ((type, gate[e]), (type, up[e]), (type, down[e])), d, f, idValues, weightValues, k, expected,
+                set.Activation, gb, ub, db);
             c.ExpectClose("dst", c.ReadF32(dst), expected, d, Tolerances.MatMul);
         });
 }

@@ -43,8 +43,9 @@ internal sealed partial class ReferenceComputeStream
                 throw new ArgumentException($"{op}: sequence {s} needs block-table entries {seq.BlockTableOffset}..{seq.BlockTableOffset + blocks - 1}; the table has {tables.Length}");
             CheckIndexes(tables.Slice(seq.BlockTableOffset, blocks), numBlocks, op, $"block table of sequence {s}");
         }
+        ReadOnlySpan<float> sinks = p.Sinks is { } sinkTensor ? Floats(sinkTensor, op, "p.Sinks", 1, p.NumHeads) : default;
         ReferenceOps.PagedAttentionReference(query, CacheF32(keyCache, op, "keyCache"), CacheF32(valueCache, op, "valueCache"),
-            batch.BlockSize, sequences, tables, p, output);
+            batch.BlockSize, sequences, tables, p, output, sinks);
     }
 
     // The cache as f32 values: an F32 cache in place, an F16 one decoded (exact widening).

@@ -163,8 +163,10 @@ internal sealed partial class ReferenceComputeStream(ReferenceDevice device) : I
         ((DType, byte[]), (DType, byte[]), (DType, byte[])) Expert(int e) =>
             ((experts.Gate[e].Type, Bytes(experts.Gate[e], op, $"gate {e}").ToArray()), (experts.Up[e].Type, Bytes(experts.Up[e], op, $"up {e}").ToArray()),
                 (experts.Down[e].Type, Bytes(experts.Down[e], op, $"down {e}").ToArray()));
+        float[]? Bias(DeviceTensor? b, int cols, string name) => b is { } t ? Floats(t, op, name, experts.Count, cols).ToArray() : null;
         ReferenceOps.MoeFeedForwardReference(Floats(x, op, "x", dst.Rows, experts.Width), Expert, experts.Width, experts.Hidden, idSpan,
-            Floats(weights, op, "weights", x.Rows, k), k, Floats(dst, op, "dst", x.Rows, experts.Width));
+            Floats(weights, op, "weights", x.Rows, k), k, Floats(dst, op, "dst", x.Rows, experts.Width), experts.Activation,
+            Bias(experts.GateBias, experts.Hidden, "gate bias"), Bias(experts.UpBias, experts.Hidden, "up bias"), Bias(experts.DownBias, experts.Width, "down bias"));
     }
 
     public void Add(DeviceTensor a, DeviceTensor b, DeviceTensor dst)

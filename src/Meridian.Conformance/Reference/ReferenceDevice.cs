@@ -36,7 +36,8 @@ public sealed class ReferenceDevice : IDevice
     };
 
     /// <inheritdoc />
-    public bool SupportsVariant(BackendOp op, string variant) => op == BackendOp.Rope && variant == RopeSpec.ExtendedVariant;
+    public bool SupportsVariant(BackendOp op, string variant) =>
+        op == BackendOp.Rope && variant == RopeSpec.ExtendedVariant || op == BackendOp.PagedAttention && variant == AttentionParams.SinksVariant;
 
     /// <inheritdoc />
     public IDeviceBuffer Allocate(long bytes, BufferUsage usage)

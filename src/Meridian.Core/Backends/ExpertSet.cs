@@ -9,6 +9,11 @@ public enum ExpertActivation
 {
     /// <summary>silu(gate) · up (Mixtral, Qwen3-MoE, OLMoE).</summary>
     SwiGlu,
+
+    /// <summary>
+    /// GPT-OSS's clamped form (contract 1.1): g = min(gate, 7), u = clamp(up, −7, 7), g · σ(1.702 g) · (u + 1).
+    /// </summary>
+    SwiGluOai,
 }
 
 /// <summary>
@@ -18,6 +23,18 @@ public enum ExpertActivation
 /// </summary>
 public sealed record ExpertSet(IReadOnlyList<DeviceTensor> Gate, IReadOnlyList<DeviceTensor> Up, IReadOnlyList<DeviceTensor> Down, ExpertActivation Activation)
 {
+    /// <summary>GPT-OSS's clamped SwiGLU: σ's slope and the clamp.</summary>
+    public const float OaiAlpha = 1.702f, OaiLimit = 7f;
+
+    /// <summary>Per-expert biases added after the gate product, [E, F] f32 (row e for expert e), or null. Contract 1.1.</summary>
+    public DeviceTensor? GateBias { get; init; }
+
+    /// <summary>Per-expert biases added after the up product, [E, F] f32, or null.</summary>
+    public DeviceTensor? UpBias { get; init; }
+
+    /// <summary>Per-expert biases added after the down product, [E, D] f32, or null.</summary>
+    public DeviceTensor? DownBias { get; init; }
+
     /// <summary>E: the number of experts.</summary>
     public int Count => Gate.Count;
 
@@ -35,6 +52,14 @@ public sealed record ExpertSet(IReadOnlyList<DeviceTensor> Gate, IReadOnlyList<D
     {
         if (Gate.Count == 0 || Up.Count != Gate.Count || Down.Count != Gate.Count)
             throw new ArgumentException($"experts: {Gate.Count} gate, {Up.Count} up and {Down.Count} down matrices (one of each per expert, at least one)");
+        void Bias(DeviceTensor? b, int cols, string name)
+        {
+            if (b is { } t && (t.Type != Tensors.DType.F32 || t.Rows != Gate.Count || t.Cols != cols))
+                throw new ArgumentException($"experts: {name} biases are [{t.Rows}, {t.Cols}] {t.Type}; expected [{Gate.Count}, {cols}] f32");
+        }
+        Bias(GateBias, Hidden, "gate");
+        Bias(UpBias, Hidden, "up");
+        Bias(DownBias, Width, "down");
         for (int e = 0; e < Gate.Count; e++)
         {
             if (Gate[e].Type != Gate[0].Type || Up[e].Type != Up[0].Type || Down[e].Type != Down[0].Type)

@@ -143,10 +143,12 @@ internal sealed partial class FallbackComputeStream : IComputeStream
         // The caches are copied only in the blocks the batch's block tables name (CopyReferencedBlocks).
         int iq = Use(q, Access.Read), ik = Use(keyCache, Access.Manual), iv = Use(valueCache, Access.Manual);
         int isq = Use(batch.Sequences, Access.Read), ibt = Use(batch.BlockTables, Access.Read), id = Use(dst, Access.Write);
+        int isk = p.Sinks is { } sinks ? Use(sinks, Access.Read) : -1;
         var stream = Target(BackendOp.PagedAttention, keyCache.Type);
         if (_staged)
             CopyReferencedBlocks(ik, iv, isq, ibt, batch.BlockSize);
-        stream.PagedAttention(Arg(iq), Arg(ik), Arg(iv), batch with { Sequences = Arg(isq), BlockTables = Arg(ibt) }, p, Arg(id));
+        stream.PagedAttention(Arg(iq), Arg(ik), Arg(iv), batch with { Sequences = Arg(isq), BlockTables = Arg(ibt) },
+            isk < 0 ? p : p with { Sinks = Arg(isk) }, Arg(id));
         Finish();
     }
 

@@ -1,6 +1,7 @@
 // Reference grouped-query attention over one sequence's keys and values (run.c forward, "multihead
 // attention"), with the variants of AttentionParams: score scale, sliding window (llama.cpp's standard
-// SWA: a query at p sees j with p - W < j <= p), logit soft-capping (Gemma 2: c · tanh(s / c)).
+// SWA: a query at p sees j with p - W < j <= p), logit soft-capping (Gemma 2: c · tanh(s / c)), and per-head sinks
+// (GPT-OSS: exp(sink) joins the softmax's denominator).
 using Meridian.Core.Backends;
 
 namespace Meridian.Core.Ops;
@@ -12,7 +13,7 @@ public static partial class ReferenceOps
     /// Query t sees positions p.FirstVisible(startPos+t)..startPos+t; head h reads kv head h / (H / Hkv).
     /// </summary>
     public static void AttentionReference(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
-        int startPos, in AttentionParams p, Span<float> dst)
+        int startPos, in AttentionParams p, Span<float> dst, ReadOnlySpan<float> sinks = default)
     {
         int dh = p.HeadDim, qWidth = p.NumHeads * dh, kvWidth = p.NumKvHeads * dh;
         int t = qWidth == 0 ? 0 : q.Length / qWidth;
@@ -38,7 +39,10 @@ public static partial class ReferenceOps
                     scores[j] = s;
                     max = MathF.Max(max, s);
                 }
-                float sum = 0f;
+                // A sink (GPT-OSS) is one more logit in the softmax whose value is dropped: it only adds to the denominator.
+                if (!sinks.IsEmpty)
+                    max = MathF.Max(max, sinks[h]);
+                float sum = sinks.IsEmpty ? 0f : MathF.Exp(sinks[h] - max);
                 for (int j = first; j <= pos; j++)
                 {
                     scores[j] = MathF.Exp(scores[j] - max);

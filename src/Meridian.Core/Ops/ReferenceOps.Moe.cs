@@ -45,12 +45,23 @@ public static partial class ReferenceOps
         }
     }
 
+    /// <summary>GPT-OSS's clamped SwiGLU: g = min(gate, 7), u = clamp(up, −7, 7), dst = g · σ(1.702 g) · (u + 1), in double.</summary>
+    public static void SwiGluOaiReference(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> dst)
+    {
+        for (int i = 0; i < dst.Length; i++)
+        {
+            double g = Math.Min(gate[i], ExpertSet.OaiLimit), u = Math.Clamp(up[i], -ExpertSet.OaiLimit, ExpertSet.OaiLimit);
+            dst[i] = (float)(g / (1 + Math.Exp(-ExpertSet.OaiAlpha * g)) * (u + 1));
+        }
+    }
+
     /// <summary>
     /// dst[t] = Σ_j weights[t, j] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = ids[t, j], in j order. Each expert's
     /// three matrices are given as bytes in GGUF layout of their dtypes: gate/up [F, D], down [D, F]. x, dst: [T, D].
     /// </summary>
     public static void MoeFeedForwardReference(ReadOnlySpan<float> x, Func<int, ((DType Type, byte[] Bytes) Gate, (DType Type, byte[] Bytes) Up, (DType Type, byte[] Bytes) Down)> expert,
-        int width, int hidden, ReadOnlySpan<int> ids, ReadOnlySpan<float> weights, int k, Span<float> dst)
+        int width, int hidden, ReadOnlySpan<int> ids, ReadOnlySpan<float> weights, int k, Span<float> dst,
+        ExpertActivation activation = ExpertActivation.SwiGlu, float[]? gateBias = null, float[]? upBias = null, float[]? downBias = null)
     {
         int t = width == 0 ? 0 : x.Length / width;
         var g = new float[hidden];
@@ -63,10 +74,20 @@ public static partial class ReferenceOps
             for (int j = 0; j < k; j++)
             {
                 var (gate, up, down) = expert(ids[r * k + j]);
+                int e = ids[r * k + j];
                 MatMulReference(gate.Type, gate.Bytes, hidden, width, row, g);
                 MatMulReference(up.Type, up.Bytes, hidden, width, row, u);
-                SwiGluReference(g, u, g);
+                for (int i = 0; gateBias != null && i < hidden; i++)
+                    g[i] += gateBias[e * hidden + i];
+                for (int i = 0; upBias != null && i < hidden; i++)
+                    u[i] += upBias[e * hidden + i];
+                if (activation == ExpertActivation.SwiGluOai)
+                    SwiGluOaiReference(g, u, g);
+                else
+                    SwiGluReference(g, u, g);
                 MatMulReference(down.Type, down.Bytes, width, hidden, g, y);
+                for (int i = 0; downBias != null && i < width; i++)
+                    y[i] += downBias[e * width + i];
                 float w = weights[r * k + j];
                 for (int i = 0; i < width; i++)
                     dst[r * width + i] += w * y[i];

@@ -13,7 +13,8 @@ public static partial class ReferenceOps
     /// Same maths as <see cref="AttentionReference"/> per sequence; arguments are trusted (the backends validate).
     /// </summary>
     public static void PagedAttentionReference(ReadOnlySpan<float> q, ReadOnlySpan<float> keyCache, ReadOnlySpan<float> valueCache,
-        int blockSize, ReadOnlySpan<AttentionSequence> sequences, ReadOnlySpan<int> blockTables, in AttentionParams p, Span<float> dst)
+        int blockSize, ReadOnlySpan<AttentionSequence> sequences, ReadOnlySpan<int> blockTables, in AttentionParams p, Span<float> dst,
+        ReadOnlySpan<float> sinks = default)
     {
         int qWidth = p.NumHeads * p.HeadDim, kvWidth = p.NumKvHeads * p.HeadDim;
         foreach (var s in sequences)
@@ -28,7 +29,7 @@ public static partial class ReferenceOps
                 valueCache.Slice(row * kvWidth, kvWidth).CopyTo(values.AsSpan(j * kvWidth));
             }
             AttentionReference(q.Slice(s.QueryRow * qWidth, s.QueryCount * qWidth), keys, values, s.StartPos, p,
-                dst.Slice(s.QueryRow * qWidth, s.QueryCount * qWidth));
+                dst.Slice(s.QueryRow * qWidth, s.QueryCount * qWidth), sinks);
         }
     }
 }
