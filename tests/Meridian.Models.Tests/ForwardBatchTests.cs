@@ -28,6 +28,7 @@ public sealed class ForwardBatchTests
     [InlineData("phi3", DType.Q8_0)]   // fused weights split at load, partial rotation
     [InlineData("qwen3moe", DType.Q4_0)] // experts: tokens grouped by expert, a different grouping in every step
     [InlineData("mixtral", DType.F32)]
+    [InlineData("gpt-oss", DType.MXFP4)] // sinks, biases, the clamped SwiGLU
     public void ForwardBatch_MixedSequences_MatchesForwardPerSequence(string arch, DType type)
     {
         const float tolerance = 0f; // batch invariance: the same bits
@@ -216,6 +217,8 @@ public sealed class ForwardBatchTests
             model.AttnSoftcap = arch == "gemma2" ? 1.5f : 0f;
             model.FinalSoftcap = arch == "gemma2" ? 2f : 0f;
         }
+        if (arch == "gpt-oss")
+            model.SlidingWindow = 5;
         if (arch == "phi3")
         {
             model.RotaryDim = 12; // of 16

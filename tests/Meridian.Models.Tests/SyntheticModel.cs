@@ -75,8 +75,12 @@ internal sealed class SyntheticModel
         "mixtral" => (4, 2),
         "qwen3moe" => (8, 3),
         "olmoe" => (8, 2),
+        "gpt-oss" => (8, 2),
         _ => (0, 0),
     };
+
+    /// <summary>GPT-OSS's YaRN factor (0 = no scaling), with <see cref="OriginalContext"/> as its original context.</summary>
+    public float YarnFactor { get; set; }
 
     /// <summary>A mixture-of-experts model.</summary>
     public bool IsMoe => MoeShape(Arch).Experts > 0;
@@ -134,7 +138,8 @@ internal sealed class SyntheticModel
                 Matrix(b + "attn_v.weight", kv, s.D);
             }
             Matrix(b + "attn_output.weight", s.D, q);
-            Norm(b + "ffn_norm.weight", s.D);
+            if (arch != "gpt-oss") // GPT-OSS names its norm before the experts post_attention_norm
+                Norm(b + "ffn_norm.weight", s.D);
             var (experts, _) = MoeShape(arch);
             if (experts > 0)
             {
@@ -145,6 +150,21 @@ internal sealed class SyntheticModel
                     Matrix(b + $"ffn_gate_exps.{e}.weight", s.F, s.D);
                     Matrix(b + $"ffn_up_exps.{e}.weight", s.F, s.D);
                     Matrix(b + $"ffn_down_exps.{e}.weight", s.D, s.F);
+                }
+                if (arch == "gpt-oss")
+                {
+                    // GPT-OSS: a router bias, per-expert biases (large enough that gates and ups reach the ±7 clamp),
+                    // q/k/v/output biases, per-head sinks about the scores' size, and the norm before the experts.
+                    Add(b + "ffn_gate_inp.bias", 1, experts, 1f);
+                    Add(b + "ffn_gate_exps.bias", experts, s.F, 4f);
+                    Add(b + "ffn_up_exps.bias", experts, s.F, 4f);
+                    Add(b + "ffn_down_exps.bias", experts, s.D, 0.3f);
+                    Add(b + "attn_q.bias", 1, q, 0.3f);
+                    Add(b + "attn_k.bias", 1, kv, 0.3f);
+                    Add(b + "attn_v.bias", 1, kv, 0.3f);
+                    Add(b + "attn_output.bias", 1, s.D, 0.3f);
+                    Add(b + "attn_sinks.weight", 1, s.H, 2f, 1f);
+                    Norm(b + "post_attention_norm.weight", s.D);
                 }
             }
             else if (phi)
@@ -246,8 +266,15 @@ internal sealed class SyntheticModel
         {
             var (experts, used) = MoeShape(Arch);
             writer.Add($"{arch}.expert_count", (uint)experts).Add($"{arch}.expert_used_count", (uint)used);
-            if (arch == "qwen3moe")
+            if (arch is "qwen3moe" or "gpt-oss")
                 writer.Add($"{arch}.expert_feed_forward_length", (uint)s.F);
+            if (arch == "gpt-oss")
+            {
+                writer.Add($"{arch}.attention.sliding_window", (uint)SlidingWindow);
+                if (YarnFactor > 0)
+                    writer.Add($"{arch}.rope.scaling.type", "yarn").Add($"{arch}.rope.scaling.factor", YarnFactor)
+                        .Add($"{arch}.rope.scaling.original_context_length", (uint)OriginalContext);
+            }
         }
         if (withVocab)
         {
@@ -285,6 +312,11 @@ internal sealed class SyntheticModel
             if (rows == 1)
             {
                 writer.AddTensor(name, DType.F32, [cols], MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+                continue;
+            }
+            if (name.EndsWith(".bias", StringComparison.Ordinal))
+            {
+                writer.AddTensor(name, DType.F32, [cols, rows], MemoryMarshal.AsBytes(data.AsSpan()).ToArray()); // GPT-OSS's per-expert biases
                 continue;
             }
             byte[] bytes = new byte[matrixType.ByteSize(data.Length)];
@@ -425,6 +457,8 @@ internal sealed class SyntheticModel
     {
         if (IsGemma)
             return GemmaReferenceForward(tokens, quantizeActivations);
+        if (Arch == "gpt-oss")
+            return GptOssReferenceForward(tokens, quantizeActivations);
         // T = tokens, D = hidden, H = heads, Hkv = kv heads, Dh = head dim
         var s = Shape;
         var w = Arch == "phi3" ? SplitPhi3(Weights, s) : Weights;
@@ -536,6 +570,95 @@ internal sealed class SyntheticModel
             ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
             return y;
         }
+    }
+
+    /// <summary>
+    /// GPT-OSS written out from its model card and transformers' GptOssDecoderLayer (not from Meridian's model): norm →
+    /// q, k, v with biases → rotate-half RoPE (YaRN's divisors and attention factor, as ggml's rope_yarn) → attention
+    /// with a window on even layers and per-head sinks in the softmax's denominator → output with bias → residual;
+    /// norm → router with bias → the top k by score, weighted by a softmax over them → each expert's gate and up with
+    /// biases, g = min(gate, 7), u = clamp(up, −7, 7), g·σ(1.702 g)·(u + 1), down with bias → residual.
+    /// </summary>
+    private float[] GptOssReferenceForward(int[] tokens, Func<string, int, bool>? quantizeActivations)
+    {
+        var s = Shape;
+        var w = Weights;
+        int t = tokens.Length;
+        var (experts, used) = MoeShape(Arch);
+        float[] Mm(string name, float[] x)
+        {
+            var (rows, cols, data) = w[name];
+            var y = new float[x.Length / cols * rows];
+            if (quantizeActivations?.Invoke(name, cols) == true)
+                x = RoundThroughInt8(x, cols);
+            ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
+            return y;
+        }
+        float[] Norm(string name, float[] x)
+        {
+            var y = new float[x.Length];
+            ReferenceOps.RmsNormReference(x, w[name].Data, RmsEps, y);
+            return y;
+        }
+        float[] AddTo(float[] a, float[] b)
+        {
+            var y = new float[a.Length];
+            ReferenceOps.AddReference(a, b, y);
+            return y;
+        }
+        float[]? factors = null;
+        float attnFactor = 1f;
+        if (YarnFactor > 0)
+            (factors, attnFactor) = Meridian.Models.GptOss.GptOssConfig.YarnFactors(s.Dh, RopeTheta, YarnFactor, OriginalContext, 32f, 1f);
+        var rope = new RopeSpec(s.Dh, RopeTheta, RopeLayout.RotateHalf, factors, AttnFactor: attnFactor);
+        var x = new float[t * s.D];
+        for (int i = 0; i < t; i++)
+            w["token_embd.weight"].Data.AsSpan(tokens[i] * s.D, s.D).CopyTo(x.AsSpan(i * s.D));
+        int[] pos = Enumerable.Range(0, t).ToArray();
+        RouterGaps = Enumerable.Repeat(float.PositiveInfinity, t).ToArray();
+        for (int l = 0; l < s.L; l++)
+        {
+            string b = $"blk.{l}.";
+            var h = Norm(b + "attn_norm.weight", x);
+            float[] q = AddTo(Mm(b + "attn_q.weight", h), w[b + "attn_q.bias"].Data);
+            float[] k = AddTo(Mm(b + "attn_k.weight", h), w[b + "attn_k.bias"].Data);
+            float[] v = AddTo(Mm(b + "attn_v.weight", h), w[b + "attn_v.bias"].Data);
+            ReferenceOps.RopeReference(q, pos, rope);
+            ReferenceOps.RopeReference(k, pos, rope);
+            var att = new float[t * s.H * s.Dh];
+            var p = AttentionParams.Causal(s.H, s.Hkv, s.Dh) with { SlidingWindow = l % 2 == 0 ? SlidingWindow : 0 };
+            ReferenceOps.AttentionReference(q, k, v, 0, p, att, w[b + "attn_sinks.weight"].Data);
+            x = AddTo(x, AddTo(Mm(b + "attn_output.weight", att), w[b + "attn_output.bias"].Data));
+
+            h = Norm(b + "post_attention_norm.weight", x);
+            var scores = AddTo(Mm(b + "ffn_gate_inp.weight", h), w[b + "ffn_gate_inp.bias"].Data); // [T, E]
+            var ids = new int[t * used];
+            var weights = new float[t * used];
+            ReferenceOps.MoeRouteReference(scores, experts, used, renormalize: true, ids, weights);
+            var y = new float[t * s.D];
+            for (int r = 0; r < t; r++)
+            {
+                var sorted = scores.AsSpan(r * experts, experts).ToArray().OrderDescending().ToArray();
+                RouterGaps[r] = MathF.Min(RouterGaps[r], sorted[used - 1] - sorted[used]);
+                var row = h.AsSpan(r * s.D, s.D).ToArray();
+                for (int j = 0; j < used; j++)
+                {
+                    int e = ids[r * used + j];
+                    float[] g = Mm(b + $"ffn_gate_exps.{e}.weight", row), u = Mm(b + $"ffn_up_exps.{e}.weight", row);
+                    for (int i = 0; i < s.F; i++)
+                    {
+                        g[i] += w[b + "ffn_gate_exps.bias"].Data[e * s.F + i];
+                        u[i] += w[b + "ffn_up_exps.bias"].Data[e * s.F + i];
+                    }
+                    ReferenceOps.SwiGluOaiReference(g, u, g);
+                    var down = Mm(b + $"ffn_down_exps.{e}.weight", g);
+                    for (int i = 0; i < s.D; i++)
+                        y[r * s.D + i] += weights[r * used + j] * (down[i] + w[b + "ffn_down_exps.bias"].Data[e * s.D + i]);
+                }
+            }
+            x = AddTo(x, y);
+        }
+        return Mm("output.weight", Norm("output_norm.weight", x));
     }
 
     // Phi-3's fused matrices cut into the Llama names: attn_qkv rows → Q, K, V; ffn_up rows → gate (first half), up.

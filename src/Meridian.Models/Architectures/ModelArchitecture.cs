@@ -62,6 +62,7 @@ public static class Architectures
         Llama.LlamaConfig.MixtralDefinition,
         Gemma.GemmaConfig.Definition,
         Phi3.Phi3Config.Definition,
+        GptOss.GptOssConfig.Definition,
     ];
 
     /// <summary>Every general.architecture value the build runs.</summary>

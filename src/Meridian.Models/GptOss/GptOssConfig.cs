@@ -1,0 +1,240 @@
+// Hyperparameters and tensors of OpenAI's GPT-OSS (gpt-oss-20b / -120b) as llama.cpp's "gpt-oss" GGUF stores them
+// (llama-model.cpp load_hparams / load_tensors for LLM_ARCH_OPENAI_MOE). A mixture-of-experts decoder with:
+//   - q, k, v and output projections with biases; per-head attention sinks (a learned logit that joins each
+//     head's softmax denominator); sliding windows (128) on even layers, full attention on odd ones;
+//   - RoPE (rotate-half) with YaRN scaling: per-frequency divisors blending interpolation and extrapolation between
+//     the correction dimensions of beta_fast and beta_slow, and the attention factor 1 + 0.1 ln(factor), as ggml's
+//     rope_yarn computes them;
+//   - a router with a bias choosing 4 of 32 (20b) experts by raw score, weighted by a softmax over the chosen
+//     (which equals softmax, top-k, renormalise); experts with biases and the clamped SwiGLU (alpha 1.702, limit 7),
+//     usually stored as MXFP4.
+// Hugging Face checkpoints (experts as interleaved gate-up MXFP4 blocks in safetensors) are not read: convert them
+// with llama.cpp's convert_hf_to_gguf and load the GGUF.
+using Meridian.Core;
+using Meridian.Core.Backends;
+using Meridian.Core.Tensors;
+using Meridian.Formats.Gguf;
+using Meridian.Formats.HuggingFace;
+using Meridian.Models.Architectures;
+using Meridian.Models.Weights;
+
+namespace Meridian.Models.GptOss;
+
+/// <summary>Immutable config of a GPT-OSS model.</summary>
+public sealed record GptOssConfig : IModelSpec
+{
+    /// <summary>GPT-OSS in the architecture registry (GGUF only).</summary>
+    public static ModelArchitecture Definition { get; } = new(["gpt-oss"], [], FromGguf, FromHf, _ => null);
+
+    public string Architecture => "gpt-oss";
+
+    public required int HiddenSize { get; init; }
+
+    public required int NumHiddenLayers { get; init; }
+
+    public required int NumAttentionHeads { get; init; }
+
+    public required int NumKeyValueHeads { get; init; }
+
+    public required int HeadDim { get; init; }
+
+    public required int VocabSize { get; init; }
+
+    public required int MaxPositionEmbeddings { get; init; }
+
+    public required float RmsNormEps { get; init; }
+
+    public required float RopeTheta { get; init; }
+
+    /// <summary>YaRN's per-frequency divisors [Dh/2], or null without scaling.</summary>
+    public float[]? RopeFactors { get; init; }
+
+    /// <summary>YaRN's attention factor on cos and sin; 1 without scaling.</summary>
+    public float RopeAttnFactor { get; init; } = 1f;
+
+    /// <summary>The window of the even (sliding) layers.</summary>
+    public required int SlidingWindow { get; init; }
+
+    public required int ExpertCount { get; init; }
+
+    public required int ExpertsUsed { get; init; }
+
+    public required int ExpertIntermediateSize { get; init; }
+
+    /// <inheritdoc />
+    public DecoderShape Shape => new(HiddenSize, ExpertIntermediateSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, HeadDim, VocabSize)
+    {
+        Experts = ExpertCount,
+        ExpertsUsed = ExpertsUsed,
+    };
+
+    int IModelSpec.ContextLength => MaxPositionEmbeddings;
+
+    /// <summary>The window of layer <paramref name="layer"/> (llama.cpp's swa pattern 2: even layers slide), 0 for a full one.</summary>
+    public int WindowOf(int layer) => layer % 2 == 0 ? SlidingWindow : 0;
+
+    /// <summary>The RoPE of every layer.</summary>
+    public RopeSpec Rope => new(HeadDim, RopeTheta, RopeLayout.RotateHalf, RopeFactors, AttnFactor: RopeAttnFactor);
+
+    /// <summary>Every tensor, in GGUF names (experts one by one: rows of the 3-D tensors).</summary>
+    public IEnumerable<ArchTensor> Tensors()
+    {
+        int d = HiddenSize, q = NumAttentionHeads * HeadDim, kv = NumKeyValueHeads * HeadDim, f = ExpertIntermediateSize, e = ExpertCount;
+        ArchTensor Vector(string name, int width) => new(name, 1, width, WeightRole.Vector);
+        yield return new ArchTensor("token_embd.weight", VocabSize, d, WeightRole.Table);
+        for (int i = 0; i < NumHiddenLayers; i++)
+        {
+            string b = $"blk.{i}.";
+            yield return Vector(b + "attn_norm.weight", d);
+            yield return new ArchTensor(b + "attn_q.weight", q, d, WeightRole.Matrix);
+            yield return Vector(b + "attn_q.bias", q);
+            yield return new ArchTensor(b + "attn_k.weight", kv, d, WeightRole.Matrix);
+            yield return Vector(b + "attn_k.bias", kv);
+            yield return new ArchTensor(b + "attn_v.weight", kv, d, WeightRole.Matrix);
+            yield return Vector(b + "attn_v.bias", kv);
+            yield return new ArchTensor(b + "attn_output.weight", d, q, WeightRole.Matrix);
+            yield return Vector(b + "attn_output.bias", d);
+            yield return Vector(b + "attn_sinks.weight", NumAttentionHeads);
+            yield return Vector(b + "post_attention_norm.weight", d);
+            yield return new ArchTensor(b + "ffn_gate_inp.weight", e, d, WeightRole.Matrix);
+            yield return Vector(b + "ffn_gate_inp.bias", e);
+            for (int x = 0; x < e; x++)
+            {
+                yield return new ArchTensor(b + WeightSource.ExpertName("ffn_gate_exps.weight", x), f, d, WeightRole.Matrix);
+                yield return new ArchTensor(b + WeightSource.ExpertName("ffn_up_exps.weight", x), f, d, WeightRole.Matrix);
+                yield return new ArchTensor(b + WeightSource.ExpertName("ffn_down_exps.weight", x), d, f, WeightRole.Matrix);
+            }
+            // Per-expert biases, ggml ne = [width, experts]: E rows.
+            yield return new ArchTensor(b + "ffn_gate_exps.bias", e, f, WeightRole.Vector);
+            yield return new ArchTensor(b + "ffn_up_exps.bias", e, f, WeightRole.Vector);
+            yield return new ArchTensor(b + "ffn_down_exps.bias", e, d, WeightRole.Vector);
+        }
+        yield return Vector("output_norm.weight", d);
+        yield return new ArchTensor("output.weight", VocabSize, d, WeightRole.Matrix, Optional: true);
+    }
+
+    /// <summary>Reads the config from GGUF metadata as llama.cpp does.</summary>
+    public static GptOssConfig FromGguf(GgufFile file)
+    {
+        const string arch = "gpt-oss";
+        int U(string key) => checked((int)file.GetUInt32($"{arch}.{key}"));
+        int? Opt(string key) => file.TryGetUInt32($"{arch}.{key}", out uint v) ? checked((int)v) : null;
+        float? F(string key) => file.TryGetFloat32($"{arch}.{key}", out float v) ? v : null;
+        int d = U("embedding_length"), heads = U("attention.head_count");
+        int headDim = Opt("attention.key_length") ?? d / heads;
+        int vocab = Opt("vocab_size") ?? (file.TryGetTensor("token_embd.weight", out var emb) ? (int)emb.Dimensions[1]
+            : throw new ModelFormatException($"{file.Path}: required tensor 'token_embd.weight' is missing"));
+        float theta = F("rope.freq_base") ?? 10000f;
+        float[]? factors = null;
+        float attnFactor = 1f;
+        if (file.TryGetString($"{arch}.rope.scaling.type", out var scaling) && scaling != "none")
+        {
+            if (scaling != "yarn")
+                throw new ModelFormatException($"{file.Path}: '{arch}.rope.scaling.type' is '{scaling}'; GPT-OSS supports yarn (or none)");
+            float factor = F("rope.scaling.factor") ?? throw new ModelFormatException($"{file.Path}: metadata key '{arch}.rope.scaling.factor' is missing");
+            int original = Opt("rope.scaling.original_context_length") ?? throw new ModelFormatException($"{file.Path}: metadata key '{arch}.rope.scaling.original_context_length' is missing");
+            float betaFast = F("rope.scaling.yarn_beta_fast") ?? 32f, betaSlow = F("rope.scaling.yarn_beta_slow") ?? 1f;
+            (factors, attnFactor) = YarnFactors(headDim, theta, factor, original, betaFast, betaSlow);
+        }
+        return new GptOssConfig
+        {
+            HiddenSize = d,
+            NumHiddenLayers = U("block_count"),
+            NumAttentionHeads = heads,
+            NumKeyValueHeads = Opt("attention.head_count_kv") ?? heads,
+            HeadDim = headDim,
+            VocabSize = vocab,
+            MaxPositionEmbeddings = Opt("context_length") ?? 4096,
+            RmsNormEps = F("attention.layer_norm_rms_epsilon") ?? 1e-5f,
+            RopeTheta = theta,
+            RopeFactors = factors,
+            RopeAttnFactor = attnFactor,
+            SlidingWindow = Opt("attention.sliding_window") ?? 128,
+            ExpertCount = U("expert_count"),
+            ExpertsUsed = U("expert_used_count"),
+            ExpertIntermediateSize = Opt("expert_feed_forward_length") ?? U("feed_forward_length"),
+        };
+    }
+
+    /// <summary>
+    /// YaRN (https://arxiv.org/abs/2309.00071) as ggml's rope_yarn applies it with ext_factor 1: frequency i's angle is
+    /// blended between interpolation (divided by <paramref name="factor"/>) and extrapolation by a ramp over the pairs
+    /// between the correction dimensions of beta_fast and beta_slow (floored and ceiled), so it is a divisor per
+    /// frequency; cos and sin are scaled by 1 + 0.1 ln(factor).
+    /// </summary>
+    public static (float[] Divisors, float AttnFactor) YarnFactors(int headDim, float theta, float factor, int originalContext, float betaFast, float betaSlow)
+    {
+        double CorrDim(float rotations) => headDim * Math.Log(originalContext / (rotations * 2 * Math.PI)) / (2 * Math.Log(theta));
+        double low = Math.Max(0, Math.Floor(CorrDim(betaFast))), high = Math.Min(headDim - 1, Math.Ceiling(CorrDim(betaSlow)));
+        float scale = 1f / factor;
+        var divisors = new float[headDim / 2];
+        for (int i = 0; i < divisors.Length; i++)
+        {
+            double y = (i - low) / Math.Max(0.001, high - low);
+            double ramp = 1 - Math.Min(1, Math.Max(0, y)); // 1: extrapolate (high frequencies), 0: interpolate
+            divisors[i] = (float)(1 / (scale * (1 - ramp) + ramp));
+        }
+        return (divisors, 1f + 0.1f * MathF.Log(factor));
+    }
+
+    /// <summary>GPT-OSS checkpoints are read from GGUF only; a Hugging Face directory is refused naming why.</summary>
+    public static GptOssConfig FromHf(HfConfig hf, string origin) =>
+        throw new ModelFormatException($"{origin}: GPT-OSS Hugging Face checkpoints (MXFP4 expert blocks in safetensors) are not read; convert to GGUF with llama.cpp's convert_hf_to_gguf");
+
+    /// <inheritdoc />
+    public void Validate(string origin)
+    {
+        void Positive(int v, string name)
+        {
+            if (v <= 0)
+                throw new ModelFormatException($"{origin}: {name} is {v}; it must be positive");
+        }
+        Positive(HiddenSize, nameof(HiddenSize));
+        Positive(NumHiddenLayers, nameof(NumHiddenLayers));
+        Positive(NumAttentionHeads, nameof(NumAttentionHeads));
+        Positive(NumKeyValueHeads, nameof(NumKeyValueHeads));
+        Positive(HeadDim, nameof(HeadDim));
+        Positive(VocabSize, nameof(VocabSize));
+        Positive(ExpertCount, nameof(ExpertCount));
+        Positive(ExpertIntermediateSize, nameof(ExpertIntermediateSize));
+        if (NumAttentionHeads % NumKeyValueHeads != 0)
+            throw new ModelFormatException($"{origin}: {NumKeyValueHeads} kv heads do not divide {NumAttentionHeads} heads");
+        if (HeadDim % 2 != 0)
+            throw new ModelFormatException($"{origin}: head dim {HeadDim} is odd; RoPE needs pairs");
+        if (ExpertsUsed < 1 || ExpertsUsed > ExpertCount)
+            throw new ModelFormatException($"{origin}: {ExpertsUsed} experts used of {ExpertCount}");
+        if (SlidingWindow < 0)
+            throw new ModelFormatException($"{origin}: sliding window {SlidingWindow} must be positive or 0 (off)");
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<PlannedWeight> Plan(WeightSource source) => ArchWeights.Plan(source, Tensors(), hf: false);
+
+    /// <inheritdoc />
+    public IReadOnlyList<OpRequirement> Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType)
+    {
+        var list = new List<OpRequirement>();
+        ArchWeights.AddRequirements(plan, "output.weight", list);
+        foreach (var (key, w, _, _) in plan)
+        {
+            if (key.Contains("_exps.", StringComparison.Ordinal) && key.EndsWith(".weight", StringComparison.Ordinal))
+                ArchWeights.Need(list, BackendOp.MoeFeedForward, w.Type, "experts");
+        }
+        ArchWeights.Need(list, BackendOp.RmsNorm, DType.F32, "norms");
+        if (Rope.IsExtended)
+            list.Add(new OpRequirement(BackendOp.Rope, DType.F32, "YaRN rotary embedding", RopeSpec.ExtendedVariant));
+        else
+            ArchWeights.Need(list, BackendOp.Rope, DType.F32, "rotary embedding");
+        ArchWeights.Need(list, BackendOp.ScatterRows, kvType, "KV cache");
+        list.Add(new OpRequirement(BackendOp.PagedAttention, kvType, "attention with sinks", AttentionParams.SinksVariant));
+        ArchWeights.Need(list, BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");
+        ArchWeights.Need(list, BackendOp.Add, DType.F32, "biases and residuals");
+        ArchWeights.Need(list, BackendOp.MoeRoute, DType.F32, "expert routing");
+        ArchWeights.Need(list, BackendOp.GatherRows, DType.F32, "logit rows");
+        return list;
+    }
+
+    /// <inheritdoc />
+    public ILanguageModel Create(IReadOnlyList<PlannedWeight> plan, IDevice device, ModelLoadOptions options, IDisposable? owner) =>
+        new GptOssModel(this, ArchWeights.Load(plan, device, options.Progress), device, options.KvType, owner);
+}

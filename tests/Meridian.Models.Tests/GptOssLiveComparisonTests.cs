@@ -1,0 +1,103 @@
+// Issue 18: GPT-OSS against llama.cpp (LLamaSharp 0.30, its "gpt-oss" architecture) on synthetic models written by our
+// GGUF writer in llama.cpp's layout: per-head attention sinks, windows of 5 on even layers, q/k/v/output biases, a
+// router with a bias, 8 experts (2 per token) with biases large enough to reach the clamped SwiGLU's ±7, in f32,
+// Q8_0 and MXFP4 (the format GPT-OSS ships its experts in), and YaRN rope scaling. Also held to the scalar forward
+// pass written from the model card (SyntheticModel.GptOssReferenceForward).
+using Meridian.Backends.Cpu;
+using Meridian.Core.Backends;
+using Meridian.Core.Tensors;
+using Meridian.Tests.Shared;
+using Xunit.Abstractions;
+
+namespace Meridian.Models.Tests;
+
+public sealed class GptOssLiveComparisonTests(ITestOutputHelper output)
+{
+    private static readonly int[] Prompt = ArchitectureRuns.Prompt;
+
+    // As MoeLiveComparisonTests: quantized models have one layer and leave out positions whose routing is a near-tie.
+    private const float NearTie = 0.3f;
+
+    private static SyntheticModel Model(int layers, float yarn = 0)
+    {
+        var m = SyntheticModel.Random("gpt-oss", new SyntheticShape(D: 256, F: 256, V: SyntheticModel.SpmVocabSize, H: 4, Hkv: 2, Dh: 64, L: layers), seed: 41);
+        m.SlidingWindow = 5;
+        if (yarn > 0)
+        {
+            m.YarnFactor = yarn;
+            m.OriginalContext = 16;
+        }
+        return m;
+    }
+
+    public static TheoryData<DType, float> Cases() => new()
+    {
+        { DType.F32, 0f }, { DType.F32, 32f }, { DType.Q8_0, 0f }, { DType.MXFP4, 0f },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SyntheticGptOss_32Positions_LogitsMatchLlamaCppAndTheScalarForward(DType type, float yarn)
+    {
+        float tolerance = LlamaCppLiveComparisonTests.Tolerance[type];
+        using var dir = new TempDir();
+        string path = dir.File($"gpt-oss-{type.Name()}.gguf");
+        var synthetic = Model(type == DType.F32 ? 2 : 1, yarn);
+        synthetic.WriteGguf(path, type, withVocab: true, seed: (int)type);
+        int v = synthetic.Shape.V;
+        float[] expected = LlamaCppLiveComparisonTests.LlamaCppLogits(path, Prompt, v);
+        float[] actual = ArchitectureRuns.Run(path, v);
+        bool int8 = CpuDevice.QuantizesActivations(type, synthetic.Shape.D);
+        var reference = synthetic.ReferenceForward(Prompt, RopeLayout.RotateHalf, int8 ? (_, cols) => CpuDevice.QuantizesActivations(type, cols) : null);
+        var compared = Enumerable.Range(0, Prompt.Length).Where(p => type == DType.F32 || synthetic.RouterGaps[p] >= NearTie).ToArray();
+        string name = $"gpt-oss {type.Name()}{(yarn > 0 ? $" yarn {yarn}" : "")}";
+        output.WriteLine($"{name}: comparing {compared.Length} of {Prompt.Length} positions (smallest router gap {synthetic.RouterGaps.Min():G3})");
+        Assert.True(compared.Length >= 24, $"{name}: near-ties in routing leave only {compared.Length} positions; pick another seed");
+        float[] Rows(float[] all) => compared.SelectMany(p => all.AsSpan(p * v, v).ToArray()).ToArray();
+        float[] e = Rows(expected), a = Rows(actual);
+        float rms = MathF.Sqrt(e.Sum(x => x * x) / e.Length);
+        Assert.True(rms >= 0.5f, $"{name}: llama.cpp's logits have RMS {rms}; too small for the comparison to mean anything");
+        float worst = ArchitectureRuns.MaxAbsDiff(e, a, out int at);
+        output.WriteLine($"{name}: max |logit diff| vs llama.cpp {worst:G3} at position {compared[at / v]} (tolerance {tolerance}, logit RMS {rms:G3})");
+        Assert.True(worst <= tolerance, $"{name}: max |logit diff| vs llama.cpp {worst} at position {compared[at / v]} > {tolerance}");
+        float vsReference = ArchitectureRuns.MaxAbsDiff(Rows(reference), a, out _);
+        output.WriteLine($"{name}: max |logit diff| vs the scalar forward {vsReference:G3}");
+        Assert.True(vsReference <= (int8 ? 0.12f : 1e-4f), $"{name}: max |logit diff| vs the scalar forward {vsReference}");
+    }
+
+    // The quirks are applied: without sinks, without the window, without the expert biases or without YaRN the scalar
+    // forward gives logits far from Meridian's (which equal llama.cpp's above).
+    [Fact]
+    public void Quirks_Bite()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("gpt-oss.gguf");
+        var synthetic = Model(2);
+        synthetic.WriteGguf(path, DType.F32, withVocab: true);
+        float[] actual = ArchitectureRuns.Run(path, synthetic.Shape.V);
+        float Off(Action<SyntheticModel> change)
+        {
+            var m = Model(2);
+            change(m);
+            return ArchitectureRuns.MaxAbsDiff(m.ReferenceForward(Prompt, RopeLayout.RotateHalf), actual, out _);
+        }
+        Assert.True(Off(m => m.SlidingWindow = 0) > 0.05f, "no window gives the same logits");
+        Assert.True(Off(m =>
+        {
+            foreach (var key in m.Weights.Keys.Where(k => k.EndsWith("attn_sinks.weight", StringComparison.Ordinal)).ToList())
+                Array.Fill(m.Weights[key].Data, -1e9f);
+        }) > 0.05f, "no sinks give the same logits");
+        Assert.True(Off(m =>
+        {
+            foreach (var key in m.Weights.Keys.Where(k => k.EndsWith("_exps.bias", StringComparison.Ordinal)).ToList())
+                Array.Clear(m.Weights[key].Data);
+        }) > 0.05f, "no expert biases give the same logits");
+
+        // YaRN: the scaled model (which matches llama.cpp above) is far from the same weights without scaling.
+        string yarnPath = dir.File("gpt-oss-yarn.gguf");
+        var yarn = Model(2, yarn: 32);
+        yarn.WriteGguf(yarnPath, DType.F32, withVocab: true);
+        float[] scaled = ArchitectureRuns.Run(yarnPath, yarn.Shape.V);
+        Assert.True(ArchitectureRuns.MaxAbsDiff(Model(2).ReferenceForward(Prompt, RopeLayout.RotateHalf), scaled, out _) > 0.05f, "YaRN gives the unscaled logits");
+    }
+}
