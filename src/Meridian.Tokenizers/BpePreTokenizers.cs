@@ -32,6 +32,12 @@ public static class BpePreTokenizers
     private static readonly string[] Gpt2Regexes = [Gpt2];
     private static readonly string[] Llama3Regexes = [Llama3];
     private static readonly string[] Qwen2Regexes = [Qwen2];
+
+    // llama.cpp's LLAMA_VOCAB_PRE_TYPE_GPT4O ("gpt-4o", "llama4"): OpenAI's o200k split (GPT-OSS's tokenizer.json).
+    private static readonly string[] Gpt4oRegexes =
+    [
+        @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+    ];
     private static readonly string[] StarCoderRegexes = [@"\p{N}", Gpt2];
     private static readonly string[] FalconRegexes = [@"[\p{P}\$\+<=>\^~\|`]+", Gpt2, "[0-9][0-9][0-9]"];
     private static readonly string[] DeepSeekLlmRegexes =
@@ -73,7 +79,7 @@ public static class BpePreTokenizers
             Llama3Splitter.Qwen2HfPattern => Qwen2,
             _ => r,
         }).ToArray();
-        foreach (var name in new[] { "gpt-2", "llama-bpe", "qwen2", "starcoder", "falcon", "default", "deepseek-coder", "deepseek-v3" })
+        foreach (var name in new[] { "gpt-2", "llama-bpe", "qwen2", "starcoder", "falcon", "default", "deepseek-coder", "deepseek-v3", "gpt-4o" })
             if (Presets[name].Regexes.SequenceEqual(regexes, StringComparer.Ordinal))
                 return Presets[name];
         return null;
@@ -103,6 +109,7 @@ public static class BpePreTokenizers
         Add(StarCoderRegexes, false, false, false, "command-r", "smollm");
         Add(Qwen2Regexes, false, false, false, "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2");
         Add(Qwen2Regexes, false, true, false, "stablelm2", "megrez");
+        Add(Gpt4oRegexes, false, false, false, "gpt-4o", "llama4");
         return d;
     }
 }

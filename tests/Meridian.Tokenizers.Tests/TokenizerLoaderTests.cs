@@ -64,6 +64,17 @@ public class TokenizerLoaderTests
         Assert.Contains("'bert'", e.Message);
     }
 
+    // GPT-OSS's tokenizer.json split is llama.cpp's "gpt-4o" pre-tokenizer: recognised by name, so its GGUF files
+    // (tokenizer.ggml.pre = "gpt-4o") and `meridian convert` take the same preset that reproduces its reference ids.
+    [SkippableFact]
+    public void LoadSpec_GptOssTokenizerJson_IsTheGpt4oPreset()
+    {
+        var spec = TokenizerLoader.LoadSpec(Meridian.Tests.Shared.TestData.Require("hf-tokenizers/gpt-oss/tokenizer.json"));
+        Assert.Equal("gpt-4o", spec.Pre);
+        Assert.Null(spec.PreRegexes);
+        Assert.True(BpePreTokenizers.TryGet("llama4", out var llama4) && llama4.Regexes.SequenceEqual(BpePreTokenizers.Get("gpt-4o").Regexes));
+    }
+
     [Fact]
     public void LoadSpec_UnknownPre_IsRefusedNamingIt()
     {
