@@ -140,42 +140,23 @@ public static partial class HfToGguf
         }
     }
 
-    // GGUF names in llama.cpp's order; output.weight only for untied checkpoints that have lm_head.
+    // GGUF names in llama.cpp's order, from the list the loader plans with (LlamaConfig.Tensors): experts stacked
+    // into one name per kind; output.weight only for untied checkpoints that have lm_head.
     private static IEnumerable<string> TensorNames(LlamaConfig c, SafetensorsModel model, bool tied)
     {
-        yield return "token_embd.weight";
-        for (int i = 0; i < c.NumHiddenLayers; i++)
+        foreach (var t in c.Tensors())
         {
-            yield return $"blk.{i}.attn_norm.weight";
-            foreach (string p in new[] { "attn_q", "attn_k", "attn_v" })
+            var (stack, expert) = WeightSource.SplitExpertName(t.Name);
+            if (stack != null && t.Name.Contains("_exps.", StringComparison.Ordinal))
             {
-                yield return $"blk.{i}.{p}.weight";
-                if (c.AttentionBias)
-                    yield return $"blk.{i}.{p}.bias";
-            }
-            if (c.QkNorm || c.QkNormFullWidth)
-            {
-                yield return $"blk.{i}.attn_q_norm.weight";
-                yield return $"blk.{i}.attn_k_norm.weight";
-            }
-            yield return $"blk.{i}.attn_output.weight";
-            yield return $"blk.{i}.ffn_norm.weight";
-            if (c.IsMoe)
-            {
-                // The router, then each kind of expert matrix stacked into one 3-D tensor, as convert_hf_to_gguf does.
-                yield return $"blk.{i}.ffn_gate_inp.weight";
-                yield return $"blk.{i}.ffn_gate_exps.weight";
-                yield return $"blk.{i}.ffn_up_exps.weight";
-                yield return $"blk.{i}.ffn_down_exps.weight";
+                if (expert == 0)
+                    yield return stack;
                 continue;
             }
-            yield return $"blk.{i}.ffn_gate.weight";
-            yield return $"blk.{i}.ffn_up.weight";
-            yield return $"blk.{i}.ffn_down.weight";
+            if (t.Name == "output.weight" && (tied || !model.TryGetTensor("lm_head.weight", out _)))
+                continue;
+            yield return t.Name;
         }
-        yield return "output_norm.weight";
-        if (!tied && model.TryGetTensor("lm_head.weight", out _))
-            yield return "output.weight";
     }
 
     private static void AddTensor(GgufWriter w, SafetensorsModel model, LlamaConfig c, string name, Func<string, string?> hfNames, QuantRecipe recipe, bool tied,

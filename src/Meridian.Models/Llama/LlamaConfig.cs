@@ -109,6 +109,56 @@ public sealed record LlamaConfig : IModelSpec
 
     int IModelSpec.ContextLength => MaxPositionEmbeddings;
 
+    /// <summary>
+    /// Every tensor of the model in GGUF names and llama.cpp's order (convert_hf_to_gguf's): what the loader plans and
+    /// the converter writes. Experts are listed one by one (the converter stacks each kind into one 3-D tensor); the
+    /// output matrix is optional (absent when tied to the embedding).
+    /// </summary>
+    public IEnumerable<ArchTensor> Tensors()
+    {
+        // D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim
+        int d = HiddenSize, f = IntermediateSize, v = VocabSize, q = NumAttentionHeads * HeadDim, kv = NumKeyValueHeads * HeadDim;
+        ArchTensor Matrix(string name, int rows, int cols) => new(name, rows, cols, WeightRole.Matrix);
+        ArchTensor Vector(string name, int width) => new(name, 1, width, WeightRole.Vector);
+        yield return new ArchTensor("token_embd.weight", v, d, WeightRole.Table);
+        for (int i = 0; i < NumHiddenLayers; i++)
+        {
+            string b = $"blk.{i}.";
+            yield return Vector(b + "attn_norm.weight", d);
+            foreach (var (name, rows) in new[] { ("attn_q", q), ("attn_k", kv), ("attn_v", kv) })
+            {
+                yield return Matrix($"{b}{name}.weight", rows, d);
+                if (AttentionBias)
+                    yield return Vector($"{b}{name}.bias", rows);
+            }
+            if (QkNorm || QkNormFullWidth)
+            {
+                yield return Vector(b + "attn_q_norm.weight", QkNorm ? HeadDim : q);
+                yield return Vector(b + "attn_k_norm.weight", QkNorm ? HeadDim : kv);
+            }
+            yield return Matrix(b + "attn_output.weight", d, q);
+            yield return Vector(b + "ffn_norm.weight", d);
+            if (IsMoe)
+            {
+                // The router, then every expert of each kind (GGUF: rows of one 3-D tensor per kind).
+                int fe = ExpertIntermediateSize;
+                yield return Matrix(b + "ffn_gate_inp.weight", ExpertCount, d);
+                for (int e = 0; e < ExpertCount; e++)
+                    yield return Matrix(b + WeightSource.ExpertName("ffn_gate_exps.weight", e), fe, d);
+                for (int e = 0; e < ExpertCount; e++)
+                    yield return Matrix(b + WeightSource.ExpertName("ffn_up_exps.weight", e), fe, d);
+                for (int e = 0; e < ExpertCount; e++)
+                    yield return Matrix(b + WeightSource.ExpertName("ffn_down_exps.weight", e), d, fe);
+                continue;
+            }
+            yield return Matrix(b + "ffn_gate.weight", f, d);
+            yield return Matrix(b + "ffn_up.weight", f, d);
+            yield return Matrix(b + "ffn_down.weight", d, f);
+        }
+        yield return Vector("output_norm.weight", d);
+        yield return new ArchTensor("output.weight", v, d, WeightRole.Matrix, Optional: true);
+    }
+
     IReadOnlyList<PlannedWeight> IModelSpec.Plan(WeightSource source) => LlamaWeights.Plan(source, this);
 
     IReadOnlyList<OpRequirement> IModelSpec.Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType) => LlamaModel.RequirementsOf(plan, kvType, Rope);

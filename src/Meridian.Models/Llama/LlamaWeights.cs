@@ -58,68 +58,11 @@ public sealed record LlamaWeights(
     }
 
     /// <summary>
-    /// Every weight <paramref name="c"/> names, from the file's headers only (no weight bytes are read), checked
-    /// for presence and shape: the loader's list for the device check and for <see cref="Load"/>.
+    /// Every weight <paramref name="c"/> names (<see cref="LlamaConfig.Tensors"/>, the list the converter writes too), from
+    /// the file's headers only (no weight bytes are read), checked for presence and shape: the loader's list for the
+    /// device check and for <see cref="Load"/>.
     /// </summary>
-    public static IReadOnlyList<PlannedWeight> Plan(WeightSource source, LlamaConfig c)
-    {
-        // D = hidden, F = ffn, V = vocab, H = heads, Hkv = kv heads, Dh = head dim
-        int d = c.HiddenSize, f = c.IntermediateSize, v = c.VocabSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
-        var plan = new List<PlannedWeight>();
-        void Add(string scope, string name, int rows, int cols, WeightRole role)
-        {
-            var s = scope.Length == 0 ? source : source.Pp(scope);
-            plan.Add(new PlannedWeight(scope.Length == 0 ? name : $"{scope}.{name}", s.Get(name, rows, cols), role));
-        }
-        string top = "";
-        Add(top, "token_embd.weight", v, d, WeightRole.Table);
-        for (int i = 0; i < c.NumHiddenLayers; i++)
-        {
-            string b = $"blk.{i}";
-            Add(b, "attn_norm.weight", 1, d, WeightRole.Vector);
-            Add(b, "attn_q.weight", q, d, WeightRole.Matrix);
-            Add(b, "attn_k.weight", kv, d, WeightRole.Matrix);
-            Add(b, "attn_v.weight", kv, d, WeightRole.Matrix);
-            Add(b, "attn_output.weight", d, q, WeightRole.Matrix);
-            if (c.AttentionBias)
-            {
-                Add(b, "attn_q.bias", 1, q, WeightRole.Vector);
-                Add(b, "attn_k.bias", 1, kv, WeightRole.Vector);
-                Add(b, "attn_v.bias", 1, kv, WeightRole.Vector);
-            }
-            if (c.QkNorm)
-            {
-                Add(b, "attn_q_norm.weight", 1, c.HeadDim, WeightRole.Vector);
-                Add(b, "attn_k_norm.weight", 1, c.HeadDim, WeightRole.Vector);
-            }
-            if (c.QkNormFullWidth)
-            {
-                Add(b, "attn_q_norm.weight", 1, q, WeightRole.Vector);
-                Add(b, "attn_k_norm.weight", 1, kv, WeightRole.Vector);
-            }
-            Add(b, "ffn_norm.weight", 1, d, WeightRole.Vector);
-            if (c.IsMoe)
-            {
-                // The router, then each expert's three matrices (GGUF: rows of one 3-D tensor per kind).
-                int fe = c.ExpertIntermediateSize;
-                Add(b, "ffn_gate_inp.weight", c.ExpertCount, d, WeightRole.Matrix);
-                for (int e = 0; e < c.ExpertCount; e++)
-                {
-                    Add(b, WeightSource.ExpertName("ffn_gate_exps.weight", e), fe, d, WeightRole.Matrix);
-                    Add(b, WeightSource.ExpertName("ffn_up_exps.weight", e), fe, d, WeightRole.Matrix);
-                    Add(b, WeightSource.ExpertName("ffn_down_exps.weight", e), d, fe, WeightRole.Matrix);
-                }
-                continue;
-            }
-            Add(b, "ffn_gate.weight", f, d, WeightRole.Matrix);
-            Add(b, "ffn_up.weight", f, d, WeightRole.Matrix);
-            Add(b, "ffn_down.weight", d, f, WeightRole.Matrix);
-        }
-        Add(top, "output_norm.weight", 1, d, WeightRole.Vector);
-        if (source.TryGet("output.weight") is not null)
-            Add(top, "output.weight", v, d, WeightRole.Matrix);
-        return plan;
-    }
+    public static IReadOnlyList<PlannedWeight> Plan(WeightSource source, LlamaConfig c) => ArchWeights.Plan(source, c.Tensors(), hf: false);
 
     /// <summary>
     /// Loads the weights of <paramref name="plan"/> onto <paramref name="device"/>, reporting bytes done to
