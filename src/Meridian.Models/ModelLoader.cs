@@ -115,6 +115,11 @@ public static class ModelLoader
         var model = SafetensorsModel.Open(dir);
         try
         {
+            if (arch.HfSource is { } custom)
+            {
+                var source = custom(model);
+                return Build(spec, source, device, options, source as IDisposable ?? model);
+            }
             return Build(spec, new SafetensorsWeightSource(model, arch.HfName), device, options, model);
         }
         catch

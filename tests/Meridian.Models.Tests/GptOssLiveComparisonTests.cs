@@ -100,4 +100,23 @@ public sealed class GptOssLiveComparisonTests(ITestOutputHelper output)
         float[] scaled = ArchitectureRuns.Run(yarnPath, yarn.Shape.V);
         Assert.True(ArchitectureRuns.MaxAbsDiff(Model(2).ReferenceForward(Prompt, RopeLayout.RotateHalf), scaled, out _) > 0.05f, "YaRN gives the unscaled logits");
     }
+
+    // The Hugging Face directory, dequantized (experts for x · W, gate and up interleaved) or as MXFP4 blocks (OpenAI's
+    // layout), gives the GGUF route's logits, YaRN included.
+    [Theory]
+    [InlineData(DType.F32, false)]
+    [InlineData(DType.MXFP4, true)]
+    public void HfDirectory_GivesTheGgufLogits(DType type, bool mxfp4)
+    {
+        using var dir = new TempDir();
+        var synthetic = Model(2, yarn: 32);
+        string gguf = dir.File($"gpt-oss-{type.Name()}.gguf");
+        synthetic.WriteGguf(gguf, type, withVocab: true); // decodes MXFP4 back into the weights, so both routes hold them
+        string hf = Directory.CreateDirectory(dir.File("gpt-oss-hf")).FullName;
+        synthetic.WriteHf(hf, mxfp4);
+        int v = synthetic.Shape.V;
+        float worst = ArchitectureRuns.MaxAbsDiff(ArchitectureRuns.Run(gguf, v), ArchitectureRuns.Run(hf, v), out _);
+        output.WriteLine($"gpt-oss {(mxfp4 ? "MXFP4" : "dequantized")} HF directory vs GGUF {type.Name()}: {worst:G3}");
+        Assert.True(worst <= 1e-5f, $"HF directory vs GGUF: {worst}");
+    }
 }

@@ -342,12 +342,20 @@ internal sealed class SyntheticModel
         writer.Write(path);
     }
 
-    /// <summary>Writes config.json and model.safetensors (f32, HF names) into <paramref name="dir"/>.</summary>
-    public void WriteHf(string dir)
+    /// <summary>
+    /// Writes config.json and model.safetensors (f32, HF names) into <paramref name="dir"/>; GPT-OSS's experts as
+    /// transformers stores them, dequantized or (<paramref name="mxfp4"/>) as MXFP4 blocks and scales.
+    /// </summary>
+    public void WriteHf(string dir, bool mxfp4 = false)
     {
         if (IsGemma)
         {
             WriteGemmaHf(dir);
+            return;
+        }
+        if (Arch == "gpt-oss")
+        {
+            WriteGptOssHf(dir, mxfp4);
             return;
         }
         var s = Shape;
@@ -404,6 +412,117 @@ internal sealed class SyntheticModel
             }
             writer.AddTensor(hfName(name)!, SafetensorsDType.F32, rows == 1 ? [cols] : [rows, cols],
                 MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        }
+        writer.Write(Path.Combine(dir, "model.safetensors"));
+    }
+
+    // GPT-OSS's checkpoint as transformers saves it: gate and up experts in one tensor with their outputs interleaved,
+    // for x · W ([E, D, 2F], down [E, F, D]) or as MXFP4 blocks [E, out, in/32, 16] (consecutive values in a byte's low
+    // and high nibbles) and E8M0 scales [E, out, in/32]; sinks without ".weight"; the router as mlp.router.
+    private void WriteGptOssHf(string dir, bool mxfp4)
+    {
+        var s = Shape;
+        var (experts, used) = MoeShape(Arch);
+        var config = new Dictionary<string, object?>
+        {
+            ["model_type"] = "gpt_oss",
+            ["hidden_size"] = s.D,
+            ["intermediate_size"] = s.F,
+            ["num_hidden_layers"] = s.L,
+            ["num_attention_heads"] = s.H,
+            ["num_key_value_heads"] = s.Hkv,
+            ["head_dim"] = s.Dh,
+            ["vocab_size"] = s.V,
+            ["max_position_embeddings"] = ContextLength,
+            ["rms_norm_eps"] = (double)RmsEps,
+            ["rope_theta"] = (double)RopeTheta,
+            ["rope_scaling"] = YarnFactor > 0 ? new Dictionary<string, object>
+            {
+                ["rope_type"] = "yarn", ["factor"] = (double)YarnFactor, ["original_max_position_embeddings"] = OriginalContext,
+                ["beta_fast"] = 32.0, ["beta_slow"] = 1.0,
+            } : null,
+            ["sliding_window"] = SlidingWindow,
+            ["layer_types"] = Enumerable.Range(0, s.L).Select(l => l % 2 == 0 ? "sliding_attention" : "full_attention").ToArray(),
+            ["num_local_experts"] = experts,
+            ["num_experts_per_tok"] = used,
+            ["swiglu_limit"] = 7.0,
+            ["attention_bias"] = true,
+            ["tie_word_embeddings"] = false,
+        };
+        if (mxfp4)
+            config["quantization_config"] = new Dictionary<string, object> { ["quant_method"] = "mxfp4" };
+        File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config));
+        var writer = new SafetensorsWriter();
+        void F32(string name, long[] shape, float[] data) => writer.AddTensor(name, SafetensorsDType.F32, shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+        foreach (var (name, (rows, cols, data)) in Weights)
+        {
+            if (name.Contains("_exps.", StringComparison.Ordinal))
+                continue; // below, per layer
+            string hf = Meridian.Models.GptOss.GptOssHfWeightSource.HfName(name)!;
+            F32(hf, rows == 1 ? [cols] : [rows, cols], data);
+        }
+        for (int l = 0; l < s.L; l++)
+        {
+            string b = $"blk.{l}.", stem = $"model.layers.{l}.mlp.experts.";
+            float[] Bias(string kind) => Weights[b + $"ffn_{kind}_exps.bias"].Data;
+            var gateUpBias = new float[experts * 2 * s.F];
+            for (int e = 0; e < experts; e++)
+                for (int f = 0; f < s.F; f++)
+                    (gateUpBias[e * 2 * s.F + 2 * f], gateUpBias[e * 2 * s.F + 2 * f + 1]) = (Bias("gate")[e * s.F + f], Bias("up")[e * s.F + f]);
+            F32(stem + "gate_up_proj_bias", [experts, 2 * s.F], gateUpBias);
+            F32(stem + "down_proj_bias", [experts, s.D], Bias("down"));
+            // Each expert's [out, in] matrices: gate and up interleaved by output.
+            float[] GateUp(int e, int r) => Weights[b + $"ffn_{(r % 2 == 0 ? "gate" : "up")}_exps.{e}.weight"].Data.AsSpan(r / 2 * s.D, s.D).ToArray();
+            float[] Down(int e, int r) => Weights[b + $"ffn_down_exps.{e}.weight"].Data.AsSpan(r * s.F, s.F).ToArray();
+            if (mxfp4)
+            {
+                void Blocks(string name, int outRows, int inCols, Func<int, int, float[]> row)
+                {
+                    int groups = inCols / 32;
+                    var blocks = new byte[experts * outRows * groups * 16];
+                    var scales = new byte[experts * outRows * groups];
+                    var ggml = new byte[groups * 17];
+                    for (int e = 0; e < experts; e++)
+                        for (int r = 0; r < outRows; r++)
+                        {
+                            QuantCodecs.QuantizeReference(DType.MXFP4, row(e, r), ggml);
+                            for (int g = 0; g < groups; g++)
+                            {
+                                long at = ((long)e * outRows + r) * groups + g;
+                                scales[at] = ggml[g * 17];
+                                for (int j = 0; j < 16; j++)
+                                {
+                                    int Code(int v) => v < 16 ? ggml[g * 17 + 1 + v] & 0x0F : ggml[g * 17 + 1 + v - 16] >> 4;
+                                    blocks[at * 16 + j] = (byte)(Code(2 * j) | Code(2 * j + 1) << 4);
+                                }
+                            }
+                        }
+                    writer.AddTensor(name + "_blocks", SafetensorsDType.U8, [experts, outRows, groups, 16], blocks);
+                    writer.AddTensor(name + "_scales", SafetensorsDType.U8, [experts, outRows, groups], scales);
+                }
+                Blocks(stem + "gate_up_proj", 2 * s.F, s.D, GateUp);
+                Blocks(stem + "down_proj", s.D, s.F, Down);
+                continue;
+            }
+            var gateUp = new float[experts * s.D * 2 * s.F]; // [E, D, 2F]: for x · W
+            var down = new float[experts * s.F * s.D];       // [E, F, D]
+            for (int e = 0; e < experts; e++)
+            {
+                for (int r = 0; r < 2 * s.F; r++)
+                {
+                    var w = GateUp(e, r);
+                    for (int c = 0; c < s.D; c++)
+                        gateUp[((long)e * s.D + c) * 2 * s.F + r] = w[c];
+                }
+                for (int r = 0; r < s.D; r++)
+                {
+                    var w = Down(e, r);
+                    for (int c = 0; c < s.F; c++)
+                        down[((long)e * s.F + c) * s.D + r] = w[c];
+                }
+            }
+            F32(stem + "gate_up_proj", [experts, s.D, 2 * s.F], gateUp);
+            F32(stem + "down_proj", [experts, s.F, s.D], down);
         }
         writer.Write(Path.Combine(dir, "model.safetensors"));
     }

@@ -45,12 +45,17 @@ public interface IModelSpec
 /// <param name="FromGguf">Its spec from a GGUF file's metadata.</param>
 /// <param name="FromHf">Its spec from a config.json (the origin for messages).</param>
 /// <param name="HfName">The Hugging Face name of a GGUF tensor name, or null when the checkpoint has no such tensor.</param>
+/// <param name="HfSource">
+/// The weight source of a Hugging Face checkpoint when renaming is not enough (GPT-OSS rebuilds its experts); it then
+/// owns the open files. Null: a <see cref="Weights.SafetensorsWeightSource"/> over <paramref name="HfName"/>.
+/// </param>
 public sealed record ModelArchitecture(
     IReadOnlyList<string> GgufNames,
     IReadOnlyList<string> HfModelTypes,
     Func<GgufFile, IModelSpec> FromGguf,
     Func<HfConfig, string, IModelSpec> FromHf,
-    Func<string, string?> HfName);
+    Func<string, string?> HfName,
+    Func<Formats.Safetensors.SafetensorsModel, WeightSource>? HfSource = null);
 
 /// <summary>The architectures this build runs.</summary>
 public static class Architectures

@@ -8,8 +8,8 @@
 //   - a router with a bias choosing 4 of 32 (20b) experts by raw score, weighted by a softmax over the chosen
 //     (which equals softmax, top-k, renormalise); experts with biases and the clamped SwiGLU (alpha 1.702, limit 7),
 //     usually stored as MXFP4.
-// Hugging Face checkpoints (experts as interleaved gate-up MXFP4 blocks in safetensors) are not read: convert them
-// with llama.cpp's convert_hf_to_gguf and load the GGUF.
+// Hugging Face checkpoints are read too (GptOssHfWeightSource rebuilds their experts: interleaved gate-up, MXFP4
+// blocks or dequantized transposed matrices).
 using Meridian.Core;
 using Meridian.Core.Backends;
 using Meridian.Core.Tensors;
@@ -23,8 +23,9 @@ namespace Meridian.Models.GptOss;
 /// <summary>Immutable config of a GPT-OSS model.</summary>
 public sealed record GptOssConfig : IModelSpec
 {
-    /// <summary>GPT-OSS in the architecture registry (GGUF only).</summary>
-    public static ModelArchitecture Definition { get; } = new(["gpt-oss"], [], FromGguf, FromHf, _ => null);
+    /// <summary>GPT-OSS in the architecture registry.</summary>
+    public static ModelArchitecture Definition { get; } = new(["gpt-oss"], ["gpt_oss"], FromGguf, FromHf, GptOssHfWeightSource.HfName,
+        model => new GptOssHfWeightSource(model));
 
     public string Architecture => "gpt-oss";
 
@@ -177,9 +178,52 @@ public sealed record GptOssConfig : IModelSpec
         return (divisors, 1f + 0.1f * MathF.Log(factor));
     }
 
-    /// <summary>GPT-OSS checkpoints are read from GGUF only; a Hugging Face directory is refused naming why.</summary>
-    public static GptOssConfig FromHf(HfConfig hf, string origin) =>
-        throw new ModelFormatException($"{origin}: GPT-OSS Hugging Face checkpoints (MXFP4 expert blocks in safetensors) are not read; convert to GGUF with llama.cpp's convert_hf_to_gguf");
+    /// <summary>
+    /// Reads the config from a Hugging Face config.json (transformers GptOssConfig). What GGUF cannot say differently is
+    /// refused when it differs: the layer pattern (sliding on even layers), the SwiGLU clamp (7).
+    /// </summary>
+    public static GptOssConfig FromHf(HfConfig hf, string origin)
+    {
+        int layers = hf.NumHiddenLayers, headDim = hf.HeadDimOrDefault;
+        var types = hf.StringList("layer_types");
+        for (int i = 0; i < types.Count; i++)
+        {
+            if (types[i] != (i % 2 == 0 ? "sliding_attention" : "full_attention"))
+                throw new ModelFormatException($"{origin}: layer_types[{i}] is '{types[i]}'; GPT-OSS slides on even layers and attends fully on odd ones");
+        }
+        if (hf.OptionalDouble("swiglu_limit") is { } limit && limit != ExpertSet.OaiLimit)
+            throw new ModelFormatException($"{origin}: swiglu_limit {limit} is not supported (GPT-OSS clamps at {ExpertSet.OaiLimit})");
+        float theta = (float)hf.RopeTheta;
+        float[]? factors = null;
+        float attnFactor = 1f;
+        if (hf.RopeScaling is { } rs && rs.RopeType != "default")
+        {
+            if (rs.RopeType != "yarn")
+                throw new ModelFormatException($"{origin}: rope_scaling type '{rs.RopeType}' is not supported for GPT-OSS (supported: yarn)");
+            double Field(string name, double fallback) => rs.Raw.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetDouble() : fallback;
+            int original = rs.OriginalMaxPositionEmbeddings ?? throw new ModelFormatException($"{origin}: yarn rope_scaling needs original_max_position_embeddings");
+            (factors, attnFactor) = YarnFactors(headDim, theta, (float)(rs.Factor ?? throw new ModelFormatException($"{origin}: yarn rope_scaling has no factor")),
+                original, (float)Field("beta_fast", 32), (float)Field("beta_slow", 1));
+        }
+        return new GptOssConfig
+        {
+            HiddenSize = hf.HiddenSize,
+            NumHiddenLayers = layers,
+            NumAttentionHeads = hf.NumAttentionHeads,
+            NumKeyValueHeads = hf.NumKeyValueHeads > 0 ? hf.NumKeyValueHeads : hf.NumAttentionHeads,
+            HeadDim = headDim,
+            VocabSize = hf.VocabSize,
+            MaxPositionEmbeddings = hf.MaxPositionEmbeddings ?? 4096,
+            RmsNormEps = (float)(hf.RmsNormEps ?? 1e-5),
+            RopeTheta = theta,
+            RopeFactors = factors,
+            RopeAttnFactor = attnFactor,
+            SlidingWindow = hf.SlidingWindow ?? 128,
+            ExpertCount = hf.OptionalInt("num_local_experts") ?? throw new ModelFormatException($"{origin}: config.json has no num_local_experts"),
+            ExpertsUsed = hf.OptionalInt("num_experts_per_tok") ?? hf.OptionalInt("experts_per_token") ?? 4,
+            ExpertIntermediateSize = hf.IntermediateSize,
+        };
+    }
 
     /// <inheritdoc />
     public void Validate(string origin)

@@ -57,7 +57,11 @@ public sealed class BenchCommandTests
         Assert.Contains("llama-15m Q4_0 t=1 rep 1/1: meridian tg4", r.Stderr); // plain progress lines: stderr is not a terminal
         using var doc = JsonDocument.Parse(r.Stdout);
         var root = doc.RootElement;
-        Assert.Equal(["machine", "results", "ratios", "kv_type"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["machine", "results", "ratios", "kv_type", "weights"], root.EnumerateObject().Select(p => p.Name));
+        var weights = Assert.Single(root.GetProperty("weights").EnumerateArray());
+        Assert.Equal(["model", "type", "bytes", "bytes_per_token", "note"], weights.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("every weight, one embedding row", weights.GetProperty("note").GetString()); // a dense model
+        Assert.True(weights.GetProperty("bytes_per_token").GetDouble() < weights.GetProperty("bytes").GetDouble());
         Assert.Equal("f32", root.GetProperty("kv_type").GetString()); // both engines' KV cache, Meridian's default
 
         var machine = root.GetProperty("machine");

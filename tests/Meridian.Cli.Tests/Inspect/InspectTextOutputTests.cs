@@ -34,7 +34,7 @@ public class InspectTextOutputTests
     [InlineData("stories260k/qwen2arch/stories260K-qwen2arch-F32.gguf", true)]
     [InlineData("stories260k/hf", true)]
     [InlineData("vocab/ggml-vocab-gpt-2.gguf", false)]
-    [InlineData("vocab/ggml-vocab-phi-3.gguf", false)]
+    [InlineData("vocab/ggml-vocab-phi-3.gguf", true)] // the architecture runs (the file holds only a vocabulary)
     public void InspectText_SaysWhetherTheBuildRunsTheArchitecture_AndWhichItRuns(string relative, bool runs)
     {
         var r = CliRunner.Run("inspect", TestData.Require(relative));
@@ -44,6 +44,31 @@ public class InspectTextOutputTests
             Assert.Equal("yes", row);
         else
             Assert.Equal($"no (this build runs {string.Join(", ", Meridian.Models.Architectures.Architectures.SupportedNames)})", row);
+    }
+
+    // `inspect --architectures`: one line per architecture with its GGUF and Hugging Face names, the registry's; and the
+    // same as JSON. Without FILE or the option, a usage error that says so.
+    [Fact]
+    public void InspectArchitectures_ListsTheRegistry()
+    {
+        var r = CliRunner.Run("inspect", "--architectures");
+        Assert.Equal(0, r.ExitCode);
+        foreach (var a in Meridian.Models.Architectures.Architectures.All)
+        {
+            foreach (string name in a.GgufNames.Concat(a.HfModelTypes))
+                Assert.Contains(name, r.Stdout);
+        }
+        Assert.Contains("gemma3", r.Stdout);
+        Assert.Contains("gpt-oss", r.Stdout);
+
+        var json = CliRunner.Run("inspect", "--architectures", "--json");
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Stdout);
+        var names = doc.RootElement.GetProperty("architectures").EnumerateArray().SelectMany(a => a.GetProperty("gguf").EnumerateArray()).Select(e => e.GetString()!).ToList();
+        Assert.Equal(Meridian.Models.Architectures.Architectures.SupportedNames, names);
+
+        var none = CliRunner.Run("inspect");
+        Assert.NotEqual(0, none.ExitCode);
+        Assert.Contains("--architectures", none.Stderr);
     }
 
     [SkippableTheory]
