@@ -119,4 +119,35 @@ public sealed class GptOssLiveComparisonTests(ITestOutputHelper output)
         output.WriteLine($"gpt-oss {(mxfp4 ? "MXFP4" : "dequantized")} HF directory vs GGUF {type.Name()}: {worst:G3}");
         Assert.True(worst <= 1e-5f, $"HF directory vs GGUF: {worst}");
     }
+
+    // `meridian convert` of the Hugging Face directory (its experts rebuilt and stacked into 3-D tensors, YaRN's keys)
+    // gives a file Meridian reads as it reads the directory and llama.cpp runs with the same logits; from OpenAI's MXFP4
+    // layout too (the experts decoded to the recipe's type).
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Convert_HfDirectory_RunsInLlamaCppAndMeridianAlike(bool mxfp4)
+    {
+        using var dir = new TempDir();
+        var synthetic = Model(2, yarn: 32);
+        string withVocab = dir.File("gpt-oss-vocab.gguf");
+        synthetic.WriteGguf(withVocab, mxfp4 ? DType.MXFP4 : DType.F32, withVocab: true);
+        string hf = Directory.CreateDirectory(dir.File("gpt-oss-hf")).FullName;
+        synthetic.WriteHf(hf, mxfp4);
+        string converted = dir.File("gpt-oss-converted.gguf");
+        Conversion.HfToGguf.Convert(hf, converted, new Conversion.HfToGgufOptions { Name = "synthetic", Tokenizer = Tokenizers.TokenizerLoader.LoadSpec(withVocab) });
+        using (var file = Formats.Gguf.GgufFile.Open(converted))
+        {
+            Assert.Equal([256L, 256L, 8L], file.GetTensor("blk.0.ffn_gate_exps.weight").Dimensions);
+            Assert.Equal([256L, 8L], file.GetTensor("blk.0.ffn_up_exps.bias").Dimensions);
+            Assert.Equal("yarn", file.GetString("gpt-oss.rope.scaling.type"));
+        }
+        int v = synthetic.Shape.V;
+        float[] fromHf = ArchitectureRuns.Run(hf, v), fromConverted = ArchitectureRuns.Run(converted, v);
+        float meridian = ArchitectureRuns.MaxAbsDiff(fromHf, fromConverted, out _);
+        float llamaCpp = ArchitectureRuns.MaxAbsDiff(LlamaCppLiveComparisonTests.LlamaCppLogits(converted, Prompt, v), fromConverted, out _);
+        output.WriteLine($"gpt-oss converted{(mxfp4 ? " from MXFP4" : "")}: vs the HF directory {meridian:G3}; llama.cpp vs Meridian on the file {llamaCpp:G3}");
+        Assert.True(meridian <= 1e-5f, $"the converted file differs from the HF directory by {meridian}");
+        Assert.True(llamaCpp <= LlamaCppLiveComparisonTests.Tolerance[DType.F32], $"llama.cpp on the converted file differs by {llamaCpp}");
+    }
 }

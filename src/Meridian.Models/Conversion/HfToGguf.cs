@@ -38,7 +38,10 @@ public static partial class HfToGguf
         var architecture = Architectures.Architectures.ForHf(hf.ModelType ?? throw new ModelFormatException($"{hfDir}: config.json has no 'model_type'"), hfDir);
         if (architecture.FromHf(hf, hfDir) is IGgufConvertible convertible)
         {
-            ConvertArchitecture(hfDir, outputPath, options, recipe, convertible, architecture.HfName);
+            if (architecture.HfSource is { } source)
+                ConvertThroughSource(hfDir, outputPath, options, recipe, convertible, source);
+            else
+                ConvertArchitecture(hfDir, outputPath, options, recipe, convertible, architecture.HfName);
             return;
         }
         var config = LlamaConfig.FromHf(hf, hfDir);

@@ -21,7 +21,7 @@ using Meridian.Models.Weights;
 namespace Meridian.Models.GptOss;
 
 /// <summary>Immutable config of a GPT-OSS model.</summary>
-public sealed record GptOssConfig : IModelSpec
+public sealed record GptOssConfig : IGgufConvertible
 {
     /// <summary>GPT-OSS in the architecture registry.</summary>
     public static ModelArchitecture Definition { get; } = new(["gpt-oss"], ["gpt_oss"], FromGguf, FromHf, GptOssHfWeightSource.HfName,
@@ -52,6 +52,16 @@ public sealed record GptOssConfig : IModelSpec
 
     /// <summary>YaRN's attention factor on cos and sin; 1 without scaling.</summary>
     public float RopeAttnFactor { get; init; } = 1f;
+
+    /// <summary>YaRN's scaling factor and original context as the file states them (0 without scaling), for writing GGUF.</summary>
+    public float YarnFactor { get; init; }
+
+    public int YarnOriginalContext { get; init; }
+
+    /// <summary>YaRN's correction bounds (32 and 1 unless the file says).</summary>
+    public float YarnBetaFast { get; init; } = 32f;
+
+    public float YarnBetaSlow { get; init; } = 1f;
 
     /// <summary>The window of the even (sliding) layers.</summary>
     public required int SlidingWindow { get; init; }
@@ -128,6 +138,7 @@ public sealed record GptOssConfig : IModelSpec
         float theta = F("rope.freq_base") ?? 10000f;
         float[]? factors = null;
         float attnFactor = 1f;
+        (float Factor, int Original) yarn = (0, 0);
         if (file.TryGetString($"{arch}.rope.scaling.type", out var scaling) && scaling != "none")
         {
             if (scaling != "yarn")
@@ -136,9 +147,12 @@ public sealed record GptOssConfig : IModelSpec
             int original = Opt("rope.scaling.original_context_length") ?? throw new ModelFormatException($"{file.Path}: metadata key '{arch}.rope.scaling.original_context_length' is missing");
             float betaFast = F("rope.scaling.yarn_beta_fast") ?? 32f, betaSlow = F("rope.scaling.yarn_beta_slow") ?? 1f;
             (factors, attnFactor) = YarnFactors(headDim, theta, factor, original, betaFast, betaSlow);
+            yarn = (factor, original);
         }
         return new GptOssConfig
         {
+            YarnFactor = yarn.Factor,
+            YarnOriginalContext = yarn.Original,
             HiddenSize = d,
             NumHiddenLayers = U("block_count"),
             NumAttentionHeads = heads,
@@ -195,18 +209,25 @@ public sealed record GptOssConfig : IModelSpec
             throw new ModelFormatException($"{origin}: swiglu_limit {limit} is not supported (GPT-OSS clamps at {ExpertSet.OaiLimit})");
         float theta = (float)hf.RopeTheta;
         float[]? factors = null;
-        float attnFactor = 1f;
+        float attnFactor = 1f, betaFast = 32f, betaSlow = 1f;
+        (float Factor, int Original) yarn = (0, 0);
         if (hf.RopeScaling is { } rs && rs.RopeType != "default")
         {
             if (rs.RopeType != "yarn")
                 throw new ModelFormatException($"{origin}: rope_scaling type '{rs.RopeType}' is not supported for GPT-OSS (supported: yarn)");
             double Field(string name, double fallback) => rs.Raw.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetDouble() : fallback;
             int original = rs.OriginalMaxPositionEmbeddings ?? throw new ModelFormatException($"{origin}: yarn rope_scaling needs original_max_position_embeddings");
-            (factors, attnFactor) = YarnFactors(headDim, theta, (float)(rs.Factor ?? throw new ModelFormatException($"{origin}: yarn rope_scaling has no factor")),
-                original, (float)Field("beta_fast", 32), (float)Field("beta_slow", 1));
+            float factor = (float)(rs.Factor ?? throw new ModelFormatException($"{origin}: yarn rope_scaling has no factor"));
+            (betaFast, betaSlow) = ((float)Field("beta_fast", 32), (float)Field("beta_slow", 1));
+            (factors, attnFactor) = YarnFactors(headDim, theta, factor, original, betaFast, betaSlow);
+            yarn = (factor, original);
         }
         return new GptOssConfig
         {
+            YarnFactor = yarn.Factor,
+            YarnOriginalContext = yarn.Original,
+            YarnBetaFast = betaFast,
+            YarnBetaSlow = betaSlow,
             HiddenSize = hf.HiddenSize,
             NumHiddenLayers = layers,
             NumAttentionHeads = hf.NumAttentionHeads,
@@ -253,6 +274,39 @@ public sealed record GptOssConfig : IModelSpec
 
     /// <inheritdoc />
     public IReadOnlyList<PlannedWeight> Plan(WeightSource source) => ArchWeights.Plan(source, Tensors(), hf: false);
+
+    /// <inheritdoc />
+    public void AddHyperParameters(GgufWriter w)
+    {
+        const string a = "gpt-oss";
+        w.Add($"{a}.context_length", (uint)MaxPositionEmbeddings);
+        w.Add($"{a}.embedding_length", (uint)HiddenSize);
+        w.Add($"{a}.block_count", (uint)NumHiddenLayers);
+        w.Add($"{a}.feed_forward_length", (uint)ExpertIntermediateSize);
+        w.Add($"{a}.attention.head_count", (uint)NumAttentionHeads);
+        w.Add($"{a}.attention.head_count_kv", (uint)NumKeyValueHeads);
+        w.Add($"{a}.attention.key_length", (uint)HeadDim);
+        w.Add($"{a}.attention.value_length", (uint)HeadDim);
+        w.Add($"{a}.attention.layer_norm_rms_epsilon", RmsNormEps);
+        w.Add($"{a}.attention.sliding_window", (uint)SlidingWindow);
+        w.Add($"{a}.rope.freq_base", RopeTheta);
+        w.Add($"{a}.expert_count", (uint)ExpertCount);
+        w.Add($"{a}.expert_used_count", (uint)ExpertsUsed);
+        w.Add($"{a}.expert_feed_forward_length", (uint)ExpertIntermediateSize);
+        if (YarnFactor > 0)
+        {
+            w.Add($"{a}.rope.scaling.type", "yarn");
+            w.Add($"{a}.rope.scaling.factor", YarnFactor);
+            w.Add($"{a}.rope.scaling.original_context_length", (uint)YarnOriginalContext);
+        }
+    }
+
+    /// <inheritdoc />
+    public void CheckGgufExpressible(string origin)
+    {
+        if (YarnFactor > 0 && (YarnBetaFast != 32f || YarnBetaSlow != 1f))
+            throw new ModelFormatException($"{origin}: YaRN beta_fast {YarnBetaFast} / beta_slow {YarnBetaSlow} cannot be written to GGUF (llama.cpp uses 32 and 1)");
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<OpRequirement> Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType)
