@@ -586,27 +586,8 @@ internal sealed class SyntheticModel
         // Phi-3: partial rotation, LongRoPE's long factors when the context (ContextLength, as llama.cpp is run) exceeds the original one.
         var factors = ShortFactors is null ? null : ContextLength > OriginalContext ? LongFactors : ShortFactors;
         var rope = new RopeSpec(s.Dh, RopeTheta, layout, factors, RotaryDim, AttnFactor);
-        float[] Mm(string name, float[] x)
-        {
-            var (rows, cols, data) = w[name];
-            var y = new float[t * rows];
-            if (quantizeActivations?.Invoke(name, cols) == true)
-                x = RoundThroughInt8(x, cols);
-            ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
-            return y;
-        }
-        float[] Norm(string name, float[] x)
-        {
-            var y = new float[x.Length];
-            ReferenceOps.RmsNormReference(x, w[name].Data, RmsEps, y);
-            return y;
-        }
-        float[] AddTo(float[] a, float[] b)
-        {
-            var y = new float[a.Length];
-            ReferenceOps.AddReference(a, b, y);
-            return y;
-        }
+        float[] Mm(string name, float[] x) => MatMul(w, name, x, quantizeActivations);
+        float[] Norm(string name, float[] x) => RmsNorm(w, name, x);
         var x = new float[t * s.D];                                     // [T, D]
         for (int i = 0; i < t; i++)
             w["token_embd.weight"].Data.AsSpan(tokens[i] * s.D, s.D).CopyTo(x.AsSpan(i * s.D));
@@ -618,9 +599,9 @@ internal sealed class SyntheticModel
             float[] q = Mm(b + "attn_q.weight", h), k = Mm(b + "attn_k.weight", h), v = Mm(b + "attn_v.weight", h);
             if (Arch == "qwen2")
             {
-                q = AddTo(q, w[b + "attn_q.bias"].Data);
-                k = AddTo(k, w[b + "attn_k.bias"].Data);
-                v = AddTo(v, w[b + "attn_v.bias"].Data);
+                q = Add(q, w[b + "attn_q.bias"].Data);
+                k = Add(k, w[b + "attn_k.bias"].Data);
+                v = Add(v, w[b + "attn_v.bias"].Data);
             }
             if (Arch is "qwen3" or "qwen3moe" or "olmoe")
             {
@@ -632,16 +613,16 @@ internal sealed class SyntheticModel
             ReferenceOps.RopeReference(k, pos, rope);
             var att = new float[t * s.H * s.Dh];                        // [T, H·Dh]
             ReferenceOps.AttentionReference(q, k, v, 0, AttentionParams.Causal(s.H, s.Hkv, s.Dh) with { SlidingWindow = SlidingWindow }, att);
-            x = AddTo(x, Mm(b + "attn_output.weight", att));
+            x = Add(x, Mm(b + "attn_output.weight", att));
             h = Norm(b + "ffn_norm.weight", x);
             if (IsMoe)
             {
-                x = AddTo(x, Experts(b, h));
+                x = Add(x, Experts(b, h));
                 continue;
             }
             float[] g = Mm(b + "ffn_gate.weight", h), u = Mm(b + "ffn_up.weight", h);
             ReferenceOps.SwiGluReference(g, u, g);
-            x = AddTo(x, Mm(b + "ffn_down.weight", g));
+            x = Add(x, Mm(b + "ffn_down.weight", g));
         }
         return Mm("output.weight", Norm("output_norm.weight", x));
 
@@ -679,16 +660,7 @@ internal sealed class SyntheticModel
             return y;
         }
 
-        // One row through a matrix (rounded through int8 first where the backend does so).
-        float[] MmRow(string name, float[] x)
-        {
-            var (rows, cols, data) = w[name];
-            var y = new float[rows];
-            if (quantizeActivations?.Invoke(name, cols) == true)
-                x = RoundThroughInt8(x, cols);
-            ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
-            return y;
-        }
+        float[] MmRow(string name, float[] x) => MatMul(w, name, x, quantizeActivations);
     }
 
     /// <summary>
@@ -704,27 +676,8 @@ internal sealed class SyntheticModel
         var w = Weights;
         int t = tokens.Length;
         var (experts, used) = MoeShape(Arch);
-        float[] Mm(string name, float[] x)
-        {
-            var (rows, cols, data) = w[name];
-            var y = new float[x.Length / cols * rows];
-            if (quantizeActivations?.Invoke(name, cols) == true)
-                x = RoundThroughInt8(x, cols);
-            ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
-            return y;
-        }
-        float[] Norm(string name, float[] x)
-        {
-            var y = new float[x.Length];
-            ReferenceOps.RmsNormReference(x, w[name].Data, RmsEps, y);
-            return y;
-        }
-        float[] AddTo(float[] a, float[] b)
-        {
-            var y = new float[a.Length];
-            ReferenceOps.AddReference(a, b, y);
-            return y;
-        }
+        float[] Mm(string name, float[] x) => MatMul(w, name, x, quantizeActivations);
+        float[] Norm(string name, float[] x) => RmsNorm(w, name, x);
         float[]? factors = null;
         float attnFactor = 1f;
         if (YarnFactor > 0)
@@ -739,18 +692,18 @@ internal sealed class SyntheticModel
         {
             string b = $"blk.{l}.";
             var h = Norm(b + "attn_norm.weight", x);
-            float[] q = AddTo(Mm(b + "attn_q.weight", h), w[b + "attn_q.bias"].Data);
-            float[] k = AddTo(Mm(b + "attn_k.weight", h), w[b + "attn_k.bias"].Data);
-            float[] v = AddTo(Mm(b + "attn_v.weight", h), w[b + "attn_v.bias"].Data);
+            float[] q = Add(Mm(b + "attn_q.weight", h), w[b + "attn_q.bias"].Data);
+            float[] k = Add(Mm(b + "attn_k.weight", h), w[b + "attn_k.bias"].Data);
+            float[] v = Add(Mm(b + "attn_v.weight", h), w[b + "attn_v.bias"].Data);
             ReferenceOps.RopeReference(q, pos, rope);
             ReferenceOps.RopeReference(k, pos, rope);
             var att = new float[t * s.H * s.Dh];
             var p = AttentionParams.Causal(s.H, s.Hkv, s.Dh) with { SlidingWindow = l % 2 == 0 ? SlidingWindow : 0 };
             ReferenceOps.AttentionReference(q, k, v, 0, p, att, w[b + "attn_sinks.weight"].Data);
-            x = AddTo(x, AddTo(Mm(b + "attn_output.weight", att), w[b + "attn_output.bias"].Data));
+            x = Add(x, Add(Mm(b + "attn_output.weight", att), w[b + "attn_output.bias"].Data));
 
             h = Norm(b + "post_attention_norm.weight", x);
-            var scores = AddTo(Mm(b + "ffn_gate_inp.weight", h), w[b + "ffn_gate_inp.bias"].Data); // [T, E]
+            var scores = Add(Mm(b + "ffn_gate_inp.weight", h), w[b + "ffn_gate_inp.bias"].Data); // [T, E]
             var ids = new int[t * used];
             var weights = new float[t * used];
             ReferenceOps.MoeRouteReference(scores, experts, used, renormalize: true, ids, weights);
@@ -775,7 +728,7 @@ internal sealed class SyntheticModel
                         y[r * s.D + i] += weights[r * used + j] * (down[i] + w[b + "ffn_down_exps.bias"].Data[e * s.D + i]);
                 }
             }
-            x = AddTo(x, y);
+            x = Add(x, y);
         }
         return Mm("output.weight", Norm("output_norm.weight", x));
     }
@@ -812,27 +765,8 @@ internal sealed class SyntheticModel
         var s = Shape;
         var w = Weights;
         int t = tokens.Length;
-        float[] Mm(string name, float[] x)
-        {
-            var (rows, cols, data) = w[name];
-            var y = new float[t * rows];
-            if (quantizeActivations?.Invoke(name, cols) == true)
-                x = RoundThroughInt8(x, cols);
-            ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
-            return y;
-        }
-        float[] Norm(string name, float[] x)
-        {
-            var y = new float[x.Length];
-            ReferenceOps.RmsNormReference(x, w[name].Data, RmsEps, y);
-            return y;
-        }
-        float[] AddTo(float[] a, float[] b)
-        {
-            var y = new float[a.Length];
-            ReferenceOps.AddReference(a, b, y);
-            return y;
-        }
+        float[] Mm(string name, float[] x) => MatMul(w, name, x, quantizeActivations);
+        float[] Norm(string name, float[] x) => RmsNorm(w, name, x);
         var x = new float[t * s.D];
         float embedScale = MathF.Sqrt(s.D);
         for (int i = 0; i < t; i++)
@@ -859,16 +793,42 @@ internal sealed class SyntheticModel
             var att = new float[t * s.H * s.Dh];
             var p = new AttentionParams(s.H, s.Hkv, s.Dh, 1f / MathF.Sqrt(s.Dh), slides ? SlidingWindow : 0, AttnSoftcap);
             ReferenceOps.AttentionReference(q, k, v, 0, p, att);
-            x = AddTo(x, Norm(b + "post_attention_norm.weight", Mm(b + "attn_output.weight", att)));
+            x = Add(x, Norm(b + "post_attention_norm.weight", Mm(b + "attn_output.weight", att)));
             h = Norm(b + "ffn_norm.weight", x);
             float[] g = Mm(b + "ffn_gate.weight", h), u = Mm(b + "ffn_up.weight", h);
             ReferenceOps.GeGluReference(g, u, g);
-            x = AddTo(x, Norm(b + "post_ffw_norm.weight", Mm(b + "ffn_down.weight", g)));
+            x = Add(x, Norm(b + "post_ffw_norm.weight", Mm(b + "ffn_down.weight", g)));
         }
         var logits = Mm("token_embd.weight", Norm("output_norm.weight", x));
         if (FinalSoftcap > 0)
             ReferenceOps.SoftcapReference(logits, FinalSoftcap, logits);
         return logits;
+    }
+
+    // The reference forward passes' steps: x [R, cols] through matrix `name` (its input rounded through int8 first where
+    // the backend does so), RMSNorm with weight `name`, and a sum (b may be one row, broadcast).
+    private static float[] MatMul(Dictionary<string, (int Rows, int Cols, float[] Data)> w, string name, float[] x, Func<string, int, bool>? quantizeActivations)
+    {
+        var (rows, cols, data) = w[name];
+        var y = new float[x.Length / cols * rows];
+        if (quantizeActivations?.Invoke(name, cols) == true)
+            x = RoundThroughInt8(x, cols);
+        ReferenceOps.MatMulReference(DType.F32, MemoryMarshal.AsBytes(data.AsSpan()), rows, cols, x, y);
+        return y;
+    }
+
+    private static float[] RmsNorm(Dictionary<string, (int Rows, int Cols, float[] Data)> w, string name, float[] x)
+    {
+        var y = new float[x.Length];
+        ReferenceOps.RmsNormReference(x, w[name].Data, RmsEps, y);
+        return y;
+    }
+
+    private static float[] Add(float[] a, float[] b)
+    {
+        var y = new float[a.Length];
+        ReferenceOps.AddReference(a, b, y);
+        return y;
     }
 
     // x: [R, cols] f32 → the values int8 codes per 32-block stand for (what an int8 kernel multiplies).

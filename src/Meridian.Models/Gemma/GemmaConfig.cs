@@ -20,7 +20,7 @@ using Meridian.Models.Weights;
 namespace Meridian.Models.Gemma;
 
 /// <summary>Immutable config of a Gemma 2 or Gemma 3 text model. Names follow Hugging Face config.json.</summary>
-public sealed record GemmaConfig : IGgufConvertible
+public sealed record GemmaConfig : DecoderConfig, IGgufConvertible
 {
     /// <summary>RoPE base of the sliding-window layers when the file does not say (both generations use 10000).</summary>
     public const float DefaultLocalRopeTheta = 10000f;
@@ -55,26 +55,7 @@ public sealed record GemmaConfig : IGgufConvertible
     /// <summary>"gemma2" or "gemma3", as GGUF names them.</summary>
     public required string Architecture { get; init; }
 
-    public required int HiddenSize { get; init; }
-
     public required int IntermediateSize { get; init; }
-
-    public required int NumHiddenLayers { get; init; }
-
-    public required int NumAttentionHeads { get; init; }
-
-    public required int NumKeyValueHeads { get; init; }
-
-    public required int HeadDim { get; init; }
-
-    public required int VocabSize { get; init; }
-
-    public required int MaxPositionEmbeddings { get; init; }
-
-    public required float RmsNormEps { get; init; }
-
-    /// <summary>RoPE base of the global layers (rope_theta).</summary>
-    public required float RopeTheta { get; init; }
 
     /// <summary>RoPE base of the sliding-window layers (Gemma 3's rope_local_base_freq).</summary>
     public float RopeLocalTheta { get; init; } = DefaultLocalRopeTheta;
@@ -321,22 +302,9 @@ public sealed record GemmaConfig : IGgufConvertible
     /// <inheritdoc />
     public void Validate(string origin)
     {
-        void Positive(int v, string name)
-        {
-            if (v <= 0)
-                throw new ModelFormatException($"{origin}: {name} is {v}; it must be positive");
-        }
-        Positive(HiddenSize, nameof(HiddenSize));
-        Positive(IntermediateSize, nameof(IntermediateSize));
-        Positive(NumHiddenLayers, nameof(NumHiddenLayers));
-        Positive(NumAttentionHeads, nameof(NumAttentionHeads));
-        Positive(NumKeyValueHeads, nameof(NumKeyValueHeads));
-        Positive(HeadDim, nameof(HeadDim));
-        Positive(VocabSize, nameof(VocabSize));
-        if (NumAttentionHeads % NumKeyValueHeads != 0)
-            throw new ModelFormatException($"{origin}: {NumKeyValueHeads} kv heads do not divide {NumAttentionHeads} heads");
-        if (HeadDim % 2 != 0)
-            throw new ModelFormatException($"{origin}: head dim {HeadDim} is odd; RoPE needs pairs");
+        SpecChecks.Positive(origin, (HiddenSize, nameof(HiddenSize)), (IntermediateSize, nameof(IntermediateSize)), (NumHiddenLayers, nameof(NumHiddenLayers)),
+            (NumAttentionHeads, nameof(NumAttentionHeads)), (NumKeyValueHeads, nameof(NumKeyValueHeads)), (HeadDim, nameof(HeadDim)), (VocabSize, nameof(VocabSize)));
+        SpecChecks.Heads(origin, NumAttentionHeads, NumKeyValueHeads, HeadDim);
         if (SlidingLayers.Length != NumHiddenLayers)
             throw new ModelFormatException($"{origin}: the sliding-window pattern has {SlidingLayers.Length} entries for {NumHiddenLayers} layers");
         if (!(RopeLinearFactor > 0) || !float.IsFinite(RopeLinearFactor))

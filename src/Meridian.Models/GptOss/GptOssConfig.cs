@@ -21,31 +21,13 @@ using Meridian.Models.Weights;
 namespace Meridian.Models.GptOss;
 
 /// <summary>Immutable config of a GPT-OSS model.</summary>
-public sealed record GptOssConfig : IGgufConvertible
+public sealed record GptOssConfig : DecoderConfig, IGgufConvertible
 {
     /// <summary>GPT-OSS in the architecture registry.</summary>
     public static ModelArchitecture Definition { get; } = new(["gpt-oss"], ["gpt_oss"], FromGguf, FromHf, GptOssHfWeightSource.HfName,
         model => new GptOssHfWeightSource(model));
 
     public string Architecture => "gpt-oss";
-
-    public required int HiddenSize { get; init; }
-
-    public required int NumHiddenLayers { get; init; }
-
-    public required int NumAttentionHeads { get; init; }
-
-    public required int NumKeyValueHeads { get; init; }
-
-    public required int HeadDim { get; init; }
-
-    public required int VocabSize { get; init; }
-
-    public required int MaxPositionEmbeddings { get; init; }
-
-    public required float RmsNormEps { get; init; }
-
-    public required float RopeTheta { get; init; }
 
     /// <summary>YaRN's per-frequency divisors [Dh/2], or null without scaling.</summary>
     public float[]? RopeFactors { get; init; }
@@ -249,23 +231,10 @@ public sealed record GptOssConfig : IGgufConvertible
     /// <inheritdoc />
     public void Validate(string origin)
     {
-        void Positive(int v, string name)
-        {
-            if (v <= 0)
-                throw new ModelFormatException($"{origin}: {name} is {v}; it must be positive");
-        }
-        Positive(HiddenSize, nameof(HiddenSize));
-        Positive(NumHiddenLayers, nameof(NumHiddenLayers));
-        Positive(NumAttentionHeads, nameof(NumAttentionHeads));
-        Positive(NumKeyValueHeads, nameof(NumKeyValueHeads));
-        Positive(HeadDim, nameof(HeadDim));
-        Positive(VocabSize, nameof(VocabSize));
-        Positive(ExpertCount, nameof(ExpertCount));
-        Positive(ExpertIntermediateSize, nameof(ExpertIntermediateSize));
-        if (NumAttentionHeads % NumKeyValueHeads != 0)
-            throw new ModelFormatException($"{origin}: {NumKeyValueHeads} kv heads do not divide {NumAttentionHeads} heads");
-        if (HeadDim % 2 != 0)
-            throw new ModelFormatException($"{origin}: head dim {HeadDim} is odd; RoPE needs pairs");
+        SpecChecks.Positive(origin, (HiddenSize, nameof(HiddenSize)), (NumHiddenLayers, nameof(NumHiddenLayers)), (NumAttentionHeads, nameof(NumAttentionHeads)),
+            (NumKeyValueHeads, nameof(NumKeyValueHeads)), (HeadDim, nameof(HeadDim)), (VocabSize, nameof(VocabSize)), (ExpertCount, nameof(ExpertCount)),
+            (ExpertIntermediateSize, nameof(ExpertIntermediateSize)));
+        SpecChecks.Heads(origin, NumAttentionHeads, NumKeyValueHeads, HeadDim);
         if (ExpertsUsed < 1 || ExpertsUsed > ExpertCount)
             throw new ModelFormatException($"{origin}: {ExpertsUsed} experts used of {ExpertCount}");
         if (SlidingWindow < 0)

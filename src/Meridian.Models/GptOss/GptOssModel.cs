@@ -11,10 +11,8 @@ using Meridian.Models.Weights;
 namespace Meridian.Models.GptOss;
 
 /// <summary>A loaded GPT-OSS model on one device.</summary>
-public sealed class GptOssModel : ILanguageModel
+public sealed class GptOssModel : DecoderModel
 {
-    private readonly IDisposable? _owner;
-    private readonly ArchWeights _weights;
     private readonly RopeSpec _rope;
     private readonly AttentionParams[] _attention; // per layer: the window of even layers, the layer's sinks
     private readonly Layer[] _layers;
@@ -22,14 +20,9 @@ public sealed class GptOssModel : ILanguageModel
 
     /// <summary>A model over loaded weights with a <paramref name="kvType"/> KV cache; the weights and <paramref name="owner"/> are disposed with it.</summary>
     public GptOssModel(GptOssConfig config, ArchWeights weights, IDevice device, DType kvType, IDisposable? owner)
+        : base(config, weights, device, kvType, owner)
     {
-        if (kvType is not (DType.F32 or DType.F16))
-            throw new ArgumentException($"the KV cache type must be f32 or f16, not {kvType.Name()}", nameof(kvType));
         Config = config;
-        Device = device;
-        KvType = kvType;
-        _owner = owner;
-        _weights = weights;
         var c = config;
         _rope = c.Rope;
         _layers = Enumerable.Range(0, c.NumHiddenLayers).Select(i => new Layer(weights, $"blk.{i}.", c)).ToArray();
@@ -42,37 +35,18 @@ public sealed class GptOssModel : ILanguageModel
 
     public GptOssConfig Config { get; }
 
-    public IDevice Device { get; }
-
-    public DType KvType { get; }
-
-    public int VocabSize => Config.VocabSize;
-
-    public int ContextLength => Config.MaxPositionEmbeddings;
-
-    public long KvBytesPerToken => Config.Shape.KvBytesPerToken(KvType);
-
-    public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) =>
-        new DecoderBatchState(Config.Shape, KvType, Device, numBlocks, blockSize, maxTokens);
-
     // One engine step. T = tokens of the step, D = hidden, H = heads, Hkv = kv heads, Dh = head dim, V = vocab.
-    public void ForwardBatch(BatchState state, BatchInput input, Span<float> logits)
+    // x, xn, moe: [T, D]; q, att: [T, H·Dh]; k, v: [T, Hkv·Dh].
+    public override void ForwardBatch(BatchState state, BatchInput input, Span<float> logits)
     {
-        var s = DecoderBlocks.StateOf(state);
+        if (BeginForward(state, input, logits, out var s) is not { } views)
+            return;
+        var (x, xn, q, k, v, att) = views;
         var c = Config;
         var op = s.Stream;
-        int t = input.TokenCount;
-        DecoderBlocks.CheckBatch(s, input, c.VocabSize, logits);
-        if (t == 0)
-            return;
         var ws = s.Work;
-        var x = ws.X.SliceRows(0, t);      // [T, D] residual stream
-        var xn = ws.Xn.SliceRows(0, t);    // [T, D]
-        var q = ws.Q.SliceRows(0, t);      // [T, H·Dh]
-        var k = ws.K.SliceRows(0, t);      // [T, Hkv·Dh]
-        var v = ws.V.SliceRows(0, t);      // [T, Hkv·Dh]
-        var att = ws.Att.SliceRows(0, t);  // [T, H·Dh]
-        var moe = ws.MoeOut.SliceRows(0, t); // [T, D]
+        int t = input.TokenCount;
+        var moe = ws.MoeOut.SliceRows(0, t);
 
         op.BeginStep();
         var inputs = DecoderBlocks.WriteInputs(s, input);
@@ -106,12 +80,6 @@ public sealed class GptOssModel : ILanguageModel
             op.Add(x, moe, x);
         }
         DecoderBlocks.Logits(op, s, x, _outputNorm, c.RmsNormEps, _output, input.LogitCount, logits);
-    }
-
-    public void Dispose()
-    {
-        _weights.Dispose();
-        _owner?.Dispose();
     }
 
     // One block's weights by GGUF name; biases [1, width] f32, the experts' [E, width].

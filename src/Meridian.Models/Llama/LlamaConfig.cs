@@ -13,7 +13,7 @@ using Meridian.Models.Weights;
 namespace Meridian.Models.Llama;
 
 /// <summary>Immutable config of a Llama-family model.</summary>
-public sealed record LlamaConfig : IModelSpec
+public sealed record LlamaConfig : DecoderConfig, IModelSpec
 {
     /// <summary>Architectures this code path runs (GGUF general.architecture / HF model_type).</summary>
     public static readonly IReadOnlyList<string> SupportedArchitectures = ["llama", "mistral", "qwen2", "qwen3", "mimo2", "qwen3moe", "olmoe"];
@@ -28,26 +28,7 @@ public sealed record LlamaConfig : IModelSpec
     /// <summary>"llama", "mistral", "qwen2", "qwen3" or "mimo2" (dense only: llama.cpp's arch with per-layer sliding windows).</summary>
     public required string Architecture { get; init; }
 
-    public required int HiddenSize { get; init; }
-
     public required int IntermediateSize { get; init; }
-
-    public required int NumHiddenLayers { get; init; }
-
-    public required int NumAttentionHeads { get; init; }
-
-    public required int NumKeyValueHeads { get; init; }
-
-    public required int HeadDim { get; init; }
-
-    public required int VocabSize { get; init; }
-
-    /// <summary>Trained context length as the file states it (may be wrong: stories260K GGUF says 128).</summary>
-    public required int MaxPositionEmbeddings { get; init; }
-
-    public required float RmsNormEps { get; init; }
-
-    public required float RopeTheta { get; init; }
 
     /// <summary>How the stored Q/K weights pair dimensions for RoPE.</summary>
     public required RopeLayout RopeLayout { get; init; }
@@ -341,26 +322,13 @@ public sealed record LlamaConfig : IModelSpec
     /// <summary>Checks the sizes are positive and consistent; a bad file gets a message naming the field.</summary>
     public void Validate(string origin)
     {
-        void Positive(int v, string name)
-        {
-            if (v <= 0)
-                throw new ModelFormatException($"{origin}: {name} is {v}; it must be positive");
-        }
-        Positive(HiddenSize, nameof(HiddenSize));
-        Positive(IntermediateSize, nameof(IntermediateSize));
-        Positive(NumHiddenLayers, nameof(NumHiddenLayers));
-        Positive(NumAttentionHeads, nameof(NumAttentionHeads));
-        Positive(NumKeyValueHeads, nameof(NumKeyValueHeads));
-        Positive(HeadDim, nameof(HeadDim));
-        Positive(VocabSize, nameof(VocabSize));
-        if (NumAttentionHeads % NumKeyValueHeads != 0)
-            throw new ModelFormatException($"{origin}: {NumKeyValueHeads} kv heads do not divide {NumAttentionHeads} heads");
+        SpecChecks.Positive(origin, (HiddenSize, nameof(HiddenSize)), (IntermediateSize, nameof(IntermediateSize)), (NumHiddenLayers, nameof(NumHiddenLayers)),
+            (NumAttentionHeads, nameof(NumAttentionHeads)), (NumKeyValueHeads, nameof(NumKeyValueHeads)), (HeadDim, nameof(HeadDim)), (VocabSize, nameof(VocabSize)));
+        SpecChecks.Heads(origin, NumAttentionHeads, NumKeyValueHeads, HeadDim);
         if (SlidingWindow < 0)
             throw new ModelFormatException($"{origin}: sliding window {SlidingWindow} must be positive or 0 (off)");
         if (SlidingWindowLayers != null && SlidingWindowLayers.Length != NumHiddenLayers)
             throw new ModelFormatException($"{origin}: the sliding-window pattern has {SlidingWindowLayers.Length} entries for {NumHiddenLayers} layers");
-        if (HeadDim % 2 != 0)
-            throw new ModelFormatException($"{origin}: head dim {HeadDim} is odd; RoPE needs pairs");
         int rotary = Rope.RotaryDims;
         if (rotary < 2 || rotary % 2 != 0 || rotary > HeadDim)
             throw new ModelFormatException($"{origin}: the rotary width {rotary} must be even and at most the head dim {HeadDim}");

@@ -21,7 +21,7 @@ using Meridian.Models.Weights;
 namespace Meridian.Models.Phi3;
 
 /// <summary>Immutable config of a Phi-3 / Phi-4-mini model. Names follow Hugging Face config.json.</summary>
-public sealed record Phi3Config : IGgufConvertible
+public sealed record Phi3Config : DecoderConfig, IGgufConvertible
 {
     /// <summary>Phi-3 in the architecture registry.</summary>
     public static ModelArchitecture Definition { get; } = new(["phi3"], ["phi3"], FromGguf, FromHf, HfName);
@@ -45,25 +45,7 @@ public sealed record Phi3Config : IGgufConvertible
 
     public string Architecture => "phi3";
 
-    public required int HiddenSize { get; init; }
-
     public required int IntermediateSize { get; init; }
-
-    public required int NumHiddenLayers { get; init; }
-
-    public required int NumAttentionHeads { get; init; }
-
-    public required int NumKeyValueHeads { get; init; }
-
-    public required int HeadDim { get; init; }
-
-    public required int VocabSize { get; init; }
-
-    public required int MaxPositionEmbeddings { get; init; }
-
-    public required float RmsNormEps { get; init; }
-
-    public required float RopeTheta { get; init; }
 
     /// <summary>R: the rotated width of each head (partial_rotary_factor · Dh; GGUF rope.dimension_count).</summary>
     public required int RotaryDim { get; init; }
