@@ -93,7 +93,7 @@ public sealed class BenchCommandTests
         // bandwidth_fraction = gb_per_s / memory_bandwidth_gb_per_s.
         double tps = rows[1].GetProperty("tokens_per_second").GetDouble();
         double gbPerS = rows[1].GetProperty("gb_per_s").GetDouble();
-        Assert.Equal(CachedSyntheticBytesPerToken("llama-15m-Q4_0-seed1.gguf") * tps / 1e9, gbPerS, 1e-9);
+        Assert.Equal(CachedSyntheticBytesPerToken($"llama-15m-Q4_0-seed1-v{Meridian.Models.Synthetic.SyntheticModels.FormatVersion}.gguf") * tps / 1e9, gbPerS, 1e-9);
         Assert.Equal(gbPerS / bandwidth, rows[1].GetProperty("bandwidth_fraction").GetDouble(), 1e-12);
         Assert.Empty(root.GetProperty("ratios").EnumerateArray()); // no --vs
     }
