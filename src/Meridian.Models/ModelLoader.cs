@@ -48,14 +48,12 @@ public static class ModelLoader
         {
             var first = missing[0];
             throw new UnsupportedOpException(
-                $"{origin}: device {device.Name} does not support {Describe(first)} (needed by {first.Use})" +
-                (missing.Count > 1 ? $", nor {string.Join(", ", missing.Skip(1).Select(Describe))}" : "") +
+                $"{origin}: device {device.Name} does not support {first.Pair} (needed by {first.Use})" +
+                (missing.Count > 1 ? $", nor {string.Join(", ", missing.Skip(1).Select(m => m.Pair))}" : "") +
                 "; run with --allow-fallback to run these ops on the CPU");
         }
         return new FallbackDevice(device, fallback, missing.Select(m => (m.Op, m.Type)).ToList());
     }
-
-    private static string Describe(OpRequirement r) => $"{r.Op.Name()}{(r.Variant is null ? "" : $" ({r.Variant})")} on {r.Type.Name()}";
 
     // Weights plus the caller's KV cache against the device's memory, before any upload (as Ollama refuses a model
     // that needs more memory than there is). On the CPU that is host RAM: its weights stay in the file's mapping,

@@ -12,8 +12,11 @@ public readonly record struct OpRequirement(BackendOp Op, DType Type, string Use
     /// <summary>Whether <paramref name="device"/> runs this: the pair, and the variant when there is one.</summary>
     public bool IsMetBy(IDevice device) => device.Supports(Op, Type) && (Variant is null || device.SupportsVariant(Op, Variant));
 
+    /// <summary>The op, its variant if any, and the dtype: "rope (rope.partial_and_attn_factor) on f32".</summary>
+    public string Pair => $"{Op.Name()}{(Variant is null ? "" : $" ({Variant})")} on {Type.Name()}";
+
     /// <inheritdoc />
-    public override string ToString() => $"{Op.Name()}{(Variant is null ? "" : $" ({Variant})")} on {Type.Name()} (for {Use})";
+    public override string ToString() => $"{Pair} (for {Use})";
 }
 
 /// <summary>A model needs an (op, dtype) its device does not declare, and no fallback was allowed.</summary>

@@ -94,6 +94,39 @@ public sealed class ArchWeights : IDisposable
         }
     }
 
+    /// <summary>
+    /// What every decoder's forward pass needs (<see cref="DecoderBlocks"/>): the weights' products and lookups, the norms,
+    /// RoPE (its 1.1 variant when <paramref name="extendedRope"/>), the KV cache ops and paged attention (with sinks when
+    /// <paramref name="sinks"/>), adds and the logit rows, and the expert ops when the plan has experts. An architecture
+    /// adds its activation and anything of its own.
+    /// </summary>
+    public static List<OpRequirement> DecoderRequirements(IReadOnlyList<PlannedWeight> plan, DType kvType, bool extendedRope, bool sinks = false)
+    {
+        var list = new List<OpRequirement>();
+        AddRequirements(plan, "output.weight", list);
+        Need(list, BackendOp.RmsNorm, DType.F32, "norms");
+        if (extendedRope)
+            list.Add(new OpRequirement(BackendOp.Rope, DType.F32, "partial or scaled rotary embedding", RopeSpec.ExtendedVariant));
+        else
+            Need(list, BackendOp.Rope, DType.F32, "rotary embedding");
+        Need(list, BackendOp.ScatterRows, kvType, "KV cache");
+        if (sinks)
+            list.Add(new OpRequirement(BackendOp.PagedAttention, kvType, "attention with sinks", AttentionParams.SinksVariant));
+        else
+            Need(list, BackendOp.PagedAttention, kvType, "KV cache");
+        Need(list, BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");
+        Need(list, BackendOp.Add, DType.F32, "residuals and biases");
+        Need(list, BackendOp.GatherRows, DType.F32, "logit rows");
+        foreach (var (key, w, role, _) in plan)
+        {
+            if (role == WeightRole.Matrix && key.Contains("_exps.", StringComparison.Ordinal))
+                Need(list, BackendOp.MoeFeedForward, w.Type, "experts");
+            else if (key.EndsWith(".ffn_gate_inp.weight", StringComparison.Ordinal))
+                Need(list, BackendOp.MoeRoute, DType.F32, "expert routing");
+        }
+        return list;
+    }
+
     /// <summary>Adds (op, type) to <paramref name="list"/> unless it is there.</summary>
     public static void Need(List<OpRequirement> list, BackendOp op, DType type, string use)
     {

@@ -5,18 +5,22 @@ using Meridian.Core.Tensors;
 
 namespace Meridian.Models.Architectures;
 
-/// <summary>A loaded decoder on one device over <see cref="ArchWeights"/>; a subclass writes <see cref="ForwardBatch"/>.</summary>
+/// <summary>A loaded decoder on one device; a subclass writes <see cref="ForwardBatch"/>.</summary>
 public abstract class DecoderModel : ILanguageModel
 {
+    private readonly IDisposable _weights;
     private readonly IDisposable? _owner;
+    private readonly DecoderShape _shape; // specs build their shape per read; steps read it often
 
-    /// <summary>A model of <paramref name="shape"/> whose weights and <paramref name="owner"/> (the open file) it disposes.</summary>
-    protected DecoderModel(IModelSpec spec, ArchWeights weights, IDevice device, DType kvType, IDisposable? owner)
+    /// <summary>A model of <paramref name="spec"/> whose <paramref name="weights"/> and <paramref name="owner"/> (the open file) it disposes.</summary>
+    protected DecoderModel(IModelSpec spec, IDisposable weights, IDevice device, DType kvType, IDisposable? owner)
     {
         if (kvType is not (DType.F32 or DType.F16))
             throw new ArgumentException($"the KV cache type must be f32 or f16, not {kvType.Name()}", nameof(kvType));
         Spec = spec;
-        Weights = weights;
+        _shape = spec.Shape;
+        ContextLength = spec.ContextLength;
+        _weights = weights;
         Device = device;
         KvType = kvType;
         _owner = owner;
@@ -25,21 +29,18 @@ public abstract class DecoderModel : ILanguageModel
     /// <summary>The hyperparameters the model was built from.</summary>
     public IModelSpec Spec { get; }
 
-    /// <summary>Its weights by GGUF name.</summary>
-    protected ArchWeights Weights { get; }
-
     public IDevice Device { get; }
 
     public DType KvType { get; }
 
-    public int VocabSize => Spec.Shape.Vocab;
+    public int VocabSize => _shape.Vocab;
 
-    public int ContextLength => Spec.ContextLength;
+    public int ContextLength { get; }
 
-    public long KvBytesPerToken => Spec.Shape.KvBytesPerToken(KvType);
+    public long KvBytesPerToken => _shape.KvBytesPerToken(KvType);
 
     public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) =>
-        new DecoderBatchState(Spec.Shape, KvType, Device, numBlocks, blockSize, maxTokens);
+        new DecoderBatchState(_shape, KvType, Device, numBlocks, blockSize, maxTokens);
 
     public abstract void ForwardBatch(BatchState state, BatchInput input, Span<float> logits);
 
@@ -63,7 +64,7 @@ public abstract class DecoderModel : ILanguageModel
 
     public void Dispose()
     {
-        Weights.Dispose();
+        _weights.Dispose();
         _owner?.Dispose();
     }
 }

@@ -137,25 +137,22 @@ public sealed record GemmaConfig : DecoderConfig, IGgufConvertible
     public static GemmaConfig FromGguf(GgufFile file)
     {
         string arch = file.Architecture!;
-        int U(string key) => checked((int)file.GetUInt32($"{arch}.{key}"));
-        int? Opt(string key) => file.TryGetUInt32($"{arch}.{key}", out uint v) ? checked((int)v) : null;
-        float? F(string key) => file.TryGetFloat32($"{arch}.{key}", out float v) ? v : null;
-        int d = U("embedding_length"), heads = U("attention.head_count"), layers = U("block_count");
-        int headDim = Opt("attention.key_length") ?? d / heads;
-        if (Opt("attention.value_length") is int vl && vl != headDim)
+        var g = new GgufKeys(file, arch);
+        int d = g.Int("embedding_length"), heads = g.Int("attention.head_count"), layers = g.Int("block_count");
+        int headDim = g.OptInt("attention.key_length") ?? d / heads;
+        if (g.OptInt("attention.value_length") is int vl && vl != headDim)
             throw new ModelFormatException($"{file.Path}: '{arch}.attention.value_length' {vl} differs from the key length {headDim}; that is not supported");
-        int vocab = Opt("vocab_size") ?? (file.TryGetTensor("token_embd.weight", out var emb) ? (int)emb.Dimensions[1]
-            : throw new ModelFormatException($"{file.Path}: required tensor 'token_embd.weight' is missing"));
+        int vocab = g.Vocab();
         // llama.cpp: Gemma 2 always slides (4096 unless the file says) on even layers; Gemma 3 slides five of six
         // layers when the file has a window, with RoPE base 10000 there.
-        int window = arch == "gemma2" ? Opt("attention.sliding_window") ?? 4096 : Opt("attention.sliding_window") ?? 0;
+        int window = arch == "gemma2" ? g.OptInt("attention.sliding_window") ?? 4096 : g.OptInt("attention.sliding_window") ?? 0;
         int pattern = arch == "gemma2" ? 2 : 6;
         float factor = 1f;
         if (file.TryGetString($"{arch}.rope.scaling.type", out var scaling) && scaling != "none")
         {
             if (scaling != "linear")
                 throw new ModelFormatException($"{file.Path}: '{arch}.rope.scaling.type' is '{scaling}'; Gemma supports linear (or none)");
-            factor = F("rope.scaling.factor") ?? throw new ModelFormatException($"{file.Path}: metadata key '{arch}.rope.scaling.factor' is missing");
+            factor = g.Float("rope.scaling.factor") ?? throw g.Missing("rope.scaling.factor");
         }
         // The 27B models (46 layers of Gemma 2, 62 of Gemma 3) scale queries by hidden / heads, the others by the head dim.
         bool big = arch == "gemma2" ? layers == 46 : layers == 62;
@@ -163,21 +160,21 @@ public sealed record GemmaConfig : DecoderConfig, IGgufConvertible
         {
             Architecture = arch,
             HiddenSize = d,
-            IntermediateSize = U("feed_forward_length"),
+            IntermediateSize = g.Int("feed_forward_length"),
             NumHiddenLayers = layers,
             NumAttentionHeads = heads,
-            NumKeyValueHeads = Opt("attention.head_count_kv") ?? heads,
+            NumKeyValueHeads = g.OptInt("attention.head_count_kv") ?? heads,
             HeadDim = headDim,
             VocabSize = vocab,
-            MaxPositionEmbeddings = Opt("context_length") ?? 8192,
-            RmsNormEps = F("attention.layer_norm_rms_epsilon") ?? 1e-6f,
-            RopeTheta = F("rope.freq_base") ?? 10000f,
+            MaxPositionEmbeddings = g.OptInt("context_length") ?? 8192,
+            RmsNormEps = g.Float("attention.layer_norm_rms_epsilon") ?? 1e-6f,
+            RopeTheta = g.Float("rope.freq_base") ?? 10000f,
             RopeLinearFactor = factor,
             SlidingWindow = window,
             SlidingLayers = Enumerable.Range(0, layers).Select(l => window > 0 && l % pattern < pattern - 1).ToArray(),
             QueryScale = 1f / MathF.Sqrt(big ? d / heads : headDim),
-            AttnSoftcap = arch == "gemma2" ? F("attn_logit_softcapping") ?? 50f : 0f,
-            FinalSoftcap = arch == "gemma2" ? F("final_logit_softcapping") ?? 30f : 0f,
+            AttnSoftcap = arch == "gemma2" ? g.Float("attn_logit_softcapping") ?? 50f : 0f,
+            FinalSoftcap = arch == "gemma2" ? g.Float("final_logit_softcapping") ?? 30f : 0f,
         };
     }
 
@@ -321,17 +318,9 @@ public sealed record GemmaConfig : DecoderConfig, IGgufConvertible
     /// <inheritdoc />
     public IReadOnlyList<OpRequirement> Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType)
     {
-        var list = new List<OpRequirement>();
-        ArchWeights.AddRequirements(plan, "output.weight", list);
+        var list = ArchWeights.DecoderRequirements(plan, kvType, extendedRope: false);
         ArchWeights.Need(list, BackendOp.Scale, DType.F32, "embedding scale");
-        ArchWeights.Need(list, BackendOp.RmsNorm, DType.F32, "norms");
-        ArchWeights.Need(list, BackendOp.Rope, DType.F32, "rotary embedding");
-        ArchWeights.Need(list, BackendOp.ScatterRows, kvType, "KV cache");
-        ArchWeights.Need(list, BackendOp.PagedAttention, kvType, "KV cache");
-        ArchWeights.Need(list, BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");
         ArchWeights.Need(list, BackendOp.GeGlu, DType.F32, "feed-forward");
-        ArchWeights.Need(list, BackendOp.Add, DType.F32, "residuals");
-        ArchWeights.Need(list, BackendOp.GatherRows, DType.F32, "logit rows");
         if (FinalSoftcap > 0)
             ArchWeights.Need(list, BackendOp.Softcap, DType.F32, "final logit soft-cap");
         return list;

@@ -110,14 +110,11 @@ public sealed record GptOssConfig : DecoderConfig, IGgufConvertible
     public static GptOssConfig FromGguf(GgufFile file)
     {
         const string arch = "gpt-oss";
-        int U(string key) => checked((int)file.GetUInt32($"{arch}.{key}"));
-        int? Opt(string key) => file.TryGetUInt32($"{arch}.{key}", out uint v) ? checked((int)v) : null;
-        float? F(string key) => file.TryGetFloat32($"{arch}.{key}", out float v) ? v : null;
-        int d = U("embedding_length"), heads = U("attention.head_count");
-        int headDim = Opt("attention.key_length") ?? d / heads;
-        int vocab = Opt("vocab_size") ?? (file.TryGetTensor("token_embd.weight", out var emb) ? (int)emb.Dimensions[1]
-            : throw new ModelFormatException($"{file.Path}: required tensor 'token_embd.weight' is missing"));
-        float theta = F("rope.freq_base") ?? 10000f;
+        var g = new GgufKeys(file, arch);
+        int d = g.Int("embedding_length"), heads = g.Int("attention.head_count");
+        int headDim = g.OptInt("attention.key_length") ?? d / heads;
+        int vocab = g.Vocab();
+        float theta = g.Float("rope.freq_base") ?? 10000f;
         float[]? factors = null;
         float attnFactor = 1f;
         (float Factor, int Original) yarn = (0, 0);
@@ -125,9 +122,9 @@ public sealed record GptOssConfig : DecoderConfig, IGgufConvertible
         {
             if (scaling != "yarn")
                 throw new ModelFormatException($"{file.Path}: '{arch}.rope.scaling.type' is '{scaling}'; GPT-OSS supports yarn (or none)");
-            float factor = F("rope.scaling.factor") ?? throw new ModelFormatException($"{file.Path}: metadata key '{arch}.rope.scaling.factor' is missing");
-            int original = Opt("rope.scaling.original_context_length") ?? throw new ModelFormatException($"{file.Path}: metadata key '{arch}.rope.scaling.original_context_length' is missing");
-            float betaFast = F("rope.scaling.yarn_beta_fast") ?? 32f, betaSlow = F("rope.scaling.yarn_beta_slow") ?? 1f;
+            float factor = g.Float("rope.scaling.factor") ?? throw g.Missing("rope.scaling.factor");
+            int original = g.OptInt("rope.scaling.original_context_length") ?? throw g.Missing("rope.scaling.original_context_length");
+            float betaFast = g.Float("rope.scaling.yarn_beta_fast") ?? 32f, betaSlow = g.Float("rope.scaling.yarn_beta_slow") ?? 1f;
             (factors, attnFactor) = YarnFactors(headDim, theta, factor, original, betaFast, betaSlow);
             yarn = (factor, original);
         }
@@ -136,20 +133,20 @@ public sealed record GptOssConfig : DecoderConfig, IGgufConvertible
             YarnFactor = yarn.Factor,
             YarnOriginalContext = yarn.Original,
             HiddenSize = d,
-            NumHiddenLayers = U("block_count"),
+            NumHiddenLayers = g.Int("block_count"),
             NumAttentionHeads = heads,
-            NumKeyValueHeads = Opt("attention.head_count_kv") ?? heads,
+            NumKeyValueHeads = g.OptInt("attention.head_count_kv") ?? heads,
             HeadDim = headDim,
             VocabSize = vocab,
-            MaxPositionEmbeddings = Opt("context_length") ?? 4096,
-            RmsNormEps = F("attention.layer_norm_rms_epsilon") ?? 1e-5f,
+            MaxPositionEmbeddings = g.OptInt("context_length") ?? 4096,
+            RmsNormEps = g.Float("attention.layer_norm_rms_epsilon") ?? 1e-5f,
             RopeTheta = theta,
             RopeFactors = factors,
             RopeAttnFactor = attnFactor,
-            SlidingWindow = Opt("attention.sliding_window") ?? 128,
-            ExpertCount = U("expert_count"),
-            ExpertsUsed = U("expert_used_count"),
-            ExpertIntermediateSize = Opt("expert_feed_forward_length") ?? U("feed_forward_length"),
+            SlidingWindow = g.OptInt("attention.sliding_window") ?? 128,
+            ExpertCount = g.Int("expert_count"),
+            ExpertsUsed = g.Int("expert_used_count"),
+            ExpertIntermediateSize = g.OptInt("expert_feed_forward_length") ?? g.Int("feed_forward_length"),
         };
     }
 
@@ -278,28 +275,8 @@ public sealed record GptOssConfig : DecoderConfig, IGgufConvertible
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<OpRequirement> Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType)
-    {
-        var list = new List<OpRequirement>();
-        ArchWeights.AddRequirements(plan, "output.weight", list);
-        foreach (var (key, w, _, _) in plan)
-        {
-            if (key.Contains("_exps.", StringComparison.Ordinal) && key.EndsWith(".weight", StringComparison.Ordinal))
-                ArchWeights.Need(list, BackendOp.MoeFeedForward, w.Type, "experts");
-        }
-        ArchWeights.Need(list, BackendOp.RmsNorm, DType.F32, "norms");
-        if (Rope.IsExtended)
-            list.Add(new OpRequirement(BackendOp.Rope, DType.F32, "YaRN rotary embedding", RopeSpec.ExtendedVariant));
-        else
-            ArchWeights.Need(list, BackendOp.Rope, DType.F32, "rotary embedding");
-        ArchWeights.Need(list, BackendOp.ScatterRows, kvType, "KV cache");
-        list.Add(new OpRequirement(BackendOp.PagedAttention, kvType, "attention with sinks", AttentionParams.SinksVariant));
-        ArchWeights.Need(list, BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");
-        ArchWeights.Need(list, BackendOp.Add, DType.F32, "biases and residuals");
-        ArchWeights.Need(list, BackendOp.MoeRoute, DType.F32, "expert routing");
-        ArchWeights.Need(list, BackendOp.GatherRows, DType.F32, "logit rows");
-        return list;
-    }
+    public IReadOnlyList<OpRequirement> Requirements(IReadOnlyList<PlannedWeight> plan, DType kvType) =>
+        ArchWeights.DecoderRequirements(plan, kvType, Rope.IsExtended, sinks: true);
 
     /// <inheritdoc />
     public ILanguageModel Create(IReadOnlyList<PlannedWeight> plan, IDevice device, ModelLoadOptions options, IDisposable? owner) =>

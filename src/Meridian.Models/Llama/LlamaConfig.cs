@@ -151,41 +151,29 @@ public sealed record LlamaConfig : DecoderConfig, IModelSpec
     public static LlamaConfig FromGguf(GgufFile file)
     {
         var config = FromGgufMetadata(file);
-        if (file.TryGetTensor("rope_freqs.weight", out var info))
-        {
-            // llama.cpp stores Llama 3.1 rope scaling as per-frequency divisors.
-            var factors = new float[config.HeadDim / 2];
-            if (info.Type != DType.F32 || info.ElementCount != factors.Length)
-                throw new ModelFormatException($"{file.Path}: tensor 'rope_freqs.weight' must be {factors.Length} f32 values");
-            unsafe
-            {
-                new ReadOnlySpan<float>(file.GetTensorPointer(info), factors.Length).CopyTo(factors);
-            }
-            config = config with { RopeFreqFactors = factors };
-        }
-        return config;
+        // llama.cpp stores Llama 3.1 rope scaling as per-frequency divisors.
+        var factors = new GgufKeys(file, config.Architecture).F32Values("rope_freqs.weight", config.HeadDim / 2);
+        return factors is null ? config : config with { RopeFreqFactors = factors };
     }
 
     private static LlamaConfig FromGgufMetadata(GgufFile file)
     {
         string arch = file.Architecture ?? throw new ModelFormatException($"{file.Path}: metadata key 'general.architecture' is missing");
         CheckArchitecture(file.Path, arch);
-        int U(string key) => checked((int)file.GetUInt32($"{arch}.{key}"));
-        int? Opt(string key) => file.TryGetUInt32($"{arch}.{key}", out uint v) ? checked((int)v) : null;
-        int d = U("embedding_length"), heads = U("attention.head_count");
-        int vocab = Opt("vocab_size") ?? (file.TryGetTensor("token_embd.weight", out var emb) ? (int)emb.Dimensions[1]
-            : throw new ModelFormatException($"{file.Path}: required tensor 'token_embd.weight' is missing"));
+        var g = new GgufKeys(file, arch);
+        int d = g.Int("embedding_length"), heads = g.Int("attention.head_count");
+        int vocab = g.Vocab();
         return new LlamaConfig
         {
             Architecture = arch,
             HiddenSize = d,
-            IntermediateSize = U("feed_forward_length"),
-            NumHiddenLayers = U("block_count"),
+            IntermediateSize = g.Int("feed_forward_length"),
+            NumHiddenLayers = g.Int("block_count"),
             NumAttentionHeads = heads,
-            NumKeyValueHeads = Opt("attention.head_count_kv") ?? heads,
-            HeadDim = Opt("attention.key_length") ?? d / heads,
+            NumKeyValueHeads = g.OptInt("attention.head_count_kv") ?? heads,
+            HeadDim = g.OptInt("attention.key_length") ?? d / heads,
             VocabSize = vocab,
-            MaxPositionEmbeddings = Opt("context_length") ?? 2048,
+            MaxPositionEmbeddings = g.OptInt("context_length") ?? 2048,
             RmsNormEps = file.TryGetFloat32($"{arch}.attention.layer_norm_rms_epsilon", out float eps) ? eps : 1e-5f,
             RopeTheta = file.TryGetFloat32($"{arch}.rope.freq_base", out float theta) ? theta : 10000f,
             // llama.cpp llama_model_rope_type: LLAMA -> NORM (Q/K converted to interleaved), QWEN2/3, OLMoE -> NEOX.
@@ -193,13 +181,13 @@ public sealed record LlamaConfig : DecoderConfig, IModelSpec
             AttentionBias = arch == "qwen2",
             QkNorm = arch is "qwen3" or "qwen3moe",
             QkNormFullWidth = arch == "olmoe",
-            ExpertCount = Opt("expert_count") ?? 0,
-            ExpertsUsed = Opt("expert_used_count") ?? 0,
-            ExpertIntermediateSize = Opt("expert_feed_forward_length") ?? U("feed_forward_length"),
+            ExpertCount = g.OptInt("expert_count") ?? 0,
+            ExpertsUsed = g.OptInt("expert_used_count") ?? 0,
+            ExpertIntermediateSize = g.OptInt("expert_feed_forward_length") ?? g.Int("feed_forward_length"),
             // llama.cpp's graphs: Mixtral (llama) and Qwen3-MoE divide by the chosen experts' sum, OLMoE does not.
             NormalizeTopK = arch != "olmoe",
-            SlidingWindow = Opt("attention.sliding_window") ?? 0,
-            SlidingWindowLayers = arch == "mimo2" ? Mimo2WindowLayers(file, U("block_count")) : null,
+            SlidingWindow = g.OptInt("attention.sliding_window") ?? 0,
+            SlidingWindowLayers = arch == "mimo2" ? Mimo2WindowLayers(file, g.Int("block_count")) : null,
         };
     }
 

@@ -9,9 +9,8 @@ using Meridian.Models.Architectures;
 namespace Meridian.Models.Llama;
 
 /// <summary>A loaded Llama-family model on one device.</summary>
-public sealed class LlamaModel : ILanguageModel
+public sealed class LlamaModel : DecoderModel
 {
-    private readonly IDisposable? _owner;
     private readonly RopeSpec _rope; // Config.Rope builds a new record per read; the forward pass reads this one
     private readonly AttentionParams[] _attention; // per layer: the window differs where a pattern says so
 
@@ -20,14 +19,10 @@ public sealed class LlamaModel : ILanguageModel
     /// <paramref name="owner"/> (the open file) are disposed with it.
     /// </summary>
     public LlamaModel(LlamaConfig config, LlamaWeights weights, IDevice device, DType kvType, IDisposable? owner)
+        : base(config, weights, device, kvType, owner)
     {
-        if (kvType is not (DType.F32 or DType.F16))
-            throw new ArgumentException($"the KV cache type must be f32 or f16, not {kvType.Name()}", nameof(kvType));
         Config = config;
         Weights = weights;
-        Device = device;
-        KvType = kvType;
-        _owner = owner;
         _rope = config.Rope;
         var causal = AttentionParams.Causal(config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim);
         _attention = Enumerable.Range(0, config.NumHiddenLayers).Select(l => causal with { SlidingWindow = config.WindowOf(l) }).ToArray();
@@ -37,48 +32,14 @@ public sealed class LlamaModel : ILanguageModel
 
     public LlamaWeights Weights { get; }
 
-    public IDevice Device { get; }
-
-    public DType KvType { get; }
-
-    public int VocabSize => Config.VocabSize;
-
-    public int ContextLength => Config.MaxPositionEmbeddings;
-
-    public long KvBytesPerToken => KvBytesPerTokenOf(Config, KvType);
-
-    /// <summary>Key and value bytes of one position over every layer.</summary>
-    public static long KvBytesPerTokenOf(LlamaConfig c, DType kvType) => c.Shape.KvBytesPerToken(kvType);
-
-    public BatchState CreateBatchState(int numBlocks, int blockSize, int maxTokens) =>
-        new DecoderBatchState(Config.Shape, KvType, Device, numBlocks, blockSize, maxTokens);
-
     /// <summary>
     /// Every (op, dtype) the forward pass runs: a matmul per stored matrix type and the lookup on the embedding's
     /// type (each named by its first tensor), the KV ops on the cache type, and the f32 row ops.
     /// </summary>
     public static IReadOnlyList<OpRequirement> RequirementsOf(IReadOnlyList<PlannedWeight> plan, DType kvType, RopeSpec rope)
     {
-        var list = new List<OpRequirement>();
-        ArchWeights.AddRequirements(plan, "output.weight", list);
-        ArchWeights.Need(list, BackendOp.RmsNorm, DType.F32, "norms");
-        if (rope.IsExtended)
-            list.Add(new OpRequirement(BackendOp.Rope, DType.F32, "partial rotary embedding", RopeSpec.ExtendedVariant));
-        else
-            ArchWeights.Need(list, BackendOp.Rope, DType.F32, "rotary embedding");
-        ArchWeights.Need(list, BackendOp.ScatterRows, kvType, "KV cache");
-        ArchWeights.Need(list, BackendOp.PagedAttention, kvType, "KV cache");
-        ArchWeights.Need(list, BackendOp.Copy, kvType, "KV cache (copy-on-write of shared blocks)");
+        var list = ArchWeights.DecoderRequirements(plan, kvType, rope.IsExtended);
         ArchWeights.Need(list, BackendOp.SwiGlu, DType.F32, "feed-forward");
-        foreach (var (key, w, _, _) in plan)
-        {
-            if (key.Contains("_exps.", StringComparison.Ordinal))
-                ArchWeights.Need(list, BackendOp.MoeFeedForward, w.Type, "experts");
-        }
-        if (plan.Any(p => p.Key.EndsWith(".ffn_gate_inp.weight", StringComparison.Ordinal)))
-            ArchWeights.Need(list, BackendOp.MoeRoute, DType.F32, "expert routing");
-        ArchWeights.Need(list, BackendOp.Add, DType.F32, "residuals and biases");
-        ArchWeights.Need(list, BackendOp.GatherRows, DType.F32, "logit rows");
         return list;
     }
 
@@ -87,23 +48,17 @@ public sealed class LlamaModel : ILanguageModel
     // attention runs per sequence over the paged cache. Every op is row-local or per sequence and the CPU
     // kernels sum in an order that does not depend on T, so a sequence's logits are the same bits whatever
     // else is in the step and however its prompt was chunked.
-    public void ForwardBatch(BatchState state, BatchInput input, Span<float> logits)
+    // x, xn: [T, D]; q, att: [T, H·Dh]; k, val: [T, Hkv·Dh].
+    public override void ForwardBatch(BatchState state, BatchInput input, Span<float> logits)
     {
-        var s = DecoderBlocks.StateOf(state);
+        if (BeginForward(state, input, logits, out var s) is not { } views)
+            return;
+        var (x, xn, q, k, val, att) = views;
         var c = Config;
         var w = Weights;
         var op = s.Stream;
-        int t = input.TokenCount;
-        DecoderBlocks.CheckBatch(s, input, c.VocabSize, logits);
-        if (t == 0)
-            return;
         var ws = s.Work;
-        var x = ws.X.SliceRows(0, t);      // [T, D]
-        var xn = ws.Xn.SliceRows(0, t);    // [T, D]
-        var q = ws.Q.SliceRows(0, t);      // [T, H·Dh]
-        var k = ws.K.SliceRows(0, t);      // [T, Hkv·Dh]
-        var val = ws.V.SliceRows(0, t);    // [T, Hkv·Dh]
-        var att = ws.Att.SliceRows(0, t);  // [T, H·Dh]
+        int t = input.TokenCount;
 
         op.BeginStep();
         var inputs = DecoderBlocks.WriteInputs(s, input);
@@ -157,11 +112,5 @@ public sealed class LlamaModel : ILanguageModel
         }
         op.Rope(q, positions, _rope);
         op.Rope(k, positions, _rope);
-    }
-
-    public void Dispose()
-    {
-        Weights.Dispose();
-        _owner?.Dispose();
     }
 }

@@ -36,26 +36,13 @@ public sealed record LlamaWeights(
     DeviceTensor Output)          // [V, D]; the embedding itself when tied
     : IDisposable
 {
+    private ArchWeights? _loaded; // the buffers Load put on the device
+
     /// <summary>
     /// Frees every weight buffer the device owns (packed matrices, decoded norm vectors); views of the
     /// memory map free nothing. The model disposes its weights with itself.
     /// </summary>
-    public void Dispose()
-    {
-        var buffers = new HashSet<IDeviceBuffer>(ReferenceEqualityComparer.Instance) { TokenEmbedding.Buffer, OutputNorm.Buffer, Output.Buffer };
-        foreach (var l in Layers)
-        {
-            foreach (var t in new[] { l.AttnNorm, l.Wq, l.Wk, l.Wv, l.Wo, l.Bq, l.Bk, l.Bv, l.QNorm, l.KNorm, l.FfnNorm, l.WGate, l.WUp, l.WDown, l.Router })
-            {
-                if (t is { } tensor)
-                    buffers.Add(tensor.Buffer);
-            }
-            foreach (var t in l.Experts is { } x ? x.Gate.Concat(x.Up).Concat(x.Down) : [])
-                buffers.Add(t.Buffer);
-        }
-        foreach (var b in buffers)
-            b.Dispose();
-    }
+    public void Dispose() => _loaded?.Dispose();
 
     /// <summary>
     /// Every weight <paramref name="c"/> names (<see cref="LlamaConfig.Tensors"/>, the list the converter writes too), from
@@ -70,16 +57,9 @@ public sealed record LlamaWeights(
     /// </summary>
     public static LlamaWeights Load(IReadOnlyList<PlannedWeight> plan, LlamaConfig c, IDevice device, IProgress<long>? progress = null)
     {
-        long done = 0;
-        var byName = new Dictionary<string, DeviceTensor>(StringComparer.Ordinal);
-        foreach (var (key, w, role, _) in plan)
-        {
-            byName[key] = role == WeightRole.Vector ? ArchWeights.Vector(device, w, 0) : ArchWeights.Matrix(device, w, role);
-            done += w.ByteLength;
-            progress?.Report(done);
-        }
-        DeviceTensor Get(string name) => byName[name];
-        DeviceTensor? Opt(string name) => byName.TryGetValue(name, out var t) ? t : null;
+        var loaded = ArchWeights.Load(plan, device, progress);
+        DeviceTensor Get(string name) => loaded[name];
+        DeviceTensor? Opt(string name) => loaded.Opt(name);
 
         var layers = new LlamaLayerWeights[c.NumHiddenLayers];
         for (int i = 0; i < layers.Length; i++)
@@ -109,6 +89,6 @@ public sealed record LlamaWeights(
             return new ExpertSet(Kind("ffn_gate_exps.weight"), Kind("ffn_up_exps.weight"), Kind("ffn_down_exps.weight"), ExpertActivation.SwiGlu);
         }
         var embedding = Get("token_embd.weight");
-        return new LlamaWeights(embedding, layers, Get("output_norm.weight"), Opt("output.weight") ?? embedding);
+        return new LlamaWeights(embedding, layers, Get("output_norm.weight"), Opt("output.weight") ?? embedding) { _loaded = loaded };
     }
 }

@@ -182,50 +182,34 @@ public sealed record Phi3Config : DecoderConfig, IGgufConvertible
     public static Phi3Config FromGguf(GgufFile file)
     {
         const string arch = "phi3";
-        int U(string key) => checked((int)file.GetUInt32($"{arch}.{key}"));
-        int? Opt(string key) => file.TryGetUInt32($"{arch}.{key}", out uint v) ? checked((int)v) : null;
-        float? F(string key) => file.TryGetFloat32($"{arch}.{key}", out float v) ? v : null;
-        int d = U("embedding_length"), heads = U("attention.head_count");
-        int headDim = Opt("attention.key_length") ?? d / heads;
-        int rotary = Opt("rope.dimension_count") ?? headDim;
-        int vocab = Opt("vocab_size") ?? (file.TryGetTensor("token_embd.weight", out var emb) ? (int)emb.Dimensions[1]
-            : throw new ModelFormatException($"{file.Path}: required tensor 'token_embd.weight' is missing"));
-        int context = Opt("context_length") ?? 4096;
-        float[]? Factors(string name)
-        {
-            if (!file.TryGetTensor(name, out var info))
-                return null;
-            if (info.Type != DType.F32 || info.ElementCount != rotary / 2)
-                throw new ModelFormatException($"{file.Path}: tensor '{name}' must be {rotary / 2} f32 values (half the rotary width {rotary})");
-            var values = new float[rotary / 2];
-            unsafe
-            {
-                new ReadOnlySpan<float>(file.GetTensorPointer(info), values.Length).CopyTo(values);
-            }
-            return values;
-        }
-        var shortFactors = Factors("rope_factors_short.weight");
-        var longFactors = Factors("rope_factors_long.weight");
+        var g = new GgufKeys(file, arch);
+        int d = g.Int("embedding_length"), heads = g.Int("attention.head_count");
+        int headDim = g.OptInt("attention.key_length") ?? d / heads;
+        int rotary = g.OptInt("rope.dimension_count") ?? headDim;
+        int vocab = g.Vocab();
+        int context = g.OptInt("context_length") ?? 4096;
+        var shortFactors = g.F32Values("rope_factors_short.weight", rotary / 2); // half the rotary width each
+        var longFactors = g.F32Values("rope_factors_long.weight", rotary / 2);
         if ((shortFactors is null) != (longFactors is null))
             throw new ModelFormatException($"{file.Path}: LongRoPE needs both 'rope_factors_short.weight' and 'rope_factors_long.weight'");
         return new Phi3Config
         {
             HiddenSize = d,
-            IntermediateSize = U("feed_forward_length"),
-            NumHiddenLayers = U("block_count"),
+            IntermediateSize = g.Int("feed_forward_length"),
+            NumHiddenLayers = g.Int("block_count"),
             NumAttentionHeads = heads,
-            NumKeyValueHeads = Opt("attention.head_count_kv") ?? heads,
+            NumKeyValueHeads = g.OptInt("attention.head_count_kv") ?? heads,
             HeadDim = headDim,
             VocabSize = vocab,
             MaxPositionEmbeddings = context,
-            RmsNormEps = F("attention.layer_norm_rms_epsilon") ?? 1e-5f,
-            RopeTheta = F("rope.freq_base") ?? 10000f,
+            RmsNormEps = g.Float("attention.layer_norm_rms_epsilon") ?? 1e-5f,
+            RopeTheta = g.Float("rope.freq_base") ?? 10000f,
             RotaryDim = rotary,
-            OriginalContext = shortFactors is null ? 0 : Opt("rope.scaling.original_context_length") ?? context,
+            OriginalContext = shortFactors is null ? 0 : g.OptInt("rope.scaling.original_context_length") ?? context,
             ShortFactors = shortFactors,
             LongFactors = longFactors,
-            AttnFactor = F("rope.scaling.attn_factor") ?? 1f,
-            SlidingWindow = Opt("attention.sliding_window") ?? 0,
+            AttnFactor = g.Float("rope.scaling.attn_factor") ?? 1f,
+            SlidingWindow = g.OptInt("attention.sliding_window") ?? 0,
         };
     }
 
