@@ -120,19 +120,7 @@ public static partial class HfToGguf
     private static void AddHyperParameters(GgufWriter w, string arch, LlamaConfig c)
     {
         w.Add($"{arch}.vocab_size", (uint)c.VocabSize);
-        w.Add($"{arch}.context_length", (uint)c.MaxPositionEmbeddings);
-        w.Add($"{arch}.embedding_length", (uint)c.HiddenSize);
-        w.Add($"{arch}.block_count", (uint)c.NumHiddenLayers);
-        w.Add($"{arch}.feed_forward_length", (uint)c.IntermediateSize);
-        w.Add($"{arch}.attention.head_count", (uint)c.NumAttentionHeads);
-        w.Add($"{arch}.attention.head_count_kv", (uint)c.NumKeyValueHeads);
-        if (c.HeadDim != c.HiddenSize / c.NumAttentionHeads)
-        {
-            w.Add($"{arch}.attention.key_length", (uint)c.HeadDim);
-            w.Add($"{arch}.attention.value_length", (uint)c.HeadDim);
-        }
-        w.Add($"{arch}.attention.layer_norm_rms_epsilon", c.RmsNormEps);
-        w.Add($"{arch}.rope.freq_base", c.RopeTheta);
+        c.AddDecoderKeys(w, arch, c.IntermediateSize);
         w.Add($"{arch}.rope.dimension_count", (uint)c.HeadDim);
         if (c.IsMoe)
         {

@@ -247,16 +247,7 @@ public sealed record GemmaConfig : DecoderConfig, IGgufConvertible
     public void AddHyperParameters(GgufWriter w)
     {
         string a = Architecture;
-        w.Add($"{a}.context_length", (uint)MaxPositionEmbeddings);
-        w.Add($"{a}.embedding_length", (uint)HiddenSize);
-        w.Add($"{a}.block_count", (uint)NumHiddenLayers);
-        w.Add($"{a}.feed_forward_length", (uint)IntermediateSize);
-        w.Add($"{a}.attention.head_count", (uint)NumAttentionHeads);
-        w.Add($"{a}.attention.head_count_kv", (uint)NumKeyValueHeads);
-        w.Add($"{a}.attention.key_length", (uint)HeadDim);
-        w.Add($"{a}.attention.value_length", (uint)HeadDim);
-        w.Add($"{a}.attention.layer_norm_rms_epsilon", RmsNormEps);
-        w.Add($"{a}.rope.freq_base", RopeTheta);
+        AddDecoderKeys(w, a, IntermediateSize);
         if (SlidingWindow > 0)
             w.Add($"{a}.attention.sliding_window", (uint)SlidingWindow);
         if (Architecture == "gemma2")

@@ -245,17 +245,8 @@ public sealed record GptOssConfig : DecoderConfig, IGgufConvertible
     public void AddHyperParameters(GgufWriter w)
     {
         const string a = "gpt-oss";
-        w.Add($"{a}.context_length", (uint)MaxPositionEmbeddings);
-        w.Add($"{a}.embedding_length", (uint)HiddenSize);
-        w.Add($"{a}.block_count", (uint)NumHiddenLayers);
-        w.Add($"{a}.feed_forward_length", (uint)ExpertIntermediateSize);
-        w.Add($"{a}.attention.head_count", (uint)NumAttentionHeads);
-        w.Add($"{a}.attention.head_count_kv", (uint)NumKeyValueHeads);
-        w.Add($"{a}.attention.key_length", (uint)HeadDim);
-        w.Add($"{a}.attention.value_length", (uint)HeadDim);
-        w.Add($"{a}.attention.layer_norm_rms_epsilon", RmsNormEps);
+        AddDecoderKeys(w, a, ExpertIntermediateSize);
         w.Add($"{a}.attention.sliding_window", (uint)SlidingWindow);
-        w.Add($"{a}.rope.freq_base", RopeTheta);
         w.Add($"{a}.expert_count", (uint)ExpertCount);
         w.Add($"{a}.expert_used_count", (uint)ExpertsUsed);
         w.Add($"{a}.expert_feed_forward_length", (uint)ExpertIntermediateSize);

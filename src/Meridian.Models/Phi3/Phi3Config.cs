@@ -279,20 +279,8 @@ public sealed record Phi3Config : DecoderConfig, IGgufConvertible
     public void AddHyperParameters(GgufWriter w)
     {
         const string a = "phi3";
-        w.Add($"{a}.context_length", (uint)MaxPositionEmbeddings);
-        w.Add($"{a}.embedding_length", (uint)HiddenSize);
-        w.Add($"{a}.feed_forward_length", (uint)IntermediateSize);
-        w.Add($"{a}.block_count", (uint)NumHiddenLayers);
-        w.Add($"{a}.attention.head_count", (uint)NumAttentionHeads);
-        w.Add($"{a}.attention.head_count_kv", (uint)NumKeyValueHeads);
-        w.Add($"{a}.attention.layer_norm_rms_epsilon", RmsNormEps);
+        AddDecoderKeys(w, a, IntermediateSize);
         w.Add($"{a}.rope.dimension_count", (uint)RotaryDim);
-        w.Add($"{a}.rope.freq_base", RopeTheta);
-        if (HeadDim != HiddenSize / NumAttentionHeads)
-        {
-            w.Add($"{a}.attention.key_length", (uint)HeadDim);
-            w.Add($"{a}.attention.value_length", (uint)HeadDim);
-        }
         if (SlidingWindow > 0)
             w.Add($"{a}.attention.sliding_window", (uint)SlidingWindow);
         if (ShortFactors != null)
