@@ -45,13 +45,6 @@ public sealed record GemmaConfig : DecoderConfig, IGgufConvertible
         ["post_ffw_norm"] = "post_feedforward_layernorm",
     };
 
-    private static readonly Dictionary<string, string> HfGlobalNames = new()
-    {
-        ["token_embd"] = "model.embed_tokens",
-        ["output_norm"] = "model.norm",
-        ["output"] = "lm_head",
-    };
-
     /// <summary>"gemma2" or "gemma3", as GGUF names them.</summary>
     public required string Architecture { get; init; }
 
@@ -98,7 +91,7 @@ public sealed record GemmaConfig : DecoderConfig, IGgufConvertible
         : new RopeSpec(HeadDim, RopeTheta, RopeLayout.RotateHalf, RopeLinearFactor == 1f ? null : Enumerable.Repeat(RopeLinearFactor, HeadDim / 2).ToArray());
 
     /// <summary>The Hugging Face name of a GGUF tensor name (transformers modeling_gemma2 / modeling_gemma3 parameter names).</summary>
-    public static string? HfName(string ggufName) => SafetensorsWeightSource.MapName(ggufName, HfLayerNames, HfGlobalNames);
+    public static string? HfName(string ggufName) => SafetensorsWeightSource.MapName(ggufName, HfLayerNames, SafetensorsWeightSource.GlobalNames);
 
     /// <summary>
     /// Every tensor, in GGUF names: norms are vectors read as 1 + w from Hugging Face, the output matrix is absent

@@ -32,13 +32,6 @@ public sealed partial class GptOssHfWeightSource : WeightSource, IDisposable
         ["ffn_gate_inp"] = "mlp.router",
     };
 
-    private static readonly Dictionary<string, string> GlobalNames = new()
-    {
-        ["token_embd"] = "model.embed_tokens",
-        ["output_norm"] = "model.norm",
-        ["output"] = "lm_head",
-    };
-
     private readonly SafetensorsModel _model;
     private readonly SafetensorsWeightSource _renamed;
     private readonly List<GCHandle> _owned = [];
@@ -57,7 +50,7 @@ public sealed partial class GptOssHfWeightSource : WeightSource, IDisposable
     public static string? HfName(string ggufName)
     {
         var m = Sinks().Match(ggufName);
-        return m.Success ? $"model.layers.{m.Groups[1].Value}.self_attn.sinks" : SafetensorsWeightSource.MapName(ggufName, LayerNames, GlobalNames);
+        return m.Success ? $"model.layers.{m.Groups[1].Value}.self_attn.sinks" : SafetensorsWeightSource.MapName(ggufName, LayerNames, SafetensorsWeightSource.GlobalNames);
     }
 
     /// <inheritdoc />

@@ -36,13 +36,6 @@ public sealed record Phi3Config : DecoderConfig, IGgufConvertible
         ["ffn_down"] = "mlp.down_proj",
     };
 
-    private static readonly Dictionary<string, string> HfGlobalNames = new()
-    {
-        ["token_embd"] = "model.embed_tokens",
-        ["output_norm"] = "model.norm",
-        ["output"] = "lm_head",
-    };
-
     public string Architecture => "phi3";
 
     public required int IntermediateSize { get; init; }
@@ -71,7 +64,7 @@ public sealed record Phi3Config : DecoderConfig, IGgufConvertible
     int IModelSpec.ContextLength => MaxPositionEmbeddings;
 
     /// <summary>The Hugging Face name of a GGUF tensor name (transformers modeling_phi3 parameter names).</summary>
-    public static string? HfName(string ggufName) => SafetensorsWeightSource.MapName(ggufName, HfLayerNames, HfGlobalNames);
+    public static string? HfName(string ggufName) => SafetensorsWeightSource.MapName(ggufName, HfLayerNames, SafetensorsWeightSource.GlobalNames);
 
     /// <summary>The LongRoPE divisors for a run at <paramref name="context"/> positions: long past the original context, else short.</summary>
     public float[]? FactorsFor(int context) => OriginalContext > 0 && context > OriginalContext ? LongFactors : ShortFactors;

@@ -49,7 +49,8 @@ public sealed partial class SafetensorsWeightSource(SafetensorsModel model, Func
         ["ffn_down_exps"] = "block_sparse_moe.experts.{e}.w2",
     };
 
-    private static readonly Dictionary<string, string> GlobalNames = new()
+    /// <summary>Hugging Face's names for the tensors outside the layers, the same in every decoder it writes.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> GlobalNames = new Dictionary<string, string>
     {
         ["token_embd"] = "model.embed_tokens",
         ["output_norm"] = "model.norm",
