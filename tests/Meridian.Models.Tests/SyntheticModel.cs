@@ -358,21 +358,7 @@ internal sealed partial class SyntheticModel
             return;
         }
         var s = Shape;
-        var config = new Dictionary<string, object?>
-        {
-            ["model_type"] = Arch switch { "qwen3moe" => "qwen3_moe", _ => Arch },
-            ["hidden_size"] = s.D,
-            ["intermediate_size"] = s.F,
-            ["num_hidden_layers"] = s.L,
-            ["num_attention_heads"] = s.H,
-            ["num_key_value_heads"] = s.Hkv,
-            ["head_dim"] = s.Dh,
-            ["vocab_size"] = s.V,
-            ["max_position_embeddings"] = ContextLength,
-            ["rms_norm_eps"] = (double)RmsEps,
-            ["rope_theta"] = (double)RopeTheta,
-            ["tie_word_embeddings"] = false,
-        };
+        var config = HfConfig(Arch switch { "qwen3moe" => "qwen3_moe", _ => Arch }, RopeTheta, tied: false);
         if (Arch == "phi3")
         {
             config["partial_rotary_factor"] = (double)(RotaryDim == 0 ? s.Dh : RotaryDim) / s.Dh;
@@ -422,32 +408,18 @@ internal sealed partial class SyntheticModel
     {
         var s = Shape;
         var (experts, used) = MoeShape(Arch);
-        var config = new Dictionary<string, object?>
+        var config = HfConfig("gpt_oss", RopeTheta, tied: false);
+        config["rope_scaling"] = YarnFactor > 0 ? new Dictionary<string, object>
         {
-            ["model_type"] = "gpt_oss",
-            ["hidden_size"] = s.D,
-            ["intermediate_size"] = s.F,
-            ["num_hidden_layers"] = s.L,
-            ["num_attention_heads"] = s.H,
-            ["num_key_value_heads"] = s.Hkv,
-            ["head_dim"] = s.Dh,
-            ["vocab_size"] = s.V,
-            ["max_position_embeddings"] = ContextLength,
-            ["rms_norm_eps"] = (double)RmsEps,
-            ["rope_theta"] = (double)RopeTheta,
-            ["rope_scaling"] = YarnFactor > 0 ? new Dictionary<string, object>
-            {
-                ["rope_type"] = "yarn", ["factor"] = (double)YarnFactor, ["original_max_position_embeddings"] = OriginalContext,
-                ["beta_fast"] = 32.0, ["beta_slow"] = 1.0,
-            } : null,
-            ["sliding_window"] = SlidingWindow,
-            ["layer_types"] = Enumerable.Range(0, s.L).Select(l => l % 2 == 0 ? "sliding_attention" : "full_attention").ToArray(),
-            ["num_local_experts"] = experts,
-            ["num_experts_per_tok"] = used,
-            ["swiglu_limit"] = 7.0,
-            ["attention_bias"] = true,
-            ["tie_word_embeddings"] = false,
-        };
+            ["rope_type"] = "yarn", ["factor"] = (double)YarnFactor, ["original_max_position_embeddings"] = OriginalContext,
+            ["beta_fast"] = 32.0, ["beta_slow"] = 1.0,
+        } : null;
+        config["sliding_window"] = SlidingWindow;
+        config["layer_types"] = Enumerable.Range(0, s.L).Select(l => l % 2 == 0 ? "sliding_attention" : "full_attention").ToArray();
+        config["num_local_experts"] = experts;
+        config["num_experts_per_tok"] = used;
+        config["swiglu_limit"] = 7.0;
+        config["attention_bias"] = true;
         if (mxfp4)
             config["quantization_config"] = new Dictionary<string, object> { ["quant_method"] = "mxfp4" };
         File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config));
@@ -531,29 +503,15 @@ internal sealed partial class SyntheticModel
     private void WriteGemmaHf(string dir)
     {
         var s = Shape;
-        var config = new Dictionary<string, object?>
-        {
-            ["model_type"] = Arch == "gemma2" ? "gemma2" : "gemma3_text",
-            ["hidden_size"] = s.D,
-            ["intermediate_size"] = s.F,
-            ["num_hidden_layers"] = s.L,
-            ["num_attention_heads"] = s.H,
-            ["num_key_value_heads"] = s.Hkv,
-            ["head_dim"] = s.Dh,
-            ["vocab_size"] = s.V,
-            ["max_position_embeddings"] = ContextLength,
-            ["rms_norm_eps"] = (double)RmsEps,
-            ["rope_theta"] = (double)GlobalRopeTheta,
-            ["rope_local_base_freq"] = (double)RopeTheta,
-            ["rope_scaling"] = RopeLinearFactor == 1f ? null : new Dictionary<string, object> { ["rope_type"] = "linear", ["factor"] = (double)RopeLinearFactor },
-            ["query_pre_attn_scalar"] = s.Dh,
-            ["sliding_window"] = SlidingWindow,
-            ["layer_types"] = Enumerable.Range(0, s.L).Select(l => Slides(l) ? "sliding_attention" : "full_attention").ToArray(),
-            ["attn_logit_softcapping"] = AttnSoftcap > 0 ? (double)AttnSoftcap : null,
-            ["final_logit_softcapping"] = FinalSoftcap > 0 ? (double)FinalSoftcap : null,
-            ["hidden_activation"] = "gelu_pytorch_tanh",
-            ["tie_word_embeddings"] = true,
-        };
+        var config = HfConfig(Arch == "gemma2" ? "gemma2" : "gemma3_text", GlobalRopeTheta, tied: true);
+        config["rope_local_base_freq"] = (double)RopeTheta;
+        config["rope_scaling"] = RopeLinearFactor == 1f ? null : new Dictionary<string, object> { ["rope_type"] = "linear", ["factor"] = (double)RopeLinearFactor };
+        config["query_pre_attn_scalar"] = s.Dh;
+        config["sliding_window"] = SlidingWindow;
+        config["layer_types"] = Enumerable.Range(0, s.L).Select(l => Slides(l) ? "sliding_attention" : "full_attention").ToArray();
+        config["attn_logit_softcapping"] = AttnSoftcap > 0 ? (double)AttnSoftcap : null;
+        config["final_logit_softcapping"] = FinalSoftcap > 0 ? (double)FinalSoftcap : null;
+        config["hidden_activation"] = "gelu_pytorch_tanh";
         File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config));
         var writer = new SafetensorsWriter();
         foreach (var (name, (rows, cols, data)) in Weights)
@@ -564,6 +522,23 @@ internal sealed partial class SyntheticModel
         }
         writer.Write(Path.Combine(dir, "model.safetensors"));
     }
+
+    // config.json's keys every decoder has; rope_theta is Gemma's global layers' base.
+    private Dictionary<string, object?> HfConfig(string modelType, float ropeTheta, bool tied) => new()
+    {
+        ["model_type"] = modelType,
+        ["hidden_size"] = Shape.D,
+        ["intermediate_size"] = Shape.F,
+        ["num_hidden_layers"] = Shape.L,
+        ["num_attention_heads"] = Shape.H,
+        ["num_key_value_heads"] = Shape.Hkv,
+        ["head_dim"] = Shape.Dh,
+        ["vocab_size"] = Shape.V,
+        ["max_position_embeddings"] = ContextLength,
+        ["rms_norm_eps"] = (double)RmsEps,
+        ["rope_theta"] = (double)ropeTheta,
+        ["tie_word_embeddings"] = tied,
+    };
 
     /// <summary>"&lt;unk&gt;", "&lt;s&gt;", "&lt;/s&gt;", then "&lt;0x00&gt;".."&lt;0xFF&gt;" (byte b is token 3 + b).</summary>
     public static string[] SpmByteTokens() =>
