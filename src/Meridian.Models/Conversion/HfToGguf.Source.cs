@@ -17,22 +17,11 @@ public static partial class HfToGguf
     {
         spec.Validate(hfDir);
         spec.CheckGgufExpressible(hfDir);
-        var tokenizer = options.Tokenizer ?? (File.Exists(Path.Combine(hfDir, "tokenizer.json")) ? Tokenizers.TokenizerLoader.LoadSpec(hfDir) : null);
+        var w = StartFile(hfDir, spec.Architecture, options, recipe, spec.AddHyperParameters, spec.Shape.Vocab);
         var model = SafetensorsModel.Open(hfDir);
         var source = open(model);
         try
         {
-            var w = new GgufWriter();
-            w.Add("general.architecture", spec.Architecture);
-            w.Add("general.name", options.Name ?? new DirectoryInfo(Path.GetFullPath(hfDir)).Name);
-            w.Add("general.file_type", recipe.FileType);
-            w.Add("general.quantization_version", 2u);
-            foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
-                w.Add(key, value);
-            spec.AddHyperParameters(w);
-            if (tokenizer != null)
-                AddTokenizer(w, tokenizer, spec.Shape.Vocab, hfDir);
-
             // Experts grouped under their 3-D tensor's name, in the list's order; optional tensors the checkpoint lacks left out.
             var groups = new List<(string Name, List<ArchTensor> Parts)>();
             foreach (var t in spec.Tensors())

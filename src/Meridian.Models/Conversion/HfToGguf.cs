@@ -47,19 +47,8 @@ public static partial class HfToGguf
         var config = LlamaConfig.FromHf(hf, hfDir);
         // llama.cpp has no "mistral" architecture: convert_hf_to_gguf writes Mistral as "llama".
         string arch = config.Architecture == "mistral" ? "llama" : config.Architecture;
-        var tokenizer = options.Tokenizer ?? (File.Exists(Path.Combine(hfDir, "tokenizer.json")) ? Tokenizers.TokenizerLoader.LoadSpec(hfDir) : null);
-
+        var w = StartFile(hfDir, arch, options, recipe, k => AddHyperParameters(k, arch, config), config.VocabSize);
         using var model = SafetensorsModel.Open(hfDir);
-        var w = new GgufWriter();
-        w.Add("general.architecture", arch);
-        w.Add("general.name", options.Name ?? new DirectoryInfo(Path.GetFullPath(hfDir)).Name);
-        w.Add("general.file_type", recipe.FileType);
-        w.Add("general.quantization_version", 2u);
-        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
-            w.Add(key, value);
-        AddHyperParameters(w, arch, config);
-        if (tokenizer != null)
-            AddTokenizer(w, tokenizer, config.VocabSize, hfDir);
 
         var names = TensorNames(config, model, hf.TieWordEmbeddings ?? false).ToList();
         bool tied = !names.Contains("output.weight");
@@ -89,18 +78,8 @@ public static partial class HfToGguf
     {
         spec.Validate(hfDir);
         spec.CheckGgufExpressible(hfDir);
-        var tokenizer = options.Tokenizer ?? (File.Exists(Path.Combine(hfDir, "tokenizer.json")) ? Tokenizers.TokenizerLoader.LoadSpec(hfDir) : null);
+        var w = StartFile(hfDir, spec.Architecture, options, recipe, spec.AddHyperParameters, spec.Shape.Vocab);
         using var model = SafetensorsModel.Open(hfDir);
-        var w = new GgufWriter();
-        w.Add("general.architecture", spec.Architecture);
-        w.Add("general.name", options.Name ?? new DirectoryInfo(Path.GetFullPath(hfDir)).Name);
-        w.Add("general.file_type", recipe.FileType);
-        w.Add("general.quantization_version", 2u);
-        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
-            w.Add(key, value);
-        spec.AddHyperParameters(w);
-        if (tokenizer != null)
-            AddTokenizer(w, tokenizer, spec.Shape.Vocab, hfDir);
         var tensors = spec.Tensors().Where(t => !t.Optional || model.TryGetTensor(hfNames(t.Name) ?? "", out _)).ToList();
         bool tied = !tensors.Any(t => t.Name == "output.weight");
         for (int i = 0; i < tensors.Count; i++)
@@ -115,6 +94,24 @@ public static partial class HfToGguf
             options.Progress?.Invoke($"{name} [{values.Length}]: f32 from config.json");
         }
         w.Write(outputPath);
+    }
+
+    // A new file's keys before its tensors: general ones, the user's metadata, the architecture's hyperparameters, then
+    // the tokenizer (the options' or the checkpoint's tokenizer.json, where there is one) over a vocabulary of `vocab`.
+    private static GgufWriter StartFile(string hfDir, string arch, HfToGgufOptions options, QuantRecipe recipe, Action<GgufWriter> addHyperParameters, int vocab)
+    {
+        var tokenizer = options.Tokenizer ?? (File.Exists(Path.Combine(hfDir, "tokenizer.json")) ? Tokenizers.TokenizerLoader.LoadSpec(hfDir) : null);
+        var w = new GgufWriter();
+        w.Add("general.architecture", arch);
+        w.Add("general.name", options.Name ?? new DirectoryInfo(Path.GetFullPath(hfDir)).Name);
+        w.Add("general.file_type", recipe.FileType);
+        w.Add("general.quantization_version", 2u);
+        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
+            w.Add(key, value);
+        addHyperParameters(w);
+        if (tokenizer != null)
+            AddTokenizer(w, tokenizer, vocab, hfDir);
+        return w;
     }
 
     private static void AddHyperParameters(GgufWriter w, string arch, LlamaConfig c)
