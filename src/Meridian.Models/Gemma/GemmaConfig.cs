@@ -220,7 +220,7 @@ public sealed record GemmaConfig : DecoderConfig, IGgufConvertible
             IntermediateSize = hf.IntermediateSize,
             NumHiddenLayers = layers,
             NumAttentionHeads = hf.NumAttentionHeads,
-            NumKeyValueHeads = hf.NumKeyValueHeads > 0 ? hf.NumKeyValueHeads : hf.NumAttentionHeads,
+            NumKeyValueHeads = hf.NumKeyValueHeads,
             HeadDim = headDim,
             VocabSize = hf.VocabSize,
             MaxPositionEmbeddings = hf.MaxPositionEmbeddings ?? 8192,

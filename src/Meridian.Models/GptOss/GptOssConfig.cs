@@ -210,7 +210,7 @@ public sealed record GptOssConfig : DecoderConfig, IGgufConvertible
             HiddenSize = hf.HiddenSize,
             NumHiddenLayers = layers,
             NumAttentionHeads = hf.NumAttentionHeads,
-            NumKeyValueHeads = hf.NumKeyValueHeads > 0 ? hf.NumKeyValueHeads : hf.NumAttentionHeads,
+            NumKeyValueHeads = hf.NumKeyValueHeads,
             HeadDim = headDim,
             VocabSize = hf.VocabSize,
             MaxPositionEmbeddings = hf.MaxPositionEmbeddings ?? 4096,

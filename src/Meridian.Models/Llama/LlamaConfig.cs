@@ -246,7 +246,7 @@ public sealed record LlamaConfig : DecoderConfig, IModelSpec
             IntermediateSize = hf.IntermediateSize,
             NumHiddenLayers = hf.NumHiddenLayers,
             NumAttentionHeads = hf.NumAttentionHeads,
-            NumKeyValueHeads = hf.NumKeyValueHeads > 0 ? hf.NumKeyValueHeads : hf.NumAttentionHeads,
+            NumKeyValueHeads = hf.NumKeyValueHeads,
             HeadDim = headDim,
             VocabSize = hf.VocabSize,
             MaxPositionEmbeddings = hf.MaxPositionEmbeddings ?? 2048,

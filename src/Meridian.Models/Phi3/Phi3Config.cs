@@ -239,7 +239,7 @@ public sealed record Phi3Config : DecoderConfig, IGgufConvertible
             IntermediateSize = hf.IntermediateSize,
             NumHiddenLayers = hf.NumHiddenLayers,
             NumAttentionHeads = hf.NumAttentionHeads,
-            NumKeyValueHeads = hf.NumKeyValueHeads > 0 ? hf.NumKeyValueHeads : hf.NumAttentionHeads,
+            NumKeyValueHeads = hf.NumKeyValueHeads,
             HeadDim = headDim,
             VocabSize = hf.VocabSize,
             MaxPositionEmbeddings = context,
