@@ -118,13 +118,14 @@ public sealed record GptOssConfig : DecoderConfig, IGgufConvertible
         float[]? factors = null;
         float attnFactor = 1f;
         (float Factor, int Original) yarn = (0, 0);
+        float betaFast = 32f, betaSlow = 1f;
         if (file.TryGetString($"{arch}.rope.scaling.type", out var scaling) && scaling != "none")
         {
             if (scaling != "yarn")
                 throw new ModelFormatException($"{file.Path}: '{arch}.rope.scaling.type' is '{scaling}'; GPT-OSS supports yarn (or none)");
             float factor = g.Float("rope.scaling.factor") ?? throw g.Missing("rope.scaling.factor");
             int original = g.OptInt("rope.scaling.original_context_length") ?? throw g.Missing("rope.scaling.original_context_length");
-            float betaFast = g.Float("rope.scaling.yarn_beta_fast") ?? 32f, betaSlow = g.Float("rope.scaling.yarn_beta_slow") ?? 1f;
+            (betaFast, betaSlow) = (g.Float("rope.scaling.yarn_beta_fast") ?? betaFast, g.Float("rope.scaling.yarn_beta_slow") ?? betaSlow);
             (factors, attnFactor) = YarnFactors(headDim, theta, factor, original, betaFast, betaSlow);
             yarn = (factor, original);
         }
@@ -132,6 +133,8 @@ public sealed record GptOssConfig : DecoderConfig, IGgufConvertible
         {
             YarnFactor = yarn.Factor,
             YarnOriginalContext = yarn.Original,
+            YarnBetaFast = betaFast,
+            YarnBetaSlow = betaSlow,
             HiddenSize = d,
             NumHiddenLayers = g.Int("block_count"),
             NumAttentionHeads = heads,
